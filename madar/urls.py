@@ -1,0 +1,67 @@
+"""URL rules shared by the spider, the page objects and the pipelines.
+
+One canonical form per article, so that "seen" means the same thing everywhere: w3lib's
+``canonicalize_url`` (percent-encoding case, query order, fragment) plus the WordPress
+specifics (AMP variants, tracking parameters, trailing slash).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+#: Query parameters that only track the visitor and never change the page.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
+    "ref", "ref_src", "_ga", "amp", "output", "share", "replytocom",
+})
+_TRACKING_PREFIXES = ("utm_",)
+_AMP_SUFFIX = re.compile(r"/amp/?$")
+
+
+def _is_tracking(name: str) -> bool:
+    return name.lower() in TRACKING_PARAMS or name.lower().startswith(_TRACKING_PREFIXES)
+
+
+def strip_tracking(url: str) -> str:
+    """Drop tracking parameters, keep every other query parameter."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    names = {kv.split("=", 1)[0] for kv in parts.query.split("&") if kv}
+    keep = [n for n in names if not _is_tracking(n)]
+    return url_query_cleaner(url, keep, unique=False, keep_fragments=True)
+
+
+def canonical_url(url: str) -> str:
+    """The one form of a page URL used for dedup, requests and the ``url`` field.
+
+    - tracking parameters and fragments removed, query sorted (w3lib),
+    - percent-encoding normalized to upper case (w3lib), Arabic paths percent-encoded,
+    - ``/amp/`` and ``?amp`` variants folded onto the article,
+    - a trailing slash on path-like URLs (WordPress permalinks end with ``/``),
+    - scheme and host lower case.
+    """
+    url = canonicalize_url(strip_tracking(url.strip()), keep_fragments=False)
+    parts = urlsplit(url)
+    path = _AMP_SUFFIX.sub("/", parts.path) or "/"
+    last = path.rsplit("/", 1)[-1]
+    if not path.endswith("/") and "." not in last:
+        path += "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def post_id_from_shortlink(url: str) -> int | None:
+    """``https://site/?p=123`` -> 123."""
+    values = parse_qs(urlsplit(url).query).get("p", [])
+    return int(values[0]) if len(values) == 1 and values[0].isdigit() else None
+
+
+def same_host(url: str, base_url: str) -> bool:
+    """True when ``url`` is on exactly the base URL's host (and port)."""
+    a, b = urlsplit(url), urlsplit(base_url)
+    return (a.scheme in ("http", "https") and a.hostname is not None
+            and a.hostname == b.hostname and a.port == b.port
+            and a.username is None and a.password is None)
