@@ -65,3 +65,42 @@ def same_host(url: str, base_url: str) -> bool:
     return (a.scheme in ("http", "https") and a.hostname is not None
             and a.hostname == b.hostname and a.port == b.port
             and a.username is None and a.password is None)
+
+
+#: Paths that are never articles: WordPress machinery, archives, feeds, traps.
+_NOT_ARTICLE_PATH = re.compile(
+    r"""^/(?:wp-admin|wp-json|wp-content|wp-includes|wp-login\.php|xmlrpc\.php|feed
+           |comments|search|category|tag|author|page|date|attachment|cdn-cgi)(?:/|$)
+        |/(?:feed|rss2?|atom|trackback|embed|attachment)/?$
+        |/page/\d+/?$
+        |^/\d{4}/(?:\d{2}/(?:\d{2}/)?)?$            # date archives /2017/, /2017/08/, /2017/08/10/
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+#: Query parameters that make a URL a search, a feed, a comment form or a calendar page.
+_NOT_ARTICLE_QUERY = frozenset({"s", "feed", "replytocom", "cal", "m", "monthnum", "year",
+                                "attachment_id", "preview", "share", "print"})
+#: File extensions that are never HTML pages.
+_FILE_EXTENSION = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|bmp|ico|pdf|docx?|xlsx?|pptx?|zip|rar|gz|mp[34]|m4a|avi|mov"
+    r"|wmv|webm|ogg|wav|css|js|json|xml|txt)$",
+    re.IGNORECASE,
+)
+
+
+def is_article_candidate(url: str) -> bool:
+    """Could this same-site URL be an article page? Excludes feeds, search, admin,
+    archives, calendar traps, comment-reply links, attachments and non-HTML files.
+    Shortlinks (``/?p=ID``) are candidates: they redirect to the article."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    query_names = {kv.split("=", 1)[0].lower() for kv in parts.query.split("&") if kv}
+    if query_names & _NOT_ARTICLE_QUERY:
+        return False
+    path = parts.path or "/"
+    if path == "/":
+        return query_names == {"p"}
+    if _FILE_EXTENSION.search(path) or _NOT_ARTICLE_PATH.search(path):
+        return False
+    return len(url) <= 2000

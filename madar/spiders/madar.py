@@ -1,0 +1,168 @@
+"""The ``madar`` spider: navigation only.
+
+It walks the home page and the "آخر الأخبار" (latest news) listing with its pagination,
+requests each article once, and follows the check-also and related-posts boxes. What a page
+*contains* is the page objects' business (``madar.pages``); what is *done* with an item is
+the pipelines' business. Arguments (``-a name=value``):
+
+- ``base_url``: the site to crawl (default: setting ``MADAR_BASE_URL``, the real site).
+- ``max_pages``: listing pages to walk at most (default: to the end).
+- ``since``: ``YYYY-MM-DD``; stop paginating once a listing page holds only older articles,
+  and skip older listing entries.
+- ``related_depth``: how many hops of check-also/related links to follow from a listed
+  article (default: unlimited within the site; ``0`` follows none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import HtmlResponse, Response
+
+from madar.pages import ListingPage, article_page_for
+from madar.urls import canonical_url, is_article_candidate, same_host
+
+#: The latest-news category slug on the real site, used only when no page links to it.
+FALLBACK_LATEST_NEWS_PATH = "/category/%D8%A2%D8%AE%D8%B1-%D8%A7%D9%84%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/"
+
+
+def _optional_int(value: Any, name: str) -> int | None:
+    if value in (None, "", "none", "None"):
+        return None
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{name} must be >= 0, got {number}")
+    return number
+
+
+class MadarSpider(scrapy.Spider):
+    name = "madar"
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        related_depth: str | int | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._base_url_arg = base_url
+        self.max_pages = _optional_int(max_pages, "max_pages")
+        self.related_depth = _optional_int(related_depth, "related_depth")
+        self.since: dt.date | None = dt.date.fromisoformat(since) if since else None
+        self.base_url = ""
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        base = spider._base_url_arg or crawler.settings.get("MADAR_BASE_URL")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an absolute http(s) URL, got {base!r}")
+        spider.base_url = f"{parts.scheme}://{parts.netloc}".lower()
+        # Offsite filtering (also of redirects) by Scrapy's own middleware; the port is
+        # checked by same_host() on every link we follow.
+        spider.allowed_domains = [parts.hostname]
+        settings = crawler.settings
+        spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE", 20)
+        hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
+        spider.max_pages = min(spider.max_pages or hard_cap, hard_cap)
+        return spider
+
+    # --- start ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10)
+
+    def start_requests(self) -> Iterator[scrapy.Request]:  # Scrapy < 2.13
+        yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10)
+
+    # --- listings ------------------------------------------------------------------------
+
+    def parse_home(self, response: Response):
+        if not isinstance(response, HtmlResponse):
+            self._count("not_html")
+            return
+        page = ListingPage(response.url, response.text)
+        latest = page.latest_news_url()
+        if latest is None:
+            self.logger.warning("No 'آخر الأخبار' link on %s; using %s",
+                                response.url, FALLBACK_LATEST_NEWS_PATH)
+            latest = self.base_url + FALLBACK_LATEST_NEWS_PATH
+        yield from self._listing_request(latest, page_number=1)
+        yield from self._article_requests(page.article_links(), depth=0)
+
+    def parse_listing(self, response: Response, page_number: int):
+        if not isinstance(response, HtmlResponse):
+            self._count("not_html")
+            return
+        self._count("listing_pages")
+        page = ListingPage(response.url, response.text)
+        entries = page.entries()
+        fresh = [e for e in entries if not self._older_than_since(e.published)]
+        yield from self._article_requests([e.url for e in fresh], depth=0)
+        if entries and not fresh:
+            self.logger.info("Listing page %d holds only articles before %s: stop",
+                             page_number, self.since)
+            return
+        if page_number >= self.max_pages:
+            self.logger.info("Reached max_pages=%d", self.max_pages)
+            return
+        next_url = page.next_page_url()
+        if next_url:
+            yield from self._listing_request(next_url, page_number + 1)
+
+    def _listing_request(self, url: str, page_number: int) -> Iterator[scrapy.Request]:
+        url = urljoin(self.base_url, url)
+        if same_host(url, self.base_url):
+            yield scrapy.Request(canonical_url(url), callback=self.parse_listing,
+                                 cb_kwargs={"page_number": page_number}, priority=5)
+
+    def _older_than_since(self, published: str | None) -> bool:
+        if self.since is None or not published:
+            return False
+        try:
+            return dt.date.fromisoformat(published[:10]) < self.since
+        except ValueError:
+            return False
+
+    # --- articles ------------------------------------------------------------------------
+
+    def parse_article(self, response: Response, depth: int):
+        if not isinstance(response, HtmlResponse):
+            self._count("not_html")
+            return
+        fetched_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        try:
+            page = article_page_for(response.url, response.text, fetched_at=fetched_at)
+            if page is None:
+                self._count("not_article")
+                return
+            item = page.to_item()
+            related = page.related_urls()
+        except Exception:
+            self._count("broken")
+            self.logger.exception("Broken page, skipped: %s", response.url)
+            return
+        yield item
+        if self.related_depth is None or depth < self.related_depth:
+            yield from self._article_requests(related[: self.max_related_per_page],
+                                              depth=depth + 1)
+
+    def _article_requests(self, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
+        for url in urls:
+            url = urljoin(self.base_url, url)
+            if not same_host(url, self.base_url) or not is_article_candidate(url):
+                self._count("links_skipped")
+                continue
+            yield scrapy.Request(canonical_url(url), callback=self.parse_article,
+                                 cb_kwargs={"depth": depth})
+
+    def _count(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"madar/pages/{key}")
