@@ -1,0 +1,114 @@
+"""The matching form of Arabic text: used by dedup, never shown to readers.
+
+Two spellings of the same sentence must give the same string, so this folds everything that
+varies between writers, keyboards and editors while keeping the words apart:
+
+- diacritics (harakat, tanween, shadda, sukun, superscript alef, Quranic marks, combining
+  hamza) and every tatweel are deleted;
+- alef forms ``أ إ آ ٱ ٲ ٳ`` → ``ا``; alef maqsura ``ى`` → ``ي``; teh marbuta ``ة`` → ``ه``;
+  hamza carriers ``ؤ`` → ``و``, ``ئ`` → ``ي``; Persian/Urdu ``ک ی ۀ ھ ہ ۃ`` → ``ك ي ه ه ه ه``;
+- Arabic-Indic and Persian digits → ASCII digits;
+- every Unicode punctuation character (``، ؛ ؟ ٪``, Latin punctuation, quotes, dashes,
+  brackets) → space; symbols and emoji are kept (they are content, unlike CAMeL's ``arclean``
+  which deletes whatever it does not list);
+- upper case → lower case (one-to-one mappings; Arabic has no case);
+- format characters (ZWJ, ZWNJ, direction marks, BOM, soft hyphen) are deleted, control
+  characters and all Unicode spaces become a space;
+- a letter repeated 3+ times collapses to one (``جمييييل`` → ``جميل``); digits are never
+  collapsed (``1000`` stays);
+- whitespace collapses to single spaces, no leading/trailing space.
+
+Arabic presentation forms are folded first (``madar.text.forms``), so ``ﻻ`` matches ``لا``.
+
+Why one ``str.translate`` table rather than PyArabic: PyArabic's helpers are correct for what
+they cover (``strip_tashkeel``, ``strip_tatweel``), but its ``normalize_alef`` also turns ``ى``
+into ``ا`` and its default ``normalize_hamza`` turns ``أ`` into ``ء``, so only the strip helpers
+are usable, and the rest still needs a table. ``bench/bench_clean.py`` measures both variants
+(PyArabic strips + table vs this single table); see bench/README.md for the numbers and the
+choice. The table is built once at import; per call there is one translate, one regex for
+repeated letters and one split/join.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+
+from madar.text.forms import PRESENTATION_FORMS_RE, fold_presentation_forms
+
+#: Arabic combining marks deleted in the matching form (all are category Mn).
+ARABIC_MARKS = (
+    "\u0610-\u061a"  # Quranic honorifics and small marks
+    "\u064b-\u065f"  # tanween, harakat, shadda, sukun, combining hamza/madda, ...
+    "\u0670"  # superscript (dagger) alef
+    "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"  # Quranic annotation marks
+    "\u08d3-\u08e1\u08e3-\u08ff"  # extended Arabic marks
+)
+TATWEEL = "\u0640"
+
+_LETTER_MAP = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ى": "ي", "ئ": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي",
+    "ؤ": "و",
+    "ة": "ه", "ۀ": "ه", "ھ": "ه", "ہ": "ه", "ۃ": "ه",
+    "ک": "ك", "ڪ": "ك",
+}  # fmt: skip
+
+
+def _expand_ranges(spec: str) -> list[int]:
+    """Code points of a regex-style class body such as ``a-cx`` (no escapes)."""
+    points: list[int] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            points.extend(range(ord(spec[i]), ord(spec[i + 2]) + 1))
+            i += 3
+        else:
+            points.append(ord(spec[i]))
+            i += 1
+    return points
+
+
+def _build_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat[0] == "P" or cat[0] == "Z" or cat == "Cc":
+            table[cp] = " "
+        elif cat == "Cf":
+            table[cp] = None
+        elif cat == "Lu" or cat == "Lt":
+            low = ch.lower()
+            if len(low) == 1 and low != ch:
+                table[cp] = low
+    for cp in _expand_ranges(ARABIC_MARKS):
+        table[cp] = None
+    table[ord(TATWEEL)] = None
+    for src, dst in _LETTER_MAP.items():
+        table[ord(src)] = dst
+    for base in (0x0660, 0x06F0):  # Arabic-Indic, Extended Arabic-Indic (Persian/Urdu)
+        for d in range(10):
+            table[base + d] = str(d)
+    return table
+
+
+#: The single translation table (built once, about 2,500 entries).
+MATCHING_TABLE: dict[int, str | None] = _build_table()
+
+#: A letter (not a digit) followed by two or more copies of itself.
+_REPEATED_LETTER_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def normalize_for_matching(text: str) -> str:
+    """Return the matching form of ``text`` (see the module docstring for the rules)."""
+    if not text:
+        return ""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if PRESENTATION_FORMS_RE.search(text):
+        text = fold_presentation_forms(text)
+    text = text.translate(MATCHING_TABLE)
+    text = _REPEATED_LETTER_RE.sub(r"\1", text)
+    return " ".join(text.split())

@@ -1,0 +1,84 @@
+"""The matching form: one rule per test, with real Arabic spellings that must meet."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from madar.text.normalize import normalize_for_matching as norm
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # diacritics: harakat, tanween, shadda, sukun, superscript alef
+        ("الْعَرَبِيَّةُ", "العربيه"),
+        ("كِتَابًا مُهِمٌّ", "كتابا مهم"),
+        ("هٰذا", "هذا"),
+        # tatweel, decorative and abbreviation alike
+        ("مــــرحبا", "مرحبا"),
+        ("١٤٤٥هـ", "1445ه"),
+        # alef forms
+        ("أحمد إبراهيم آمال ٱلله", "احمد ابراهيم امال الله"),
+        # alef maqsura -> yeh (not alef, unlike PyArabic's normalize_alef)
+        ("مستشفى على", "مستشفي علي"),
+        # teh marbuta -> heh
+        ("مدرسة الجامعة", "مدرسه الجامعه"),
+        # hamza carriers
+        ("مؤتمر قائد", "موتمر قايد"),
+        # Persian letters
+        ("کتاب ایران", "كتاب ايران"),
+        # digits
+        ("٢٠١٧ ۱۳۹۶", "2017 1396"),
+        # punctuation -> space
+        ("قال، ثم؛ لماذا؟ ٪٥٠", "قال ثم لماذا 50"),
+        ("«روسيا» “أستانا” - (جنيف) – غدا...", "روسيا استانا جنيف غدا"),
+        # Latin lower case, numbers split at the point like every other punctuation
+        ("Staffan DE MISTURA 3.5", "staffan de mistura 3 5"),
+        # repeated letters collapse, digits do not
+        ("جمييييل جدااا 1000", "جميل جدا 1000"),
+        # whitespace
+        ("  سطر\n\nسطر\u00a0آخر\t ", "سطر سطر اخر"),
+        # presentation forms and the two explicit ligatures
+        ("ﻻ ﺍﻟﻌﺮﺑﻴﺔ", "لا العربيه"),
+        ("﷽", "بسم الله الرحمن الرحيم"),
+        ("١٠٠ ﷼", "100 ريال"),
+        # invisible characters are deleted, not turned into spaces
+        ("مر\u200cحبا \u200fنعم\ufeff", "مرحبا نعم"),
+        # decomposed hamza (alef + U+0654) meets the composed letter
+        ("ا\u0654حمد", "احمد"),
+        # emoji and symbols are content, kept
+        ("تحية 😀 $5", "تحيه 😀 $5"),
+        ("", ""),
+    ],
+)
+def test_rules(text: str, expected: str) -> None:
+    assert norm(text) == expected
+
+
+def test_variants_of_one_sentence_meet() -> None:
+    published = "بدأت روسيا وإيران، التحضيرات لعقد جولة جديدة من مفاوضات أستانة."
+    variants = [
+        "بَدَأَتْ رُوسِيَا وَإِيرَانُ التحضيرات لعقد جولة جديدة من مفاوضات أستانة",
+        "بدات روسيا وايران ، التحضيرات لعقد جوله جديده من مفاوضات استانه",
+        "بـــدأت روسيا\u00a0وإيران، التحضيرات لعقد جولة جديدة من مفاوضات\u200f أستانة!!",
+    ]
+    for variant in variants:
+        assert norm(variant) == norm(published)
+
+
+def test_distinct_words_stay_distinct() -> None:
+    # Folding must not merge words that differ in a real letter.
+    assert norm("سوريا") != norm("سورية")  # ة→ه, not ا
+    assert norm("قال") != norm("قتل")
+    assert norm("علم") != norm("عالم")
+
+
+@given(st.text())
+def test_idempotent_and_single_spaced(text: str) -> None:
+    once = norm(text)
+    assert norm(once) == once
+    assert once == once.strip()
+    assert "  " not in once
+    assert all(not ch.isspace() or ch == " " for ch in once)
