@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Response
@@ -27,7 +27,7 @@ from madar.pages import ListingPage, article_page_for
 from madar.urls import canonical_url, is_article_candidate, same_host
 
 #: The latest-news category slug on the real site, used only when no page links to it.
-FALLBACK_LATEST_NEWS_PATH = "/category/%D8%A2%D8%AE%D8%B1-%D8%A7%D9%84%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/"
+FALLBACK_LATEST_NEWS_PATH = "/category/" + quote("آخر-الأخبار") + "/"
 
 
 def _optional_int(value: Any, name: str) -> int | None:

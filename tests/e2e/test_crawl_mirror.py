@@ -1,0 +1,142 @@
+"""The real spider crawls the offline mirror over HTTP; every item is checked against the
+mirror's ground truth, and the server's request log against the crawl's rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from madar.items import ARTICLE_FIELDS
+from madar.mirror import ground_truth, serve_mirror
+from madar.urls import canonical_url
+from tests.crawl import read_jsonl, run_crawl, stats_from_log
+
+pytestmark = pytest.mark.slow
+
+ARTICLES = 240
+SEED = 7
+#: Fields compared exactly; ``text`` is compared by token F1, ``fetched_at`` not at all.
+EXACT_FIELDS = [f for f in ARTICLE_FIELDS if f not in ("text", "fetched_at")]
+
+
+def token_f1(expected: str | None, got: str | None) -> float:
+    exp, out = Counter((expected or "").split()), Counter((got or "").split())
+    if not exp and not out:
+        return 1.0
+    overlap = sum((exp & out).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(out.values()), overlap / sum(exp.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("crawl")
+    log_path = tmp / "requests.jsonl"
+    with serve_mirror(articles=ARTICLES, seed=SEED, log_path=log_path) as mirror:
+        out = tmp / "articles.jsonl"
+        result = run_crawl(mirror.base_url, out, tmp / "state")
+        assert result.returncode == 0, stats_from_log(result.stderr)
+        truth = ground_truth(mirror.base_url, articles=ARTICLES, seed=SEED)
+        requests = read_jsonl(log_path)
+        yield {"items": read_jsonl(out), "truth": truth, "requests": requests,
+               "base_url": mirror.base_url, "log": result.stderr, "out": out}
+
+
+def _expected(truth: list[dict]) -> dict[str, dict]:
+    return {t["url"]: t for t in truth if t["_in_scope"]}
+
+
+def test_every_in_scope_article_exactly_once(crawl):
+    items, truth = crawl["items"], crawl["truth"]
+    urls = Counter(item["url"] for item in items)
+    assert not [u for u, n in urls.items() if n > 1], "an article was emitted twice"
+    expected = _expected(truth)
+    by_post = {t["post_id"]: t for t in truth}
+    for url in expected:
+        record = expected[url]
+        if record["_duplicate_of"] is not None:
+            original = by_post[record["_duplicate_of"]]
+            assert (url in urls) != (original["url"] in urls), (
+                f"exactly one of the republished pair must be kept: {url} / {original['url']}")
+            continue
+        if any(t["_duplicate_of"] == record["post_id"] for t in truth):
+            continue  # checked from the copy's side
+        assert url in urls, f"missing in-scope article {url}\n{stats_from_log(crawl['log'])}"
+    unknown = [u for u in urls if u not in {t["url"] for t in truth}]
+    assert not unknown, f"items that are not articles of the site: {unknown[:5]}"
+
+
+def test_fields_match_ground_truth(crawl):
+    truth = {t["url"]: t for t in crawl["truth"]}
+    items = [i for i in crawl["items"] if i["url"] in truth]
+    assert items
+    mismatches: dict[str, list[str]] = {f: [] for f in EXACT_FIELDS}
+    low_f1 = []
+    for item in items:
+        expected = truth[item["url"]]
+        assert list(item)[: len(ARTICLE_FIELDS)] == list(ARTICLE_FIELDS), "key order"
+        for field in EXACT_FIELDS:
+            if item.get(field) != expected.get(field):
+                mismatches[field].append(f"{item['url']}\n   expected {expected.get(field)!r}"
+                                         f"\n   got      {item.get(field)!r}")
+        f1 = token_f1(expected["text"], item["text"])
+        if f1 < 0.99:
+            low_f1.append((round(f1, 3), item["url"]))
+    report = {f: m[:3] for f, m in mismatches.items() if m}
+    for field, rows in mismatches.items():
+        assert len(rows) <= 0.01 * len(items), (
+            f"{field}: {len(rows)}/{len(items)} differ\n" + "\n".join(rows[:5]))
+    assert len(low_f1) <= 0.01 * len(items), f"text F1 < 0.99: {low_f1[:10]} {report}"
+
+
+def test_items_are_clean_json_lines(crawl):
+    raw = crawl["out"].read_text(encoding="utf-8")
+    assert "\\u06" not in raw, "Arabic must not be escaped"
+    for line in raw.splitlines():
+        item = json.loads(line)
+        for field in ("title", "text"):
+            value = item[field]
+            assert not re.search(r"&(?:[a-z]+|#\d+|#x[0-9a-f]+);", value), (field, item["url"])
+            assert "<" not in value or not re.search(r"<[a-zA-Z/]", value)
+            assert not re.search("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]", value)
+
+
+def test_request_log_stays_in_bounds(crawl):
+    base = urlsplit(crawl["base_url"])
+    requests = crawl["requests"]
+    assert requests, "the mirror logged no request"
+    hosts = {r["host"] for r in requests}
+    assert hosts == {base.netloc}, hosts
+    forbidden = re.compile(r"^/(?:wp-admin|wp-json|feed|search|private)(?:/|$)"
+                           r"|[?&](?:s|cal|replytocom)=|/feed/?$|^/date/")
+    bad = [r["path"] for r in requests if forbidden.search(r["path"])]
+    assert not bad, f"requests to disallowed/trap paths: {bad[:10]}"
+    article_paths = Counter()
+    truth_paths = {unquote(urlsplit(t["url"]).path) for t in crawl["truth"]}
+    for r in requests:
+        path = unquote(urlsplit(canonical_url(crawl["base_url"] + r["path"])).path)
+        if path in truth_paths and r["status"] == 200:
+            article_paths[path] += 1
+    twice = [p for p, n in article_paths.items() if n > 1]
+    assert not twice, f"articles fetched twice: {twice[:5]}"
+
+
+def test_stats_report_no_broken_pages(crawl):
+    assert "madar/pages/broken" not in crawl["log"], stats_from_log(crawl["log"])
+    assert "Traceback" not in crawl["log"], crawl["log"][-5000:]
+
+
+def test_second_crawl_with_same_state_emits_nothing(crawl, tmp_path):
+    """The mirror is unchanged and the dedup state is kept: nothing is new."""
+    state = Path(crawl["out"]).parent / "state"
+    out = tmp_path / "again.jsonl"
+    result = run_crawl(crawl["base_url"], out, state)
+    assert result.returncode == 0, stats_from_log(result.stderr)
+    assert read_jsonl(out) == []
