@@ -71,7 +71,7 @@ def same_host(url: str, base_url: str) -> bool:
 _NOT_ARTICLE_PATH = re.compile(
     r"""^/(?:wp-admin|wp-json|wp-content|wp-includes|wp-login\.php|xmlrpc\.php|feed
            |comments|search|category|tag|author|page|date|attachment|cdn-cgi)(?:/|$)
-        |/(?:feed|rss2?|atom|trackback|embed|attachment)/?$
+        |/(?:feed|rss2?|atom|trackback|embed)/?$|/attachment/
         |/page/\d+/?$
         |^/\d{4}/(?:\d{2}/(?:\d{2}/)?)?$            # date archives /2017/, /2017/08/, /2017/08/10/
     """,
