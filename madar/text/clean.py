@@ -1,0 +1,284 @@
+"""Display-text cleaning: safe fixes that make scraped Arabic read as published.
+
+Nothing here changes what the site wrote (letters, digits, diacritics, its choice of comma);
+it undoes what got in the way between the site and us. The steps, in order:
+
+1. **Markup safety net** — HTML entities (``&amp;``, ``&#1575;``, only with their ``;``) are
+   unescaped and leftover tags, comments, ``<script>``/``<style>`` blocks removed. Only when
+   an entity or tag is actually present; ``3 < 5`` and ``AT&T`` are text.
+2. **Mojibake** (``madar.text.mojibake``), before any invisible-character cleanup, because
+   windows-1256 mojibake contains soft hyphens and nbsp that belong to the bytes.
+3. **Presentation forms** (``madar.text.forms``): NFKC on U+FB50–U+FDFF and U+FE70–U+FEFE only;
+   ``﷽`` → ``بسم الله الرحمن الرحيم`` and ``﷼`` → ``ريال`` explicitly.
+4. **Invisible characters** — deleted: U+200B, U+200E/F, U+061C, U+202A–U+202E,
+   U+2060–U+2064, U+2066–U+2069, U+FEFF, soft hyphen, C0/C1 controls. ZWJ/ZWNJ are deleted
+   only between two Arabic-script letters, and ZWNJ is kept there when the paragraph has
+   Persian letters (``پ چ ژ گ ک ی``), so ``می‌خواهم`` and emoji ZWJ sequences stay intact.
+   Every Unicode space (nbsp, thin, ideographic, …) and tab becomes a space; CR/CRLF, NEL and
+   U+2028 become ``\\n``, U+2029 a paragraph break.
+5. **Tatweel** — a run between two letters is decoration and goes (``مــــرحبا`` → ``مرحبا``);
+   a run elsewhere is kept as one tatweel, because there it marks an abbreviation or an
+   attached article: ``1445هـ``, ``١٤٤٥ هـ``, ``الـ15``, ``الـBBC``. A tatweel carrying a
+   diacritic is kept (removing it would move the mark onto another letter).
+6. **Whitespace** — runs of spaces collapse to one; no space at line ends; a single ``\\n``
+   (a ``<br>``) stays, two or more newlines become exactly one blank line (``\\n\\n``, the
+   paragraph separator of ``Article.text``); no leading/trailing whitespace.
+   ``clean_inline`` turns every newline into a space instead.
+7. **Punctuation spacing** — no space before ``، ؛ ؟ . ! : , ;``; one space after ``، ؛ ؟`` when
+   a letter follows, and after ``. ! : , ;`` and an ellipsis when an Arabic letter follows
+   (Latin is left alone: ``U.S.``, ``e.g.``, ``mailto:``). A ``.`` only gets its space after a
+   word of two letters or more, so ``أ.ف.ب``, ``ص.ب`` and ``د.أحمد`` keep their dots.
+   Numbers (``3.5``, ``10:30``, ``1,000``) are never touched, nor are URLs and e-mail
+   addresses, which are cut out before this step.
+8. **NFC** at the end (deleting an invisible character can leave a decomposable pair).
+
+Performance: every step is guarded by a precompiled search or ``in`` test, so plain text
+(the common case) only pays for a handful of scans; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import replace
+
+from w3lib.html import remove_tags_with_content
+
+from madar.items import Article, Image
+from madar.text.forms import PRESENTATION_FORMS_RE, fold_presentation_forms
+from madar.text.mojibake import repair_mojibake
+
+Stats = Callable[[str], None]
+
+# --- character classes --------------------------------------------------------------------
+#: Arabic-script letters (no digits, punctuation or marks).
+LETTERS = (
+    "\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff"
+    "\u0750-\u077f\u08a0-\u08c9"
+)
+#: Arabic combining marks (harakat, tanween, shadda, sukun, superscript alef, Quranic marks).
+MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+PERSIAN_LETTERS = "پچژگکی"
+TATWEEL = "\u0640"
+
+#: Invisible characters deleted everywhere (issue 3), plus C0/C1 controls.
+_DELETED = (
+    "\u200b\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
+    "\u2066\u2067\u2068\u2069\ufeff\u00ad"
+)
+
+
+def _build_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(c): None for c in _DELETED}
+    for cp in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
+        table[cp] = None
+    for cp in range(0x110000):
+        if unicodedata.category(chr(cp)) == "Zs" and cp != 0x20:
+            table[cp] = " "
+    table.update({ord("\t"): " ", ord("\n"): "\n", 0x0B: "\n", 0x0C: "\n", 0x85: "\n"})
+    table.update({0x2028: "\n", 0x2029: "\n\n"})
+    return table
+
+
+_TABLE = _build_table()
+#: Any character the table changes (the guard for the translate step).
+_TRANSLATED_RE = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE) if cp != ord("\n")) + "]"
+)
+
+# --- markup ---------------------------------------------------------------------------------
+_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_TAG_RE = re.compile(
+    r"<!--.*?-->"
+    r"|<!--.*$"  # an unclosed comment swallows the rest, as in a browser
+    r"|<![A-Za-z][^<>]*>"
+    r"|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>",
+    re.DOTALL,
+)
+_LINE_BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|figure|table|tr)\b[^<>]*>", re.IGNORECASE
+)
+_SCRIPT_OR_STYLE_RE = re.compile(r"<(?:script|style)\b", re.IGNORECASE)
+
+# --- ZWJ/ZWNJ, tatweel ----------------------------------------------------------------------
+_JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
+_ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
+_PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
+_TATWEEL_BETWEEN_RE = re.compile(f"([{LETTERS}][{MARKS}]*){TATWEEL}+(?=[{LETTERS}])")
+_TATWEEL_RUN_RE = re.compile(f"{TATWEEL}{{2,}}")
+
+# --- whitespace -----------------------------------------------------------------------------
+_MESSY_SPACE_RE = re.compile(r"  | \n|\n |\n\n\n|^\s|\s$")
+_SPACE_RUN_RE = re.compile(r" {2,}")
+_SPACE_AROUND_NEWLINE_RE = re.compile(r" *\n *")
+_NEWLINE_RUN_RE = re.compile(r"\n{3,}")
+
+# --- punctuation ----------------------------------------------------------------------------
+_PUNCT = "،؛؟.!:,;"
+_SPACE_BEFORE_PUNCT_RE = re.compile(f" +(?=[{re.escape(_PUNCT)}])")
+_NEEDS_SPACE_AFTER_RE = re.compile(
+    f"(?<=[،؛؟])(?=[^\\W\\d_])"  # Arabic comma, semicolon, question mark before any letter
+    f"|(?<=[!:,;])(?=[{LETTERS}])"  # Latin marks before an Arabic letter
+    f"|(?:(?<=\\.\\.)|(?<=…))(?=[{LETTERS}])"  # ellipsis before an Arabic letter
+    f"|(?<=[^\\W_]{{2}}\\.)(?=[{LETTERS}])"  # full stop after a word/number of 2+ chars
+)
+#: URLs and e-mail addresses: punctuation rules never apply inside them.
+_URL_CHAR = r"[^\s<>\"«»“”،؛؟]"
+_URL_RE = re.compile(
+    rf"(?:https?://|ftp://|www\.){_URL_CHAR}*{_URL_CHAR}(?<![.,;:!?)])"  # no trailing stop
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
+
+
+def _noop(_key: str) -> None:
+    return None
+
+
+def _strip_markup(text: str, stats: Stats) -> str:
+    """Unescape entities and drop tags until neither is left (double-escaped markup)."""
+    for _ in range(5):
+        changed = False
+        if "&" in text and _ENTITY_RE.search(text):
+            text = _ENTITY_RE.sub(lambda m: html.unescape(m.group()), text)
+            stats("html/entities")
+            changed = True
+        if "<" in text and _TAG_RE.search(text):
+            if _SCRIPT_OR_STYLE_RE.search(text):
+                text = remove_tags_with_content(text, which_ones=("script", "style"))
+            text = _LINE_BREAK_TAG_RE.sub("\n", text)
+            text = _BLOCK_TAG_RE.sub("\n\n", text)
+            text = _TAG_RE.sub("", text)
+            stats("html/tags")
+            changed = True
+        if not changed:
+            break
+    return text
+
+
+def _drop_joiners(text: str) -> str:
+    """Delete ZWJ/ZWNJ between Arabic letters; keep ZWNJ in paragraphs written in Persian."""
+    if "\u200c" not in text:
+        return _ZWJ_BETWEEN_LETTERS_RE.sub("", text)
+    if not _PERSIAN_RE.search(text):
+        return _JOINER_BETWEEN_LETTERS_RE.sub("", text)
+    paragraphs = text.split("\n")
+    for i, paragraph in enumerate(paragraphs):
+        pattern = _ZWJ_BETWEEN_LETTERS_RE if _PERSIAN_RE.search(paragraph) else None
+        paragraphs[i] = (pattern or _JOINER_BETWEEN_LETTERS_RE).sub("", paragraph)
+    return "\n".join(paragraphs)
+
+
+def _fix_whitespace(text: str, inline: bool) -> str:
+    if inline:
+        if "\n" in text:
+            text = text.replace("\n", " ")
+        if "  " in text:
+            text = _SPACE_RUN_RE.sub(" ", text)
+        return text.strip(" ")
+    if _MESSY_SPACE_RE.search(text):
+        text = _SPACE_RUN_RE.sub(" ", text)
+        text = _SPACE_AROUND_NEWLINE_RE.sub("\n", text)
+        text = _NEWLINE_RUN_RE.sub("\n\n", text)
+        text = text.strip(" \n")
+    return text
+
+
+def _fix_punctuation_spacing(text: str) -> str:
+    text = _SPACE_BEFORE_PUNCT_RE.sub("", text)
+    return _NEEDS_SPACE_AFTER_RE.sub(" ", text)
+
+
+def _fix_punctuation_outside_urls(text: str) -> str:
+    if ("://" in text or "www." in text or "@" in text) and _URL_RE.search(text):
+        parts = _URL_RE.split(text)
+        urls = _URL_RE.findall(text)
+        out = [_fix_punctuation_spacing(parts[0])]
+        for url, part in zip(urls, parts[1:], strict=True):
+            out.append(url)
+            out.append(_fix_punctuation_spacing(part))
+        return "".join(out)
+    return _fix_punctuation_spacing(text)
+
+
+def _clean(text: str, inline: bool, stats: Stats | None) -> str:
+    if not text:
+        return ""
+    record = stats or _noop
+    text = _strip_markup(text, record)
+    text, repair = repair_mojibake(text)
+    if repair:
+        record(f"mojibake/{repair}")
+    if PRESENTATION_FORMS_RE.search(text):
+        text = fold_presentation_forms(text)
+        record("presentation_forms")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _TRANSLATED_RE.search(text):
+        text = text.translate(_TABLE)
+    if "\u200c" in text or "\u200d" in text:
+        text = _drop_joiners(text)
+    if TATWEEL in text:
+        text = _TATWEEL_BETWEEN_RE.sub(r"\1", text)
+        text = _TATWEEL_RUN_RE.sub(TATWEEL, text)
+    text = _fix_whitespace(text, inline)
+    text = _fix_punctuation_outside_urls(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def clean_text(text: str, *, stats: Stats | None = None) -> str:
+    """Clean display text, keeping paragraph breaks (``\\n\\n``) and line breaks.
+
+    ``stats`` is called with a short key (``mojibake/win1256``, ``html/entities``, …) for every
+    repair made, so a pipeline can count them.
+    """
+    return _clean(text, inline=False, stats=stats)
+
+
+def clean_inline(text: str, *, stats: Stats | None = None) -> str:
+    """Clean a single-line field (title, tag, author, caption …): newlines become spaces."""
+    return _clean(text, inline=True, stats=stats)
+
+
+def _clean_optional(text: str | None, stats: Stats | None, inline: bool = True) -> str | None:
+    if text is None:
+        return None
+    return _clean(text, inline, stats) or None
+
+
+def _clean_list(values: list[str], stats: Stats | None) -> list[str]:
+    """Clean each value, dropping empties and exact duplicates (first one wins)."""
+    seen: dict[str, None] = {}
+    for value in values:
+        cleaned = _clean(value, True, stats) if value else ""
+        if cleaned:
+            seen.setdefault(cleaned)
+    return list(seen)
+
+
+def _clean_image(image: Image, stats: Stats | None) -> Image:
+    return Image(url=image["url"], caption=_clean_optional(image.get("caption"), stats))
+
+
+def clean_article(article: Article, stats: Stats | None = None) -> Article:
+    """Return a copy of ``article`` with every human-readable field cleaned.
+
+    Cleaned to empty, an optional text field becomes None (so validation sees it missing).
+    """
+    return replace(
+        article,
+        title=_clean_optional(article.title, stats),
+        published_raw=_clean_optional(article.published_raw, stats),
+        category=_clean_optional(article.category, stats),
+        categories=_clean_list(article.categories, stats),
+        tags=_clean_list(article.tags, stats),
+        author=_clean_optional(article.author, stats),
+        dateline=_clean_optional(article.dateline, stats),
+        text=_clean_optional(article.text, stats, inline=False),
+        images=[_clean_image(image, stats) for image in article.images],
+    )

@@ -1,0 +1,143 @@
+"""Repair Arabic UTF-8 that was decoded with a single-byte charset somewhere upstream.
+
+Two forms reach scraped text:
+
+- **windows-1256** (``ط§ظ„ط®ط¨ط±`` for ``الخبر``): every Arabic letter is two UTF-8 bytes, lead
+  ``D8``/``D9`` (which windows-1256 reads as ``ط``/``ظ``) and a trail byte ``80``–``BF`` (read as
+  ``§ „ پ ، ­`` …, including the soft hyphen and nbsp — so this must run before any
+  invisible-character cleanup). ftfy 6.3 does not repair this form, and its default
+  ``uncurl_quotes`` destroys it (the trail bytes ``93``/``94`` are curly quotes). Windows-1256
+  maps all 256 bytes, so re-encoding is lossless and the repair is exact.
+- **latin-1 / cp1252** (``Ø§Ù„Ø®Ø¨Ø±``): ftfy repairs it; we call only its encoding step
+  (``fix_encoding`` with ``uncurl_quotes``-style fixes off) and only when the text shows the
+  ``Ø``/``Ù`` + trail pattern, so correct text never goes through ftfy at all.
+
+Why the windows-1256 rule is strict: correct Arabic is windows-1256-encodable too, and many
+two-letter tokens happen to be valid UTF-8 once re-encoded (``ط،`` is ``D8 A1``, i.e. ``ء``).
+So the repair needs the whole field to look like mojibake: at least ``MIN_PAIRS`` lead+trail
+pairs, and ``ط``/``ظ`` making up at least ``MIN_LEAD_SHARE`` of the Arabic-block characters
+(measured: 0.6–0.9 in mojibake of news text, 0.01–0.05 in correct text; the worst correct
+phrase we could build, ``خط، ضغط، ربط،``, is 0.27). Then each run of mojibake is re-encoded
+and decoded as UTF-8 *strictly*, run by run (falling back to word by word), so one odd run
+leaves its neighbours' repair intact and a run that does not decode is left as it was.
+
+Text mis-decoded twice is repaired layer by layer (at most ``MAX_LAYERS`` times).
+"""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+
+WIN1256 = "win1256"
+LATIN1 = "latin1"
+
+MIN_PAIRS = 3
+MIN_LEAD_SHARE = 0.4
+MAX_LAYERS = 3
+
+
+def _cp1256(lo: int, hi: int) -> str:
+    return bytes(range(lo, hi + 1)).decode("cp1256")
+
+
+def _class(chars: str) -> str:
+    return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+
+_TRAIL = _class(_cp1256(0x80, 0xBF))
+_LEAD2 = _class(_cp1256(0xC2, 0xDF))
+_LEAD3 = _class(_cp1256(0xE0, 0xEF))
+_LEAD4 = _class(_cp1256(0xF0, 0xF4))
+_SEQ = f"(?:{_LEAD2}{_TRAIL}|{_LEAD3}{_TRAIL}{{2}}|{_LEAD4}{_TRAIL}{{3}})"
+
+#: ``ط``/``ظ`` followed by a trail char: one mojibaked Arabic letter.
+_ARABIC_PAIR_RE = re.compile(f"[طظ]{_TRAIL}")
+#: A run of mojibaked UTF-8 sequences, with the ASCII between them (ASCII is the same in
+#: both charsets).
+_WIN1256_RUN_RE = re.compile(f"{_SEQ}(?:{_SEQ}|[\\x00-\\x7f])*")
+_ARABIC_BLOCK_RE = re.compile("[\u0600-\u06ff]")
+
+#: ``Ø``/``Ù`` followed by a latin-1 or cp1252 rendering of a trail byte.
+_LATIN1_PAIR_RE = re.compile(
+    "[ØÙ][\x80-\xbf" + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")) + "]"
+)
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+
+
+def looks_like_win1256_mojibake(text: str) -> bool:
+    """True when ``text`` as a whole looks like UTF-8 Arabic read as windows-1256."""
+    leads = text.count("ط") + text.count("ظ")
+    if leads < MIN_PAIRS:
+        return False
+    if len(_ARABIC_PAIR_RE.findall(text)) < MIN_PAIRS:
+        return False
+    arabic = len(_ARABIC_BLOCK_RE.findall(text))
+    return leads >= MIN_LEAD_SHARE * arabic
+
+
+def _decode_run(run: str) -> str:
+    try:
+        return run.encode("cp1256").decode("utf-8")
+    except UnicodeError:
+        return run
+
+
+def _repair_run(match: re.Match[str]) -> str:
+    run = match.group()
+    if not _ARABIC_PAIR_RE.search(run):
+        return run
+    fixed = _decode_run(run)
+    if fixed is not run:
+        return fixed
+    # One bad sequence spoils the whole run: retry word by word.
+    return "".join(_decode_run(part) for part in re.split(r"(\s+)", run))
+
+
+def _repair_win1256(text: str) -> str:
+    return _WIN1256_RUN_RE.sub(_repair_run, text)
+
+
+def looks_like_latin1_mojibake(text: str) -> bool:
+    """True when ``text`` shows UTF-8 Arabic read as latin-1/cp1252 (``Ø§Ù„``)."""
+    if "Ø" not in text and "Ù" not in text:
+        return False
+    return len(_LATIN1_PAIR_RE.findall(text)) >= MIN_PAIRS
+
+
+def repair_mojibake(text: str) -> tuple[str, str | None]:
+    """Return ``(text, repair)``: the repaired text and ``'win1256'``, ``'latin1'`` or None.
+
+    Correct text comes back unchanged (the same object) with None. When layers of both kinds
+    were undone, the outermost (first applied) repair is reported.
+    """
+    applied: str | None = None
+    for _ in range(MAX_LAYERS):
+        if looks_like_win1256_mojibake(text):
+            fixed, kind = _repair_win1256(text), WIN1256
+        elif looks_like_latin1_mojibake(text):
+            fixed, kind = ftfy.fix_encoding(text, _FTFY_CONFIG), LATIN1
+        else:
+            break
+        if fixed == text:
+            break
+        text = fixed
+        applied = applied or kind
+    return text, applied
