@@ -1,0 +1,157 @@
+"""The deduplication rules, independent of Scrapy and of the store backend.
+
+Order of checks for an incoming article (first seen wins):
+
+1. its canonical URL is known: same content (and no newer ``modified``) -> duplicate
+   ``url`` (unchanged / already seen); changed content at the kept URL -> a new revision;
+2. its post id is known: same content -> duplicate ``post_id``; changed -> a new revision
+   (the post moved to a new permalink and changed);
+3. the hash of its normalized text is known -> duplicate ``text``;
+4. MinHash LSH candidates confirmed by estimated Jaccard >= threshold -> duplicate ``near``;
+5. otherwise it is new (revision 1).
+
+"Content" for updates is title + text (a corrected headline is an update); exact and
+near duplicates across URLs use the text only (a republication often gets a new headline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+
+from madar.dedup.minhash import MinHasher, stable_hash64
+from madar.state.base import Conflict, NewArticle, SeenRecord, SeenStore
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the rules compare: built once per item from its normalized text."""
+
+    url: str
+    post_id: int | None
+    text_hash: int
+    content_hash: int
+    modified: str | None
+    signature: np.ndarray
+
+    @classmethod
+    def build(cls, hasher: MinHasher, *, url: str, post_id: int | None,
+              normalized_title: str, normalized_text: str,
+              modified: str | None = None) -> Fingerprint:
+        return cls(
+            url=url,
+            post_id=post_id,
+            text_hash=stable_hash64(normalized_text),
+            content_hash=stable_hash64(normalized_title + "\n" + normalized_text),
+            modified=modified,
+            signature=hasher.signature(normalized_text),
+        )
+
+    def as_new_article(self) -> NewArticle:
+        return NewArticle(self.url, self.post_id, self.text_hash, self.content_hash,
+                          self.modified, self.signature)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``emit`` with ``revision``, or a duplicate with its ``reason`` and the kept URL."""
+
+    emit: bool
+    revision: int
+    reason: str | None = None
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
+def _as_utc(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def is_newer(candidate: str | None, known: str | None) -> bool:
+    """True when ``candidate`` is a later modification time than ``known``."""
+    new, old = _as_utc(candidate), _as_utc(known)
+    if new is None:
+        return False
+    return old is None or new > old
+
+
+class Deduplicator:
+    """Applies the rules against a :class:`SeenStore` and records the outcome in it."""
+
+    #: attempts when a shared store reports that another worker changed the same article
+    MAX_RETRIES = 3
+
+    def __init__(self, store: SeenStore) -> None:
+        self.store = store
+
+    def check(self, fp: Fingerprint) -> Verdict:
+        for _ in range(self.MAX_RETRIES):
+            verdict = self._check_once(fp)
+            if verdict is not None:
+                return verdict
+        # Still racing after retries: keeping a possible duplicate out is the safer side.
+        known = self.store.lookup_url(fp.url)
+        kept = known.record.url if known else None
+        return Verdict(emit=False, revision=0, reason="url", duplicate_of=kept)
+
+    def _check_once(self, fp: Fingerprint) -> Verdict | None:
+        store = self.store
+        sighting = store.lookup_url(fp.url)
+        if sighting is not None:
+            rec = sighting.record
+            at_kept_url = rec.url == fp.url
+            if sighting.content_hash == fp.content_hash and not (
+                at_kept_url and is_newer(fp.modified, rec.modified)
+            ):
+                return self._duplicate("url", rec)
+            if at_kept_url:
+                return self._revise(rec, fp)
+            # A URL that showed a duplicate now shows something else: judge it afresh.
+        if fp.post_id is not None:
+            rec = store.lookup_post_id(fp.post_id)
+            if rec is not None:
+                if rec.content_hash == fp.content_hash and not is_newer(fp.modified,
+                                                                        rec.modified):
+                    store.alias(fp.url, rec.doc_id, fp.content_hash)
+                    return self._duplicate("post_id", rec)
+                return self._revise(rec, fp)
+        rec = store.lookup_text_hash(fp.text_hash)
+        if rec is not None:
+            store.alias(fp.url, rec.doc_id, fp.content_hash)
+            return self._duplicate("text", rec)
+        near = store.near_candidates(fp.signature)
+        if near:
+            rec, similarity = near[0]
+            store.alias(fp.url, rec.doc_id, fp.content_hash)
+            return self._duplicate("near", rec, similarity)
+        outcome = store.add(fp.as_new_article())
+        if isinstance(outcome, Conflict):
+            return self._lost_race(outcome, fp)
+        return Verdict(emit=True, revision=outcome.revision)
+
+    def _revise(self, rec: SeenRecord, fp: Fingerprint) -> Verdict | None:
+        outcome = self.store.revise(rec, fp.as_new_article())
+        if isinstance(outcome, Conflict):
+            return None  # someone else revised it meanwhile: look again
+        return Verdict(emit=True, revision=outcome.revision)
+
+    def _lost_race(self, conflict: Conflict, fp: Fingerprint) -> Verdict | None:
+        if conflict.reason in ("url", "post_id"):
+            return None  # the same article was claimed meanwhile: re-run the rules
+        self.store.alias(fp.url, conflict.record.doc_id, fp.content_hash)
+        return self._duplicate(conflict.reason, conflict.record)
+
+    @staticmethod
+    def _duplicate(reason: str, rec: SeenRecord, similarity: float | None = None) -> Verdict:
+        return Verdict(emit=False, revision=rec.revision, reason=reason,
+                       duplicate_of=rec.url, similarity=similarity)
