@@ -95,10 +95,9 @@ def _slot_key_needed() -> bool:
     if _slot_key_applied():
         return True
     splash_mw = _splash_middleware_class()
-    return (
-        not hasattr(Downloader, "_get_slot_key")
-        and "downloader._get_slot_key(" in inspect.getsource(splash_mw._get_slot_key)
-    )
+    return not hasattr(
+        Downloader, "_get_slot_key"
+    ) and "downloader._get_slot_key(" in inspect.getsource(splash_mw._get_slot_key)
 
 
 def _slot_key_applied() -> bool:

@@ -65,11 +65,7 @@ class RenderProbeSpider(scrapy.Spider):
 
     def parse(self, response: scrapy.http.Response) -> Any:
         html = response.text
-        if (
-            self.render_mode != "off"
-            and not is_rendered(response)
-            and needs_rendering(html)
-        ):
+        if self.render_mode != "off" and not is_rendered(response) and needs_rendering(html):
             yield rendered_request(response.url, self.render_mode, self.parse, html=html)
             return
         yield {

@@ -171,9 +171,7 @@ def _splash_request(
 
     if html is None:
         args = {"wait": wait, "images": 0, "timeout": DEFAULT_TIMEOUT}
-        return SplashRequest(
-            url, callback, endpoint="render.html", args=args, meta=meta, **kwargs
-        )
+        return SplashRequest(url, callback, endpoint="render.html", args=args, meta=meta, **kwargs)
     args = {"lua_source": RERENDER_LUA, "html": html, "wait": wait, "timeout": DEFAULT_TIMEOUT}
     return SplashRequest(
         url,

@@ -247,9 +247,19 @@ def run_probe_process(
     output = out_dir / f"items-{render}-{strategy}.jl"
     stats_path = out_dir / f"stats-{render}-{strategy}.json"
     command = [
-        sys.executable, "-m", "madar.rendering.probe",
-        "--render", render, "--strategy", strategy, "--concurrency", str(concurrency),
-        "--output", str(output), "--stats", str(stats_path),
+        sys.executable,
+        "-m",
+        "madar.rendering.probe",
+        "--render",
+        render,
+        "--strategy",
+        strategy,
+        "--concurrency",
+        str(concurrency),
+        "--output",
+        str(output),
+        "--stats",
+        str(stats_path),
     ]
     if splash_url:
         command += ["--splash-url", splash_url]
