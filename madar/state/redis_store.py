@@ -117,7 +117,7 @@ def _text(value: Any) -> str:
 class RedisSeenStore:
     """Seen-store shared by every worker that points at the same Redis and prefix."""
 
-    def __init__(self, redis_url: str, *, num_perm: int = 128, threshold: float = 0.7,
+    def __init__(self, redis_url: str, *, num_perm: int = 128, threshold: float = 0.6,
                  shingle_size: int = 3, seed: int = 1, prefix: str = DEFAULT_PREFIX,
                  client: Any = None) -> None:
         import redis

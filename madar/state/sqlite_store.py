@@ -49,7 +49,7 @@ _DOC_COLUMNS = "doc_id, url, post_id, text_hash, content_hash, revision, modifie
 class SQLiteSeenStore:
     """Seen-store in ``<state_dir>/seen.sqlite3``; one writer process at a time."""
 
-    def __init__(self, state_dir: str | Path, *, num_perm: int = 128, threshold: float = 0.7,
+    def __init__(self, state_dir: str | Path, *, num_perm: int = 128, threshold: float = 0.6,
                  shingle_size: int = 3, seed: int = 1, commit_every: int = 50,
                  commit_seconds: float = 5.0) -> None:
         self.num_perm = num_perm
