@@ -36,6 +36,17 @@ def _normalize(text: str) -> str:
     return normalize_for_matching(text)
 
 
+def _canonical(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError:  # unparsable (e.g. a broken IPv6 host): key on the URL as given
+        return url.strip()
+
+
+def _is_post_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _str_or_empty(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -85,9 +96,8 @@ class DeduplicatePipeline:
         post_id = item.get("post_id")
         return Fingerprint.build(
             self.hasher,
-            url=canonical_url(item["url"]),
-            post_id=post_id if isinstance(post_id, int) and not isinstance(post_id, bool)
-            else None,
+            url=_canonical(item["url"]),
+            post_id=post_id if _is_post_id(post_id) else None,
             normalized_title=_normalize(_str_or_empty(item.get("title"))),
             normalized_text=_normalize(_str_or_empty(item.get("text"))),
             modified=item.get("modified") if isinstance(item.get("modified"), str) else None,

@@ -151,7 +151,7 @@ def check_article(data: Any, rules: ValidationRules = ValidationRules(),
 
 def _check_types(get: Any) -> None:
     post_id = get("post_id")
-    if post_id is not None and not (_is_int(post_id) and post_id > 0):
+    if post_id is not None and not (_is_int(post_id) and 0 < post_id < 2**63):
         raise InvalidArticle("bad_post_id", _short(post_id))
     for name in _OPTIONAL_STR:
         if get(name) is not None and not isinstance(get(name), str):

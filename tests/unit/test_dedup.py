@@ -3,6 +3,7 @@ first-seen-wins, the side feed, and memory across runs (two pipeline instances).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -185,3 +186,24 @@ def test_dict_items_work_like_articles(run) -> None:
     as_dict = {"url": a.url, "post_id": a.post_id, "title": a.title, "text": a.text}
     r.feed(as_dict, dict(as_dict, url=f"{SITE}/other/"))
     assert len(r.emitted) == 1 and as_dict["revision"] == 1
+
+
+def test_odd_items_do_not_crash_the_dedup_pipeline(tmp_path) -> None:
+    """With validation switched off, dedup still never raises anything but DropItem."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    r = Run(tmp_path / "odd")
+    values = st.one_of(st.none(), st.integers(), st.booleans(), st.text(max_size=200),
+                       st.lists(st.text(max_size=3), max_size=2))
+    urls = st.one_of(st.text(max_size=40), st.just("http://[::1"), st.just("https://x/ä b?"))
+
+    @settings(max_examples=200, deadline=None)
+    @given(urls, st.dictionaries(st.sampled_from(["post_id", "title", "text", "modified"]),
+                                 values))
+    def check(url, data) -> None:
+        with contextlib.suppress(DropItem):
+            r.pipeline.process_item({"url": url, **data})
+
+    check()
+    r.close()
