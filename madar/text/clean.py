@@ -41,12 +41,14 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import replace
+from typing import Any
 
+from itemadapter import ItemAdapter
 from w3lib.html import remove_tags_with_content
 
-from madar.items import Article, Image
+from madar.items import Article
 from madar.text.forms import PRESENTATION_FORMS_RE, fold_presentation_forms
 from madar.text.mojibake import repair_mojibake
 
@@ -245,40 +247,59 @@ def clean_inline(text: str, *, stats: Stats | None = None) -> str:
     return _clean(text, inline=True, stats=stats)
 
 
-def _clean_optional(text: str | None, stats: Stats | None, inline: bool = True) -> str | None:
-    if text is None:
-        return None
+#: Article fields cleaned as single lines, as display text, and as lists of single lines.
+INLINE_FIELDS = ("title", "published_raw", "category", "author", "dateline")
+TEXT_FIELDS = ("text",)
+LIST_FIELDS = ("categories", "tags")
+
+
+def _clean_optional(text: str, stats: Stats | None, inline: bool = True) -> str | None:
     return _clean(text, inline, stats) or None
 
 
-def _clean_list(values: list[str], stats: Stats | None) -> list[str]:
-    """Clean each value, dropping empties and exact duplicates (first one wins)."""
-    seen: dict[str, None] = {}
+def _clean_list(values: list[Any], stats: Stats | None) -> list[Any]:
+    """Clean each string, dropping empties and exact duplicates (first one wins)."""
+    seen: dict[Any, None] = {}
     for value in values:
-        cleaned = _clean(value, True, stats) if value else ""
+        cleaned = _clean(value, True, stats) if isinstance(value, str) else value
         if cleaned:
             seen.setdefault(cleaned)
     return list(seen)
 
 
-def _clean_image(image: Image, stats: Stats | None) -> Image:
-    return Image(url=image["url"], caption=_clean_optional(image.get("caption"), stats))
+def _clean_image(image: Any, stats: Stats | None) -> Any:
+    if isinstance(image, dict) and isinstance(image.get("caption"), str):
+        return {**image, "caption": _clean_optional(image["caption"], stats)}
+    return image
+
+
+def clean_fields(item: MutableMapping[str, Any], stats: Stats | None = None) -> None:
+    """Clean the readable fields of any article-shaped mapping in place.
+
+    Works on an ``ItemAdapter`` as well as a dict; fields that are absent or of an unexpected
+    type are left for validation to judge. Cleaned to empty, a text field becomes None (so
+    validation sees it missing); empty list entries are dropped.
+    """
+    for name in (*INLINE_FIELDS, *TEXT_FIELDS):
+        value = item.get(name)
+        if isinstance(value, str):
+            item[name] = _clean_optional(value, stats, inline=name not in TEXT_FIELDS)
+    for name in LIST_FIELDS:
+        value = item.get(name)
+        if isinstance(value, list):
+            item[name] = _clean_list(value, stats)
+    images = item.get("images")
+    if isinstance(images, list):
+        item["images"] = [_clean_image(image, stats) for image in images]
 
 
 def clean_article(article: Article, stats: Stats | None = None) -> Article:
-    """Return a copy of ``article`` with every human-readable field cleaned.
-
-    Cleaned to empty, an optional text field becomes None (so validation sees it missing).
-    """
-    return replace(
+    """Return a cleaned copy of ``article`` (see :func:`clean_fields`); the input is untouched."""
+    cleaned = replace(
         article,
-        title=_clean_optional(article.title, stats),
-        published_raw=_clean_optional(article.published_raw, stats),
-        category=_clean_optional(article.category, stats),
-        categories=_clean_list(article.categories, stats),
-        tags=_clean_list(article.tags, stats),
-        author=_clean_optional(article.author, stats),
-        dateline=_clean_optional(article.dateline, stats),
-        text=_clean_optional(article.text, stats, inline=False),
-        images=[_clean_image(image, stats) for image in article.images],
+        categories=list(article.categories),
+        tags=list(article.tags),
+        images=list(article.images),
     )
+    clean_fields(ItemAdapter(cleaned), stats)
+    return cleaned
