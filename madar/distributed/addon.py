@@ -1,0 +1,36 @@
+"""The Scrapy add-on that switches a crawl to distributed mode when ``REDIS_URL`` is set.
+
+Enabled once in ``settings.ADDONS``; it reads the final settings (``settings.py``, the
+``REDIS_URL`` environment variable through it, or ``-s REDIS_URL=...``) and, only when
+``REDIS_URL`` is set, installs the shared scheduler, dupefilter and worker extension at
+add-on priority (a project setting still wins). It always adds ``%(worker)s`` to the feed
+URI parameters, so ``-o 'data/madar-%(worker)s.jsonl'`` works in both modes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.utils.misc import load_object
+
+EXTENSION = "madar.distributed.extension.DistributedWorker"
+
+
+def redis_settings() -> dict[str, Any]:
+    """The settings distributed mode changes (besides enabling :data:`EXTENSION`)."""
+    return {
+        "SCHEDULER": "madar.distributed.scheduler.SharedScheduler",
+        "DUPEFILTER_CLASS": "madar.distributed.dupefilter.SharedDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "madar.distributed.scheduler.SharedQueue",
+        "SCHEDULER_PERSIST": True,
+    }
+
+
+class DistributedAddon:
+    def update_settings(self, settings: Any) -> None:
+        settings.set("FEED_URI_PARAMS", "madar.distributed.feeds.uri_params", priority="addon")
+        if not settings.get("REDIS_URL"):
+            return
+        for name, value in redis_settings().items():
+            settings.set(name, value, priority="addon")
+        settings.set_in_component_priority_dict("EXTENSIONS", load_object(EXTENSION), 100)

@@ -1,0 +1,129 @@
+"""Keeps a worker of a shared crawl alive while the crawl is, and closes it when it is done.
+
+A plain Scrapy worker closes as soon as its own scheduler is empty. In a shared crawl that
+is wrong twice: a worker that starts while another one fetches the home page finds an empty
+queue, and a worker that drains the queue while another is still parsing a listing page
+(about to queue fifty articles) would leave the rest to the others. So, on ``spider_idle``:
+
+- the shared queue holds requests, or some worker is busy -> wait (``DontCloseSpider``);
+- nothing queued and nobody busy for ``MADAR_REDIS_IDLE_CLOSE_SECONDS`` in a row -> close.
+
+A heartbeat (``MADAR_REDIS_HEARTBEAT_SECONDS``, default 0.5) refreshes this worker's liveness
+and busy flag in Redis and, while the worker is idle, wakes the engine so that it pulls from
+the shared queue at once (Scrapy itself re-checks an idle scheduler only every 5 seconds).
+Workers that die age out after ``MADAR_REDIS_HEARTBEAT_TTL`` seconds: nobody waits forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+
+try:
+    from scrapy.utils.asyncio import create_looping_call
+except ImportError:  # Scrapy < 2.14
+    from twisted.internet.task import LoopingCall as create_looping_call
+
+from madar.distributed.coordination import CrawlStatus, SharedCrawl
+from madar.distributed.dupefilter import crawl_keys_for
+from madar.distributed.scheduler import heartbeat_ttl
+from madar.distributed.worker import worker_id
+
+logger = logging.getLogger(__name__)
+
+
+def locally_busy(engine: Any) -> bool:
+    """Does this worker hold a request (downloading, parsing, or start requests pending)?
+
+    Uses the engine's in-progress set, as ``ExecutionEngine.spider_is_idle()`` does, but
+    without asking the scheduler: the shared queue is not this worker's work.
+    """
+    slot = getattr(engine, "_slot", None)
+    if slot is not None and slot.inprogress:
+        return True
+    if engine.downloader.active:
+        return True
+    scraper_slot = engine.scraper.slot
+    if scraper_slot is not None and not scraper_slot.is_idle():
+        return True
+    return getattr(engine, "_start", None) is not None
+
+
+def wake(engine: Any) -> None:
+    """Ask the engine to pull from the scheduler now rather than at its next 5 s tick."""
+    slot = getattr(engine, "_slot", None)
+    if slot is not None and slot.closing is None:
+        slot.nextcall.schedule()
+
+
+class DistributedWorker:
+    def __init__(self, crawler: Any) -> None:
+        settings = crawler.settings
+        if not settings.get("REDIS_URL"):
+            raise NotConfigured("REDIS_URL is not set")
+        self.crawler = crawler
+        self.idle_close = settings.getfloat("MADAR_REDIS_IDLE_CLOSE_SECONDS", 5.0)
+        self.interval = settings.getfloat("MADAR_REDIS_HEARTBEAT_SECONDS", 0.5)
+        self.ttl = heartbeat_ttl(settings)
+        if self.interval * 3 > self.ttl:
+            raise ValueError("MADAR_REDIS_HEARTBEAT_TTL must be at least 3 heartbeats long")
+        self.crawl: SharedCrawl | None = None
+        self.quiet_since: float | None = None
+        self.loop: Any = None
+        self.waited = 0.0
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DistributedWorker:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        scheduler = self.crawler.engine.scheduler
+        self.crawl = getattr(scheduler, "crawl", None)
+        if self.crawl is None:  # another scheduler: still coordinate through the same keys
+            from scrapy_redis.connection import get_redis_from_settings
+
+            self.crawl = SharedCrawl(get_redis_from_settings(self.crawler.settings),
+                                     crawl_keys_for(spider), worker_id(), ttl=self.ttl)
+            self.crawl.join()
+        self.loop = create_looping_call(self.beat)
+        self.loop.start(self.interval, now=False)
+
+    def beat(self) -> None:
+        engine = self.crawler.engine
+        try:
+            busy = locally_busy(engine)
+            self.crawl.heartbeat(busy)
+        except Exception:  # Redis hiccup: keep the loop alive, retry next beat
+            logger.exception("Heartbeat to Redis failed")
+            return
+        if not busy:  # pull new work now, or let spider_idle re-check whether all is done
+            wake(engine)
+
+    def spider_idle(self, spider: Any) -> None:
+        status: CrawlStatus = self.crawl.heartbeat(busy=False)
+        now = time.monotonic()
+        if not status.quiet:
+            if self.quiet_since is not None:
+                self.waited += now - self.quiet_since
+            self.quiet_since = None
+            raise DontCloseSpider
+        if self.quiet_since is None:
+            self.quiet_since = now
+            logger.info("Shared queue empty and no worker busy (%d live); closing in %.1fs "
+                        "unless work appears", status.live_workers, self.idle_close)
+        if now - self.quiet_since < self.idle_close:
+            raise DontCloseSpider
+        logger.info("Shared crawl %s is finished", self.crawl.keys.prefix)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.crawl is not None:
+            self.crawl.leave()

@@ -1,0 +1,77 @@
+"""The shared scheduler: scrapy-redis' ``Scheduler`` with the crawl's keys and worker
+coordination.
+
+What it changes in ``scrapy_redis.scheduler.Scheduler`` (0.9.1):
+
+- the keys come from the spider's base URL (:mod:`madar.distributed.keys`), not only from
+  the spider name, so crawls of different sites do not share a queue;
+- ``open()`` registers the worker (:meth:`SharedCrawl.join`) *before* the spider's start
+  requests are scheduled: the first worker of a new run forgets the previous run's listing
+  fingerprints, later workers find the home page already seen and do not fetch it again;
+- popping a request also marks the worker busy, in one Redis script (see
+  :mod:`madar.distributed.coordination`), so no other worker closes in between;
+- the queue is always persisted (``close()`` never flushes it): one worker stopping must not
+  drop the requests the others still need. ``python -m madar.distributed reset`` clears it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from madar.distributed.coordination import SharedCrawl
+from madar.distributed.dupefilter import SharedDupeFilter, crawl_keys_for
+from madar.distributed.worker import worker_id
+
+
+class SharedQueue(PriorityQueue):
+    """scrapy-redis' priority queue (a sorted set, score = -priority) whose ``pop`` goes
+    through :meth:`SharedCrawl.pop`."""
+
+    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None,
+                 crawl: SharedCrawl | None = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        self.crawl = crawl
+
+    def pop(self, timeout: float = 0) -> Any:
+        if self.crawl is None:
+            return super().pop(timeout)
+        data = self.crawl.pop()
+        return self._decode_request(data) if data else None
+
+
+def heartbeat_ttl(settings: Any) -> float:
+    return settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL", 20.0)
+
+
+class SharedScheduler(Scheduler):
+    crawl: SharedCrawl
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SharedScheduler:
+        scheduler = super().from_settings(settings)
+        scheduler.persist = True
+        scheduler.flush_on_start = False
+        scheduler.ttl = heartbeat_ttl(settings)
+        return scheduler
+
+    def open(self, spider: Any) -> None:
+        self.spider = spider
+        keys = crawl_keys_for(spider)
+        self.crawl = SharedCrawl(self.server, keys, worker_id(), ttl=self.ttl)
+        fresh = self.crawl.join()
+        self.queue = SharedQueue(self.server, spider, keys.queue, self.serializer,
+                                 crawl=self.crawl)
+        self.df = SharedDupeFilter.from_spider(spider)
+        queued = len(self.queue)
+        spider.logger.info(
+            "Shared crawl %s, worker %s: %s", keys.prefix, self.crawl.worker,
+            "new run" if fresh else f"joining ({queued} requests queued)")
+        if self.stats is not None:
+            self.stats.set_value("madar/distributed/worker", self.crawl.worker)
+            self.stats.set_value("madar/distributed/new_run", fresh)
+
+    def close(self, reason: str) -> None:
+        self.crawl.leave()

@@ -1,0 +1,176 @@
+"""Distributed-mode building blocks against a real redis-server: worker coordination,
+the shared dupefilter, the ``python -m madar.distributed`` commands, the add-on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from scrapy import Request
+from scrapy.settings import Settings
+from scrapy.utils.request import RequestFingerprinter
+
+from madar.distributed import CrawlKeys, DistributedAddon, SharedCrawl
+from madar.distributed.dupefilter import SharedDupeFilter
+from madar.distributed.feeds import uri_params
+from tests.crawl import REPO
+from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
+
+BASE = "http://127.0.0.1:8123"
+
+
+@pytest.fixture
+def server(redis_url):  # noqa: F811
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def keys():
+    return CrawlKeys.for_base_url(BASE)
+
+
+def test_keys_are_per_site_and_cluster_safe():
+    keys = CrawlKeys.for_base_url("https://MadarAlYoum.com/some/page")
+    assert keys.queue == "madar:{madaralyoum.com}:requests"
+    assert CrawlKeys.for_base_url(BASE).prefix == "madar:{127.0.0.1:8123}"
+    assert CrawlKeys.for_base_url(BASE, "crawl:%(host)s").workers == "crawl:127.0.0.1:8123:workers"
+
+
+def test_first_worker_starts_a_run_later_ones_join(server, keys):
+    server.sadd(keys.seen_this_run, "listing-of-last-run")
+    server.sadd(keys.seen_articles, "article-of-last-run")
+    a, b = SharedCrawl(server, keys, "a"), SharedCrawl(server, keys, "b")
+    assert a.join() is True
+    assert not server.exists(keys.seen_this_run), "a new run forgets last run's listings"
+    assert server.sismember(keys.seen_articles, "article-of-last-run"), "articles are kept"
+    server.sadd(keys.seen_this_run, "home")
+    assert b.join() is False
+    assert server.sismember(keys.seen_this_run, "home"), "joining must not forget anything"
+    assert a.status().live_workers == 2
+
+
+def test_interrupted_run_is_resumed_not_restarted(server, keys):
+    server.zadd(keys.queue, {b"left-over-request": 0})
+    server.sadd(keys.seen_this_run, "home")
+    assert SharedCrawl(server, keys, "a").join() is False
+    assert server.sismember(keys.seen_this_run, "home")
+
+
+def test_pop_marks_the_worker_busy_in_the_same_step(server, keys):
+    a, b = SharedCrawl(server, keys, "a"), SharedCrawl(server, keys, "b")
+    a.join(), b.join()
+    server.zadd(keys.queue, {b"low": 0, b"high": -10})
+    assert a.pop() == b"high", "lowest score (= highest priority) first"
+    assert a.pop() == b"low"
+    assert a.pop() is None
+    state = b.heartbeat(busy=False)
+    assert (state.queued, state.busy_workers, state.quiet) == (0, 1, False)
+    a.heartbeat(busy=False)
+    assert b.status().quiet
+
+
+def test_dead_workers_age_out(server, keys):
+    a = SharedCrawl(server, keys, "a", ttl=0.3)
+    a.join()
+    a.heartbeat(busy=True)
+    assert a.status().busy_workers == 1
+    time.sleep(0.5)
+    state = SharedCrawl(server, keys, "b").status()
+    assert (state.live_workers, state.busy_workers) == (0, 0)
+
+
+def test_leave_removes_the_worker(server, keys):
+    a = SharedCrawl(server, keys, "a")
+    a.join(), a.heartbeat(busy=True)
+    a.leave()
+    assert a.status().live_workers == 0 and a.status().busy_workers == 0
+
+
+class _UrlOnly(RequestFingerprinter):
+    """A project fingerprinter that ignores the method: the dupefilter must use it."""
+
+    def fingerprint(self, request):
+        return super().fingerprint(request.replace(method="GET", body=b""))
+
+
+def test_dupefilter_uses_the_crawler_fingerprinter_and_two_scopes(server, keys):
+    default = RequestFingerprinter()
+    dupefilter = SharedDupeFilter(server, keys, fingerprinter=default)
+    article = Request(BASE + "/2024/01/02/slug/?b=2&a=1")
+    assert dupefilter.request_seen(article) is False
+    assert dupefilter.request_seen(Request(BASE + "/2024/01/02/slug/?a=1&b=2")) is True
+    assert server.sismember(keys.seen_articles, default.fingerprint(article).hex())
+    listing = Request(BASE + "/category/news/page/2/")
+    assert dupefilter.request_seen(listing) is False
+    assert server.sismember(keys.seen_this_run, default.fingerprint(listing).hex())
+    custom = SharedDupeFilter(server, keys, fingerprinter=_UrlOnly())
+    assert custom.request_seen(Request(BASE + "/x-slug/", method="POST")) is False
+    assert custom.request_seen(Request(BASE + "/x-slug/")) is True
+    dupefilter.close("finished")
+    assert server.scard(keys.seen_articles) == 2, "closing one worker keeps the fingerprints"
+    forgetful = SharedDupeFilter(server, keys, fingerprinter=default, remember_articles=False)
+    assert forgetful.key_for(article) == keys.seen_this_run
+
+
+def test_addon_switches_only_with_redis_url():
+    plain = Settings({"ADDONS": {DistributedAddon: 0}})
+    DistributedAddon().update_settings(plain)
+    assert plain.get("FEED_URI_PARAMS") == "madar.distributed.feeds.uri_params"
+    assert "scrapy_redis" not in str(plain.get("SCHEDULER"))
+    shared = Settings({"REDIS_URL": "redis://127.0.0.1:1/0"})
+    DistributedAddon().update_settings(shared)
+    assert shared.get("SCHEDULER") == "madar.distributed.scheduler.SharedScheduler"
+    assert shared.get("DUPEFILTER_CLASS") == "madar.distributed.dupefilter.SharedDupeFilter"
+    assert shared.getbool("SCHEDULER_PERSIST")
+    assert any("DistributedWorker" in str(k) for k in shared.getdict("EXTENSIONS"))
+
+
+def test_feed_uri_has_the_worker_id(monkeypatch):
+    from madar.distributed import worker
+
+    worker.worker_id.cache_clear()
+    monkeypatch.setenv("MADAR_WORKER_ID", "box 1/a")
+    try:
+        params = uri_params({"name": "madar"}, None)
+        assert "data/madar-%(worker)s.jsonl" % params == "data/madar-box_1_a.jsonl"  # noqa: UP031
+    finally:
+        worker.worker_id.cache_clear()
+
+
+def _cli(*args: str) -> dict:
+    result = subprocess.run([sys.executable, "-m", "madar.distributed", *args], cwd=REPO,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_seed_status_reset_commands(server, keys, redis_url):  # noqa: F811
+    common = ["--redis-url", redis_url, "--base-url", BASE]
+    first = _cli("seed", *common)
+    assert first["queued"] == [BASE + "/"] and first["new_run"] is True
+    again = _cli("seed", *common)
+    assert again["queued"] == [] and again["already_seen"] == [BASE + "/"]
+    status = _cli("status", *common)
+    assert (status["queued"], status["live_workers"]) == (1, 0)
+    server.hset("madar:{seen}:urls", "1", "x")
+    assert _cli("reset", *common)["keys_deleted"] >= 2
+    assert server.zcard(keys.queue) == 0 and server.exists("madar:{seen}:urls")
+    _cli("reset", *common, "--items")
+    assert not server.exists("madar:{seen}:urls")
+
+
+def test_reset_refuses_while_workers_are_alive(server, keys, redis_url):  # noqa: F811
+    SharedCrawl(server, keys, "a").join()
+    result = subprocess.run([sys.executable, "-m", "madar.distributed", "reset", "--redis-url",
+                             redis_url, "--base-url", BASE], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode != 0 and "still alive" in result.stderr
