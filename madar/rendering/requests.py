@@ -106,7 +106,6 @@ def settings_for(mode: RenderMode) -> dict[str, Any]:
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": PLAYWRIGHT_LAUNCH_OPTIONS,
             "PLAYWRIGHT_ABORT_REQUEST": "madar.rendering.playwright.abort_heavy_resources",
-            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": DEFAULT_TIMEOUT * 1000,
         }
     raise ValueError(f"unknown render mode {mode!r}")

@@ -219,14 +219,22 @@ def splash_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def chromium_ready() -> str:
+def chromium_ready_or_reason() -> str | None:
+    """None when Playwright can run Debian's Chromium here, else why not."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian Chromium not installed (run deploy/playwright/install-chromium.sh)")
+        return "Debian Chromium not installed (run deploy/playwright/install-chromium.sh)"
     try:
         import scrapy_playwright  # noqa: F401
     except ImportError:
-        pytest.skip("scrapy-playwright not installed (pip install -r requirements-render.txt)")
+        return "scrapy-playwright not installed (pip install -r requirements-render.txt)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium_ready() -> str:
+    reason = chromium_ready_or_reason()
+    if reason:
+        pytest.skip(reason)
     return str(CHROMIUM)
 
 
