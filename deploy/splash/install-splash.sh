@@ -32,7 +32,8 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 if ! "$VENV/bin/python" -c "import splash, qt5reactor" 2>/dev/null \
    || [[ "$("$VENV/bin/python" -c 'import splash; print(splash.__version__)')" != "3.5" ]]; then
-    "$VENV/bin/pip" install -q --disable-pip-version-check "splash==3.5" "qt5reactor>=0.6,<0.7"
+    "$VENV/bin/pip" install -q --disable-pip-version-check \
+        "splash==3.5" "qt5reactor>=0.6,<0.7" "Twisted>=22.10,<27"
 fi
 # pip's lupa wheel is built against plain Lua; Splash's scripts need Debian's LuaJIT build.
 if "$VENV/bin/pip" show -q lupa >/dev/null 2>&1 \

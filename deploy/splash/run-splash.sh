@@ -16,9 +16,11 @@ PY="$SPLASH_HOME/venv/bin/python"
 # Qt WebEngine refuses to start as root unless its sandbox is off (Splash's chromium engine).
 export QTWEBENGINE_DISABLE_SANDBOX=1
 # Keep Qt's caches and runtime files out of $HOME and off the work tree.
-RUNTIME_DIR="$(mktemp -d "${TMPDIR:-/tmp}/madar-splash.XXXXXX")"
-export XDG_RUNTIME_DIR="$RUNTIME_DIR" XDG_CACHE_HOME="$RUNTIME_DIR/cache"
+# One directory per port, reused by the next run on that port (exec leaves no shell to clean up).
+RUNTIME_DIR="${TMPDIR:-/tmp}/madar-splash-$PORT"
+mkdir -p "$RUNTIME_DIR"
 chmod 700 "$RUNTIME_DIR"
+export XDG_RUNTIME_DIR="$RUNTIME_DIR" XDG_CACHE_HOME="$RUNTIME_DIR/cache"
 
 exec "$PY" -m splash.server --ip 127.0.0.1 --port "$PORT" \
     --disable-browser-caches --max-timeout 90 --slots "${SPLASH_SLOTS:-8}" "$@"

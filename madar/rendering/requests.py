@@ -36,10 +36,12 @@ DEFAULT_WAIT = 0.5  # seconds after load for scripts to fill their boxes
 DEFAULT_TIMEOUT = 30  # seconds for the whole render
 
 # Splash Lua for re-rendering downloaded HTML at its own URL (scripts, XHR, relative links work
-# as on the live page). Images off, like render.html's images=0.
+# as on the live page). Images off, like render.html's images=0; the crawl's headers (User-Agent)
+# are sent with the scripts' own requests, as render.html does.
 RERENDER_LUA = """
 function main(splash, args)
   splash.images_enabled = false
+  if args.headers then splash:set_custom_headers(args.headers) end
   assert(splash:set_content{data=args.html, mime_type="text/html; charset=utf-8",
                             baseurl=args.url})
   assert(splash:wait(args.wait))

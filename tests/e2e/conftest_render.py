@@ -110,6 +110,7 @@ class JsSite:
     base_url: str
     hits: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    user_agents: dict[str, set[str]] = field(default_factory=dict)
     extra_pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -123,6 +124,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with self.site.lock:
             self.site.hits[path] += 1
+            agents = self.site.user_agents.setdefault(path, set())
+            agents.add(self.headers.get("User-Agent", ""))
         page = PAGES.get(path) or self.site.extra_pages.get(path)
         if page is None:
             self.send_error(404)

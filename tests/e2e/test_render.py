@@ -42,6 +42,10 @@ def assert_rendered_crawl(items: list[dict], stats: dict, site) -> None:
     for path in PATHS:
         assert site.hits[path] == 1, (path, dict(site.hits))
     assert site.hits["/api/article.json"] == 1
+    # The page's own script requests identify the crawler like its plain requests do.
+    assert site.user_agents["/api/article.json"] == site.user_agents["/plain.html"], (
+        site.user_agents
+    )
     assert stats.get("log_count/ERROR", 0) == 0
 
 
