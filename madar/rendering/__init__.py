@@ -1,8 +1,8 @@
 """JavaScript rendering, off by default: Splash (scrapy-splash) or Playwright behind one switch.
 
 Public API for the spider: ``render_mode``, ``apply_render_settings`` / ``settings_for``,
-``needs_rendering``, ``rendered_request``, ``is_rendered``. See requests.py for how a URL is
-never fetched both plainly and rendered.
+``needs_rendering``, ``rendered_request``, ``is_rendered``, ``is_html_response``.
+See requests.py for how a URL is never fetched both plainly and rendered.
 """
 
 from madar.rendering.detect import needs_rendering, script_filled_containers
@@ -12,6 +12,7 @@ from madar.rendering.requests import (
     RENDER_MODES,
     RenderMode,
     apply_render_settings,
+    is_html_response,
     is_rendered,
     render_mode,
     rendered_request,
@@ -24,6 +25,7 @@ __all__ = [
     "RENDER_MODES",
     "RenderMode",
     "apply_render_settings",
+    "is_html_response",
     "is_rendered",
     "needs_rendering",
     "render_mode",

@@ -31,6 +31,7 @@ from madar.rendering.detect import needs_rendering, script_filled_containers
 from madar.rendering.requests import (
     META_RERENDER,
     apply_render_settings,
+    is_html_response,
     is_rendered,
     render_mode,
     rendered_request,
@@ -64,6 +65,9 @@ class RenderProbeSpider(scrapy.Spider):
                 yield scrapy.Request(url, self.parse)
 
     def parse(self, response: scrapy.http.Response) -> Any:
+        if not is_html_response(response):
+            self.logger.error("Not an HTML response: %r", response)
+            return
         html = response.text
         if self.render_mode != "off" and not is_rendered(response) and needs_rendering(html):
             yield rendered_request(response.url, self.render_mode, self.parse, html=html)

@@ -164,6 +164,20 @@ def is_rendered(response: scrapy.http.Response) -> bool:
     return bool(response.meta.get(META_RENDER))
 
 
+def is_html_response(response: scrapy.http.Response) -> bool:
+    """An HTML page, plain or rendered.
+
+    Use instead of ``isinstance(response, HtmlResponse)``: scrapy-splash returns its own
+    ``SplashTextResponse`` (a TextResponse, not an HtmlResponse) for rendered HTML.
+    """
+    if isinstance(response, scrapy.http.HtmlResponse):
+        return True
+    if not isinstance(response, scrapy.http.TextResponse) or not is_rendered(response):
+        return False
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    return content_type.startswith(("text/html", "application/xhtml"))
+
+
 def _splash_request(
     url: str, callback: Any, *, html: str | None, wait: float, meta: dict[str, Any], **kwargs: Any
 ) -> scrapy.Request:

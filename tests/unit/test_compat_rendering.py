@@ -122,6 +122,29 @@ def test_off_mode_is_a_plain_request():
     assert request.cb_kwargs == {"k": 1}
 
 
+def test_is_html_response_accepts_rendered_splash_text():
+    from madar.compat import install_scrapy_splash_compat
+
+    install_scrapy_splash_compat()
+    from scrapy.http import HtmlResponse, TextResponse
+    from scrapy_splash import SplashTextResponse
+
+    from madar.rendering import is_html_response
+
+    request = rendered_request("https://madaralyoum.com/a/", "splash")
+    html_headers = {"Content-Type": "text/html; charset=utf-8"}
+    rendered = SplashTextResponse(
+        "https://madaralyoum.com/a/", body=b"<p>x</p>", headers=html_headers, request=request
+    )
+    assert is_html_response(rendered)
+    plain_request = scrapy.Request("https://madaralyoum.com/a/")
+    text = TextResponse("https://madaralyoum.com/a.txt", body=b"x", request=plain_request)
+    assert not is_html_response(text)
+    assert is_html_response(
+        HtmlResponse("https://madaralyoum.com/a/", body=b"<p>x</p>", request=plain_request)
+    )
+
+
 # --- needs_rendering ----------------------------------------------------------------------------
 
 SCRIPT = "<script src='/wp-content/themes/jannah/main.js'></script>"
