@@ -1,0 +1,314 @@
+"""The unattended entry point: ``python -m madar.cron`` (one run per cron tick).
+
+What one run does, in order:
+
+1. takes ``<state-dir>/cron.lock`` with ``flock`` (non-blocking): when another run holds
+   it, prints who and exits at once with status 75 (``EX_TEMPFAIL``: "try again later").
+   The kernel drops the lock when the holder dies, even by SIGKILL: no stale lock files;
+2. recovers what an interrupted run left (``*.jsonl.part`` feeds: complete lines kept,
+   partial last line dropped) and, when the previous run did not complete, switches this
+   one to *catch-up* (walk the whole listing, still fetching only unknown articles);
+3. crawls in this process (``CrawlerProcess``) in incremental mode: only articles the dedup
+   store does not know, pagination stops at the first listing page holding only known
+   ones. The feed goes to ``<data-dir>/YYYY/MM/DD/madar-<stamp>.jsonl.part`` (FEEDS URI
+   parameters), each line handed to the OS as it is exported; the log to
+   ``<log-dir>/YYYY/MM/DD/madar-<stamp>.log``; the crawl report beside the feed;
+4. renames the feed to ``.jsonl`` and exits 0, or 1 when the crawl failed (a monitor
+   failed, ``finish_reason`` is not ``finished``, or errors were logged without monitors),
+   printing one line to stderr (cron mails it).
+
+Exit statuses: 0 success, 1 crawl failed, 2 bad usage, 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from madar.extensions.feeds import (
+    DATED_FEED_TEMPLATE,
+    PART_SUFFIX,
+    date_params,
+    finalize_feed,
+    recover_feeds,
+)
+
+EXIT_OK = 0
+EXIT_CRAWL_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL
+
+LOCK_NAME = "cron.lock"
+#: Present while a run is in progress; left behind by a run that did not complete.
+RUN_MARKER_NAME = "cron-run.json"
+
+#: Settings a cron run always uses (on top of the project's settings.py).
+CRON_SETTINGS: dict[str, Any] = {
+    "MADAR_INCREMENTAL": True,
+    # Each article is committed to the dedup store as it passes, so a killed run's store
+    # and its feed (one write per line) agree and the next run neither loses nor repeats.
+    "MADAR_STATE_COMMIT_EVERY": 1,
+    "FEED_STORAGES": {"file": "madar.extensions.feeds.LineFlushedFileFeedStorage"},
+    "MADAR_PROGRESS": False,
+    "LOG_FILE_APPEND": False,
+}
+
+#: Extensions and Spidermon settings a cron run needs (merged, never replacing others).
+OPERATIONS_EXTENSIONS: dict[str, int] = {
+    "madar.extensions.quality.ItemQualityStats": 400,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "madar.extensions.report.CrawlReport": 900,
+    "madar.extensions.progress.ProgressLine": 910,
+}
+OPERATIONS_SETTINGS: dict[str, Any] = {
+    "SPIDERMON_ENABLED": True,
+    "SPIDERMON_SPIDER_CLOSE_MONITORS": [
+        "madar.extensions.monitors.CrawlHealthMonitorSuite"],
+}
+
+
+class LockBusy(RuntimeError):
+    """Another process holds the run lock."""
+
+
+class RunLock:
+    """An exclusive ``flock`` on a file; its text says who holds it (for the message)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown process"
+            handle.close()
+            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise LockBusy(holder) from None
+            raise
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {_now().isoformat(timespec='seconds')}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+@dataclass
+class RunPlan:
+    """Where one run writes, and how it crawls."""
+
+    started: dt.datetime
+    data_dir: Path
+    state_dir: Path
+    log_dir: Path
+    catch_up: bool = False
+    recovered: list[str] = field(default_factory=list)
+
+    @property
+    def params(self) -> dict[str, str]:
+        return date_params(self.started)
+
+    @property
+    def feed_template(self) -> str:
+        return str(self.data_dir / DATED_FEED_TEMPLATE) + PART_SUFFIX
+
+    @property
+    def feed_part(self) -> Path:
+        return Path(self.feed_template % self.params)
+
+    @property
+    def log_file(self) -> Path:
+        p = self.params
+        return self.log_dir / p["year"] / p["month"] / p["day"] / f"madar-{p['stamp']}.log"
+
+    @property
+    def marker(self) -> Path:
+        return self.state_dir / RUN_MARKER_NAME
+
+
+def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: bool = True):
+    """The project's settings plus what a cron run needs, plus ``-s`` overrides last."""
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
+    settings = get_project_settings()
+    extensions = settings.getdict("EXTENSIONS")
+    for name, order in OPERATIONS_EXTENSIONS.items():
+        extensions.setdefault(name, order)
+    settings.set("EXTENSIONS", extensions, priority="cmdline")
+    for name, value in {**OPERATIONS_SETTINGS, **CRON_SETTINGS}.items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("MADAR_INCREMENTAL", incremental, priority="cmdline")
+    settings.set("MADAR_INCREMENTAL_CATCH_UP", plan.catch_up, priority="cmdline")
+    settings.set("MADAR_STATE_DIR", str(plan.state_dir), priority="cmdline")
+    settings.set("MADAR_RUN_STARTED", plan.started.isoformat(), priority="cmdline")
+    settings.set("FEEDS", {plan.feed_template: {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+        "store_empty": True,
+        "uri_params": "madar.extensions.feeds.dated_uri_params",
+    }}, priority="cmdline")
+    settings.set("LOG_FILE", str(plan.log_file), priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def crawl_failures(stats: dict[str, Any]) -> list[str]:
+    """Why a finished crawl counts as failed (``[]``: it did not)."""
+    failures = []
+    reason = stats.get("finish_reason")
+    if reason != "finished":
+        failures.append(f"finish_reason={reason!r}")
+    monitor_failed = stats.get("madar/monitor/failed")
+    if monitor_failed:
+        failures += [f"monitor {text}" for text in stats.get("madar/monitor/failures") or []]
+        if not stats.get("madar/monitor/failures"):
+            failures.append("monitors failed")
+    elif monitor_failed is None and stats.get("log_count/ERROR", 0):
+        failures.append(f"{stats['log_count/ERROR']} errors logged (monitors did not run)")
+    return failures
+
+
+def run_complete(stats: dict[str, Any]) -> bool:
+    """Did the crawl walk everything it meant to (so the next run may stop early)?"""
+    return (stats.get("finish_reason") == "finished" and not stats.get("log_count/ERROR")
+            and not stats.get("retry/max_reached"))
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m madar.cron",
+        description="One unattended, incremental crawl (for cron): lock, dated feed, log, "
+                    "report, exit status.")
+    parser.add_argument("--base-url", help="site to crawl (default: setting MADAR_BASE_URL)")
+    parser.add_argument("--data-dir", default="data", help="feeds root (default: data)")
+    parser.add_argument("--state-dir", default=None,
+                        help="dedup store and lock (default: setting MADAR_STATE_DIR)")
+    parser.add_argument("--log-dir", default="logs", help="per-run logs (default: logs)")
+    parser.add_argument("--max-pages", type=int, default=None,
+                        help="listing pages to walk at most")
+    parser.add_argument("--full", action="store_true",
+                        help="not incremental: walk the whole listing (dedup still applies)")
+    parser.add_argument("-a", dest="spider_args", action="append", type=_key_value,
+                        default=[], metavar="NAME=VALUE", help="spider argument")
+    parser.add_argument("-s", dest="settings", action="append", type=_key_value,
+                        default=[], metavar="NAME=VALUE", help="Scrapy setting")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print the feed and report paths on success too")
+    return parser
+
+
+def _default_state_dir() -> str:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings().get("MADAR_STATE_DIR") or ".madar-state"
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    overrides = dict(options.settings)
+    state_dir = Path(options.state_dir or overrides.get("MADAR_STATE_DIR")
+                     or _default_state_dir()).resolve()
+    plan = RunPlan(started=_now(), data_dir=Path(options.data_dir).resolve(),
+                   state_dir=state_dir, log_dir=Path(options.log_dir).resolve())
+    lock = RunLock(state_dir / LOCK_NAME)
+    try:
+        lock.acquire()
+    except LockBusy as busy:
+        print(f"madar.cron: another run is in progress ({busy}; lock {lock.path}); "
+              "exiting without crawling", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        return _run_locked(plan, options, overrides)
+    finally:
+        lock.release()
+
+
+def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str, str]) -> int:
+    plan.recovered = [r.feed for r in recover_feeds(plan.data_dir)]
+    plan.catch_up = plan.marker.exists() or bool(plan.recovered)
+    plan.log_file.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(plan.marker, {"pid": os.getpid(), "started": plan.started.isoformat(),
+                              "feed": str(plan.feed_part), "log": str(plan.log_file)})
+
+    from scrapy.crawler import CrawlerProcess
+
+    settings = crawl_settings(plan, overrides, incremental=not options.full)
+    spider_args = dict(options.spider_args)
+    if options.base_url:
+        spider_args["base_url"] = options.base_url
+    if options.max_pages is not None:
+        spider_args["max_pages"] = str(options.max_pages)
+
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("madar")
+    try:
+        process.crawl(crawler, **spider_args)
+        process.start()
+    except Exception as error:  # a spider that cannot start (bad argument, bad setting)
+        print(f"madar.cron: the crawl could not run: {error!r}; log: {plan.log_file}",
+              file=sys.stderr)
+        finalize_feed(plan.feed_part)
+        return EXIT_CRAWL_FAILED
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    feed = finalize_feed(plan.feed_part)
+    if run_complete(stats):
+        plan.marker.unlink(missing_ok=True)
+    failures = crawl_failures(stats)
+    if failures:
+        print(f"madar.cron: crawl FAILED: {'; '.join(failures)}; log: {plan.log_file}",
+              file=sys.stderr)
+        return EXIT_CRAWL_FAILED
+    if options.verbose:
+        mode = "catch-up" if plan.catch_up else ("full" if options.full else "incremental")
+        print(f"madar.cron: ok ({mode}), {stats.get('item_scraped_count', 0)} items -> "
+              f"{feed}; log: {plan.log_file}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

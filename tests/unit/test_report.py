@@ -1,0 +1,146 @@
+"""The crawl report: built from stats, readable as a table, written beside the feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+from scrapy import Spider
+from scrapy.utils.test import get_crawler
+
+from madar.extensions.progress import format_progress, progress_enabled
+from madar.extensions.quality import ItemQualityStats, field_coverage
+from madar.extensions.report import (
+    CrawlReport,
+    build_report,
+    render_report,
+    report_path_for,
+)
+from madar.items import ARTICLE_FIELDS, Article
+
+START = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.timezone.utc)
+STATS = {
+    "start_time": START,
+    "finish_time": START + dt.timedelta(seconds=75),
+    "elapsed_time_seconds": 75.2,
+    "finish_reason": "finished",
+    "downloader/request_count": 120,
+    "downloader/response_count": 118,
+    "downloader/response_status_count/200": 110,
+    "downloader/response_status_count/301": 2,
+    "downloader/response_status_count/404": 6,
+    "madar/pages/listing_pages": 10,
+    "madar/pages/not_article": 3,
+    "item_scraped_count": 90,
+    "madar/dedup/new": 88,
+    "madar/dedup/revised": 2,
+    "madar/duplicates/url": 4,
+    "madar/duplicates/near": 1,
+    "madar/dropped/no_title": 2,
+    "retry/count": 3,
+    "log_count/WARNING": 5,
+    "madar/fields/title": 90,
+    "madar/fields/published": 81,
+    "madar/schema/checked": 90,
+    "madar/monitor/failed": 1,
+    "madar/monitor/failures": ["Field coverage/important fields filled: published 90% < 95%"],
+    "madar/incremental/enabled": 1,
+    "madar/incremental/stopped_at_page": 2,
+}
+
+
+def test_report_counts_everything_asked_for():
+    report = build_report(STATS, feeds=["data/x.jsonl"])
+    assert report["duration_seconds"] == 75.2
+    assert report["pages"]["fetched"] == 118
+    assert report["pages"]["by_kind"] == {"listing_pages": 10, "not_article": 3}
+    assert report["articles"] == {"emitted": 90, "new": 88, "updated": 2,
+                                  "duplicates": {"url": 4, "near": 1},
+                                  "dropped": {"no_title": 2}}
+    assert report["errors"]["http_errors"] == {"404": 6}
+    assert report["errors"]["retries"] == 3
+    assert report["field_coverage"]["published"] == 0.9
+    assert report["field_coverage"]["text"] == 0.0
+    assert list(report["field_coverage"]) == list(ARTICLE_FIELDS)
+    assert report["incremental"] == {"enabled": 1, "stopped_at_page": 2}
+    assert report["monitors"]["failed"] == 1
+    json.dumps(report)  # JSON-ready
+
+
+def test_rendered_table_is_readable():
+    text = render_report(build_report(STATS, feeds=["data/x.jsonl"]))
+    assert text.splitlines()[0] == "Crawl report (madar): finished, 75.2 s"
+    rows = {" ".join(line.split()[:-1]): line.split()[-1] for line in text.splitlines()[1:]}
+    assert re.search(r"^    new / updated +88 / 2$", text, re.M)
+    assert re.search(r"^    duplicates dropped +url 4, near 1$", text, re.M)
+    assert "published 90%" in text
+    assert rows["monitors"] == "FAILED"
+    assert rows["feed"] == "data/x.jsonl"
+
+
+def test_report_without_items_has_no_coverage():
+    report = build_report({"finish_reason": "finished"})
+    assert report["field_coverage"] == {}
+    assert report["monitors"]["failed"] is None
+    assert re.search(r"^  monitors +not run$", render_report(report), re.M)
+
+
+def test_report_path_is_beside_the_final_feed():
+    assert report_path_for(Path("d/madar-1.jsonl.part")) == Path("d/madar-1.jsonl.report.json")
+    assert report_path_for(Path("out.jsonl")) == Path("out.jsonl.report.json")
+
+
+class _Spider(Spider):
+    name = "madar"
+
+
+def test_extension_writes_json_beside_each_local_feed(tmp_path):
+    crawler = get_crawler(_Spider, {"MADAR_REPORT_PATH": str(tmp_path / "last.json")})
+    extension = CrawlReport.from_crawler(crawler)
+    for key, value in STATS.items():
+        crawler.stats.set_value(key, value)
+    feed = tmp_path / "2026" / "madar-1.jsonl.part"
+    feed.parent.mkdir()
+    extension.feed_slot_closed(SimpleNamespace(uri=feed.as_uri()))
+    extension.feed_slot_closed(SimpleNamespace(uri="s3://bucket/remote.jsonl"))
+    extension.engine_stopped()
+    written = json.loads((tmp_path / "2026" / "madar-1.jsonl.report.json").read_text())
+    assert written["articles"]["new"] == 88
+    assert written["feeds"] == [str(tmp_path / "2026" / "madar-1.jsonl")]
+    assert json.loads((tmp_path / "last.json").read_text()) == written
+
+
+def test_quality_stats_count_filled_fields_and_schema_errors():
+    crawler = get_crawler(_Spider)
+    quality = ItemQualityStats.from_crawler(crawler)
+    good = Article(url="https://madaralyoum.com/a/", title="عنوان", published="2017-08-10")
+    bad = Article(url="https://madaralyoum.com/b/", title="عنوان", published="10/08/2017")
+    for item in (good, bad):
+        quality.item_scraped(item)
+        crawler.stats.inc_value("item_scraped_count")
+    stats = crawler.stats.get_stats()
+    assert stats["madar/fields/title"] == 2
+    assert stats["madar/fields/published"] == 2
+    assert "madar/fields/text" not in stats
+    assert stats["madar/fields/language"] == 2
+    assert stats["madar/schema/checked"] == 2
+    assert stats["madar/schema/invalid"] == 1
+    assert stats["madar/schema/invalid/published"] == 1
+    assert field_coverage(stats)["title"] == 1.0
+
+
+def test_progress_line():
+    line = format_progress(pages=120, items=90, queued=33, elapsed=60.0)
+    assert "pages    120" in line and "items     90" in line and "queue    33" in line
+    assert "120 pages/min" in line and line.endswith("01:00")
+
+
+def test_progress_is_off_without_a_terminal(tmp_path):
+    with (tmp_path / "log").open("w") as not_a_tty:
+        assert progress_enabled("auto", not_a_tty) is False
+        assert progress_enabled(None, not_a_tty) is False
+        assert progress_enabled("true", not_a_tty) is True
+        assert progress_enabled(False, not_a_tty) is False

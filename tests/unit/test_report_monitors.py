@@ -1,0 +1,80 @@
+"""The Spidermon suite judges a crawl from its stats and records the verdict in the stats."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Spider
+from scrapy.utils.test import get_crawler
+from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
+
+from madar.extensions.monitors import CrawlHealthMonitorSuite
+
+pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
+
+
+class _Spider(Spider):
+    name = "madar"
+
+
+HEALTHY = {
+    "finish_reason": "finished",
+    "item_scraped_count": 100,
+    "downloader/request_count": 130,
+    "madar/fields/title": 100,
+    "madar/fields/text": 100,
+    "madar/fields/published": 97,
+    "madar/schema/checked": 100,
+}
+
+
+def judge(stats: dict, settings: dict | None = None) -> dict:
+    crawler = get_crawler(_Spider, settings or {})
+    spider = _Spider.from_crawler(crawler)
+    for key, value in stats.items():
+        crawler.stats.set_value(key, value)
+    SpiderMonitorRunner(spider=spider).run(
+        CrawlHealthMonitorSuite(crawler=crawler), stats=crawler.stats.get_stats(),
+        stats_history=[], crawler=crawler, spider=spider, sc_spider_name="madar", job=None)
+    return crawler.stats.get_stats()
+
+
+def test_a_healthy_crawl_passes():
+    result = judge(HEALTHY)
+    assert result["madar/monitor/failed"] == 0
+    assert "madar/monitor/failures" not in result
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"finish_reason": "shutdown"}, "Finish"),
+    ({"item_scraped_count": 0}, "Items"),
+    ({"log_count/ERROR": 2}, "errors in the log"),
+    ({"retry/count": 40}, "retry ratio"),
+    ({"retry/max_reached": 10}, "failed request ratio"),
+    ({"madar/fields/published": 90}, "published 90.0% < 95%"),
+    ({"madar/schema/invalid": 1, "madar/schema/invalid/published": 1}, "fields: published"),
+])
+def test_each_problem_fails_its_monitor(change, expected):
+    result = judge({**HEALTHY, **change})
+    assert result["madar/monitor/failed"] == 1
+    assert any(expected in failure for failure in result["madar/monitor/failures"]), result
+
+
+def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
+    stats = {**HEALTHY, "item_scraped_count": 0, "madar/incremental/enabled": 1,
+             "madar/incremental/known_at_start": 500}
+    assert judge(stats)["madar/monitor/failed"] == 0
+    first_run = {**stats, "madar/incremental/known_at_start": 0}
+    assert judge(first_run)["madar/monitor/failed"] == 1
+
+
+def test_thresholds_are_settings():
+    stats = {**HEALTHY, "madar/fields/published": 60, "log_count/ERROR": 1}
+    settings = {"MADAR_MONITOR_FIELD_COVERAGE": {"published": 0.5},
+                "MADAR_MONITOR_MAX_ERRORS": 1}
+    assert judge(stats, settings)["madar/monitor/failed"] == 0
+
+
+def test_coverage_of_a_handful_of_items_is_not_judged():
+    stats = {**HEALTHY, "item_scraped_count": 3, "madar/fields/title": 3,
+             "madar/fields/text": 3, "madar/fields/published": 1}
+    assert judge(stats)["madar/monitor/failed"] == 0
