@@ -11,7 +11,9 @@ What it changes in ``scrapy_redis.scheduler.Scheduler`` (0.9.1):
 - popping a request also marks the worker busy, in one Redis script (see
   :mod:`madar.distributed.coordination`), so no other worker closes in between;
 - the queue is always persisted (``close()`` never flushes it): one worker stopping must not
-  drop the requests the others still need. ``python -m madar.distributed reset`` clears it.
+  drop the requests the others still need. ``python -m madar.distributed reset`` clears it;
+- ``enqueue_request``/``next_request`` count stats without the ``spider`` argument, which
+  Scrapy 2.19 deprecates (scrapy-redis 0.9.1 still passes it: one warning per run).
 """
 
 from __future__ import annotations
@@ -72,6 +74,21 @@ class SharedScheduler(Scheduler):
         if self.stats is not None:
             self.stats.set_value("madar/distributed/worker", self.crawl.worker)
             self.stats.set_value("madar/distributed/new_run", fresh)
+
+    def enqueue_request(self, request: Any) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.queue.push(request)
+        if self.stats is not None:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Any:
+        request = self.queue.pop()
+        if request is not None and self.stats is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
 
     def close(self, reason: str) -> None:
         self.crawl.leave()

@@ -1,8 +1,8 @@
 """A throwaway ``redis-server`` for tests: loopback only, free port, no persistence.
 
-Usage: ``with redis_server(tmp_path) as url: ...`` or the ``redis_url`` fixture (import it
-into a test module or a conftest). Skips the test when ``redis-server`` is not installed
-(CI installs the Debian package).
+Usage: ``with redis_server(tmp_path) as url: ...`` (tests and bench/) or the ``redis_url``
+fixture (import it into a test module or a conftest), which skips the test when
+``redis-server`` is not installed (CI installs the Debian package).
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def redis_server(workdir: Path, startup_timeout: float = 10.0) -> Iterator[str]:
     """Start ``redis-server`` in ``workdir``; yield its URL; stop it."""
-    if not Path(REDIS_SERVER).exists():
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
     import redis
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -67,5 +65,7 @@ def redis_server(workdir: Path, startup_timeout: float = 10.0) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url

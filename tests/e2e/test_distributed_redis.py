@@ -174,3 +174,29 @@ def test_reset_refuses_while_workers_are_alive(server, keys, redis_url):  # noqa
                              redis_url, "--base-url", BASE], cwd=REPO, capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode != 0 and "still alive" in result.stderr
+
+
+def test_requests_that_failed_for_good_are_forgotten(server, keys):
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from madar.distributed.middleware import ForgetFailedRequests
+
+    dupefilter = SharedDupeFilter(server, keys, fingerprinter=RequestFingerprinter())
+    crawler = SimpleNamespace(settings=Settings({"REDIS_URL": "redis://127.0.0.1:1/0"}),
+                              engine=SimpleNamespace(scheduler=SimpleNamespace(df=dupefilter)))
+    crawler.stats = MemoryStatsCollector(crawler)
+    middleware = ForgetFailedRequests.from_crawler(crawler)
+    ok, gone, busy, broken = (Request(f"{BASE}/{name}-slug/")
+                              for name in ("ok", "gone", "busy", "broken"))
+    for request in (ok, gone, busy, broken):
+        assert dupefilter.request_seen(request) is False
+    for request, status in ((ok, 200), (gone, 404), (busy, 503)):
+        middleware.process_response(request, HtmlResponse(request.url, status=status))
+    middleware.process_exception(broken, TimeoutError())
+    assert dupefilter.request_seen(ok) and dupefilter.request_seen(gone)
+    assert not dupefilter.request_seen(busy), "a 503 after all retries: try again later"
+    assert not dupefilter.request_seen(broken), "a timeout after all retries: try again later"
+    assert crawler.stats.get_value("madar/distributed/forgotten/503") == 1

@@ -1,0 +1,145 @@
+"""Two ``scrapy crawl madar`` workers share one crawl of the mirror through a real Redis.
+
+Together they must collect every in-scope article exactly once, each must do part of the
+work, the mirror must see no article page (and the home page) fetched twice, and both must
+stop by themselves. A later run on the same Redis (what cron does) walks the listings again
+but fetches and emits no old article.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import redis
+
+from madar.distributed.keys import CrawlKeys
+from madar.mirror import ground_truth, serve_mirror
+from madar.urls import canonical_url
+from tests.crawl import read_jsonl, run_crawl, stats_from_log
+from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
+
+ARTICLES = 240
+SEED = 11
+WORKERS = ("w1", "w2")
+#: Each worker must exit by itself well before this (seconds).
+TIMEOUT = 300
+#: Fast close for tests; the default (5 s) is for real networks.
+SETTINGS = {"MADAR_REDIS_IDLE_CLOSE_SECONDS": "2"}
+
+
+def run_workers(base_url: str, tmp: Path, redis_url: str, workers=WORKERS) -> dict[str, dict]:  # noqa: F811
+    """Start the workers at once (threads running subprocesses); wait for all of them."""
+    results: dict[str, dict] = {}
+
+    def work(name: str) -> None:
+        pattern = tmp / "madar-%(worker)s.jsonl"
+        result = run_crawl(base_url, pattern, tmp / f"state-{name}", settings=SETTINGS,
+                           env={"REDIS_URL": redis_url, "MADAR_WORKER_ID": name},
+                           timeout=TIMEOUT)
+        results[name] = {"result": result, "items": read_jsonl(tmp / f"madar-{name}.jsonl")}
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def article_fetches(requests: list[dict], base_url: str, truth: list[dict]) -> Counter:
+    truth_paths = {unquote(urlsplit(t["url"]).path) for t in truth}
+    fetched = Counter()
+    for r in requests:
+        path = unquote(urlsplit(canonical_url(base_url + r["path"])).path)
+        if path in truth_paths and r["status"] == 200:
+            fetched[path] += 1
+    return fetched
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, redis_url):  # noqa: F811
+    tmp = tmp_path_factory.mktemp("distributed")
+    log_path = tmp / "requests.jsonl"
+    with serve_mirror(articles=ARTICLES, seed=SEED, log_path=log_path) as mirror:
+        workers = run_workers(mirror.base_url, tmp, redis_url)
+        requests = read_jsonl(log_path)
+        yield {"workers": workers, "requests": requests, "tmp": tmp, "log_path": log_path,
+               "base_url": mirror.base_url, "redis_url": redis_url,
+               "truth": ground_truth(mirror.base_url, articles=ARTICLES, seed=SEED)}
+
+
+def _logs(shared) -> str:
+    return "\n".join(stats_from_log(w["result"].stderr) for w in shared["workers"].values())
+
+
+def test_workers_exit_by_themselves(shared):
+    for name, worker in shared["workers"].items():
+        result = worker["result"]
+        assert result.returncode == 0, f"{name}\n{result.stderr[-5000:]}"
+        assert "Traceback" not in result.stderr, f"{name}\n{result.stderr[-5000:]}"
+        assert "'finish_reason': 'finished'" in result.stderr, stats_from_log(result.stderr)
+        assert "is finished" in result.stderr, "closed by the shared-crawl rule"
+    keys = CrawlKeys.for_base_url(shared["base_url"])
+    client = redis.Redis.from_url(shared["redis_url"])
+    assert client.zcard(keys.queue) == 0
+    assert client.zcard(keys.workers) == 0, "workers leave when they close"
+
+
+def test_together_every_in_scope_article_exactly_once(shared):
+    truth = shared["truth"]
+    items = [i for w in shared["workers"].values() for i in w["items"]]
+    urls = Counter(item["url"] for item in items)
+    twice = [u for u, n in urls.items() if n > 1]
+    assert not twice, f"emitted by both workers or twice: {twice[:5]}"
+    by_post = {t["post_id"]: t for t in truth}
+    expected = {t["url"]: t for t in truth if t["_in_scope"]}
+    missing = []
+    for url, record in expected.items():
+        if record["_duplicate_of"] is not None:
+            original = by_post[record["_duplicate_of"]]
+            assert (url in urls) != (original["url"] in urls), (
+                f"exactly one of the republished pair must be kept: {url} / {original['url']}")
+            continue
+        if any(t["_duplicate_of"] == record["post_id"] for t in truth):
+            continue  # checked from the copy's side
+        if url not in urls:
+            missing.append(url)
+    assert not missing, f"{len(missing)} in-scope articles missing: {missing[:5]}\n{_logs(shared)}"
+    unknown = [u for u in urls if u not in {t["url"] for t in truth}]
+    assert not unknown, f"items that are not articles of the site: {unknown[:5]}"
+
+
+def test_each_worker_did_a_share(shared):
+    shares = {name: len(w["items"]) for name, w in shared["workers"].items()}
+    assert all(n > 0 for n in shares.values()), f"articles per worker: {shares}"
+    for name, worker in shared["workers"].items():
+        assert "'downloader/response_status_count/200'" in worker["result"].stderr, name
+
+
+def test_mirror_saw_each_page_once(shared):
+    requests = shared["requests"]
+    fetched = article_fetches(requests, shared["base_url"], shared["truth"])
+    twice = [p for p, n in fetched.items() if n > 1]
+    assert not twice, f"article pages fetched twice: {twice[:5]}"
+    home = [r for r in requests if r["path"] == "/" and r["method"] == "GET"]
+    assert len(home) == 1, f"home page fetched {len(home)} times"
+
+
+def test_next_run_walks_listings_but_fetches_no_old_article(shared, tmp_path):
+    """Cron on the same Redis: a new run, the same mirror. Nothing is new."""
+    before = len(read_jsonl(shared["log_path"]))
+    workers = run_workers(shared["base_url"], tmp_path, shared["redis_url"], workers=("w3",))
+    result = workers["w3"]["result"]
+    assert result.returncode == 0, stats_from_log(result.stderr)
+    assert "new run" in result.stderr
+    assert workers["w3"]["items"] == []
+    requests = read_jsonl(shared["log_path"])[before:]
+    assert any(r["path"] == "/" for r in requests), "the home page is walked again"
+    assert not article_fetches(requests, shared["base_url"], shared["truth"]), (
+        "an article of the previous run was fetched again")
