@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
@@ -64,6 +65,7 @@ class DeduplicatePipeline:
         self.dedup: Deduplicator | None = None
         self._feed_path = settings.get("MADAR_DUPLICATES_FEED") if settings else None
         self._feed: IO[str] | None = None
+        self.counts: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DeduplicatePipeline:
@@ -83,6 +85,8 @@ class DeduplicatePipeline:
                     self.store.count())
 
     def close_spider(self, spider: Any = None) -> None:
+        if self.counts:
+            logger.info("Dedup: %s", dict(self.counts.most_common()))
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -125,6 +129,7 @@ class DeduplicatePipeline:
                        f"{adapter.get('url')}", log_level="DEBUG")
 
     def _inc(self, key: str) -> None:
+        self.counts[key.removeprefix("madar/")] += 1
         if self.stats is not None:
             self.stats.inc_value(key)
 

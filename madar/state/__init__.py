@@ -16,6 +16,7 @@ from madar.state.base import (
     SeenRecord,
     SeenStore,
     UrlSighting,
+    any_url_key,
     url_key,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "SeenRecord",
     "SeenStore",
     "UrlSighting",
+    "any_url_key",
     "dedup_parameters",
     "open_store",
     "url_key",

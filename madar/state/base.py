@@ -17,8 +17,21 @@ from madar.dedup.minhash import stable_hash64
 
 
 def url_key(url: str) -> int:
-    """The 64-bit key a URL is stored under (the URL text is kept once, on its document)."""
+    """The 64-bit key a URL is stored under (the URL text is kept once, on its document).
+
+    ``url`` must already be canonical (``madar.urls.canonical_url``), as the pipeline's are.
+    """
     return stable_hash64(url)
+
+
+def any_url_key(url: str) -> int:
+    """``url_key`` of the canonical form of any URL (for callers outside the pipeline)."""
+    from madar.urls import canonical_url
+
+    try:
+        return url_key(canonical_url(url))
+    except ValueError:
+        return url_key(url.strip())
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,14 @@ import numpy as np
 
 from madar.dedup.index import band_keys, lsh_bands
 from madar.dedup.minhash import SIGNATURE_DTYPE, jaccard_estimates
-from madar.state.base import Conflict, NewArticle, SeenRecord, UrlSighting, url_key
+from madar.state.base import (
+    Conflict,
+    NewArticle,
+    SeenRecord,
+    UrlSighting,
+    any_url_key,
+    url_key,
+)
 
 DEFAULT_PREFIX = "madar:{seen}"
 _SEP = "\x1f"
@@ -134,7 +141,10 @@ class RedisSeenStore:
          _next) = self._keys
         self._add = self._redis.register_script(_ADD_SCRIPT)
         self._revise = self._redis.register_script(_REVISE_SCRIPT)
-        self._check_meta({"num_perm": num_perm, "shingle_size": shingle_size, "seed": seed})
+        # The LSH bands live in Redis, so their shape (derived from the threshold) is part
+        # of the stored state, unlike locally where the index is rebuilt every run.
+        self._check_meta({"num_perm": num_perm, "shingle_size": shingle_size, "seed": seed,
+                          "bands": self.bands, "rows": self.rows})
 
     def _check_meta(self, wanted: dict[str, int]) -> None:
         key = f"{self.prefix}:meta"
@@ -178,7 +188,7 @@ class RedisSeenStore:
         return UrlSighting(record, int(content_hash)) if record else None
 
     def knows_url(self, url: str) -> bool:
-        return bool(self._redis.hexists(self._urls, str(url_key(url))))
+        return bool(self._redis.hexists(self._urls, str(any_url_key(url))))
 
     def lookup_post_id(self, post_id: int) -> SeenRecord | None:
         return self._record_by(self._pids, post_id)

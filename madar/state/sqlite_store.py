@@ -23,7 +23,14 @@ import numpy as np
 
 from madar.dedup.index import NearDuplicateIndex
 from madar.dedup.minhash import SIGNATURE_DTYPE
-from madar.state.base import Conflict, NewArticle, SeenRecord, UrlSighting, url_key
+from madar.state.base import (
+    Conflict,
+    NewArticle,
+    SeenRecord,
+    UrlSighting,
+    any_url_key,
+    url_key,
+)
 
 SCHEMA_VERSION = "1"
 DB_FILENAME = "seen.sqlite3"
@@ -141,7 +148,7 @@ class SQLiteSeenStore:
 
     def knows_url(self, url: str) -> bool:
         return self._db.execute("SELECT 1 FROM urls WHERE url_key = ?",
-                                (url_key(url),)).fetchone() is not None
+                                (any_url_key(url),)).fetchone() is not None
 
     def lookup_post_id(self, post_id: int) -> SeenRecord | None:
         row = self._db.execute("SELECT doc_id FROM post_ids WHERE post_id = ?",

@@ -67,6 +67,12 @@ def test_rules_hold_on_redis(url) -> None:
     store.close()
 
 
+def test_other_lsh_shape_is_refused(url) -> None:
+    RedisSeenStore(url, threshold=0.6).close()
+    with pytest.raises(ValueError, match="other dedup parameters"):
+        RedisSeenStore(url, threshold=0.8)  # other bands: stored buckets would not match
+
+
 def test_the_atomic_claim_rechecks_near_duplicates(url) -> None:
     """Both workers passed their own lookups; the Lua claim lets only one in."""
     a, b = RedisSeenStore(url), RedisSeenStore(url)

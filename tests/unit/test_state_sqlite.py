@@ -42,6 +42,9 @@ def test_lookups_and_knows_url(tmp_path) -> None:
     assert store.lookup_text_hash(7) == rec
     assert store.knows_url("https://madaralyoum.com/1/")
     assert not store.knows_url("https://madaralyoum.com/2/")
+    # any spelling of the URL: knows_url canonicalizes (tracking parameters, AMP, no slash)
+    assert store.knows_url("https://MADARALYOUM.com/1/amp/?utm_source=fb#top")
+    assert store.knows_url("https://madaralyoum.com/1")
     store.alias("https://madaralyoum.com/amp-copy/", rec.doc_id, 999)
     assert store.knows_url("https://madaralyoum.com/amp-copy/")
     assert store.near_candidates(new(1).signature)[0][0] == rec
