@@ -1,0 +1,130 @@
+"""Command line: serve the mirror, or write it to disk with its ground truth.
+
+    python -m madar.mirror --port 8000 [--host 127.0.0.1] [--articles 200] [--seed 1]
+                           [--log requests.jsonl] [--allow-remote]
+    python -m madar.mirror generate --out DIR [--articles N] [--seed S] [--base-url URL]
+    python -m madar.mirror truth --base-url URL [--articles N] [--seed S] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .generator import build_site, wp_quote
+from .listing import page_count
+from .server import Mirror, MirrorServer
+from .truth import ground_truth
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=int, default=200, help="number of posts (>= 20)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed")
+
+
+def _write_jsonl(records: list[dict], out) -> None:
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m madar.mirror")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--log", help="access log, JSON Lines")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow binding a non-loopback address")
+    _common(parser)
+    args = parser.parse_args(argv)
+    try:
+        server = MirrorServer(args.articles, args.seed, host=args.host, port=args.port,
+                              log_path=args.log, allow_remote=args.allow_remote)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(server.base_url + "/", flush=True)
+    print(f"madar mirror: {args.articles} articles, seed {args.seed}; Ctrl-C stops",
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _site_paths(mirror: Mirror) -> list[str]:
+    """Every page worth writing to disk (percent-encoded paths, as linked)."""
+    site = mirror.site
+    paths = ["/robots.txt", "/feed/", "/sitemap.xml"]
+    paths += ["/" if n == 1 else f"/page/{n}/" for n in range(1, page_count(len(site.listed)) + 1)]
+    for name, slug in site.categories.items():
+        for n in range(1, page_count(len(site.by_category[name])) + 1):
+            paths.append(f"/category/{wp_quote(slug)}/" + ("" if n == 1 else f"page/{n}/"))
+    for name, posts in site.by_tag.items():
+        for n in range(1, page_count(len(posts)) + 1):
+            paths.append(f"/tag/{wp_quote(site.tags[name])}/" + ("" if n == 1 else f"page/{n}/"))
+    for (year, month), posts in site.by_month.items():
+        for n in range(1, page_count(len(posts)) + 1):
+            paths.append(f"/date/{year:04d}/{month:02d}/" + ("" if n == 1 else f"page/{n}/"))
+    for post in site.posts:
+        paths += [post.path, post.path + "amp/"]
+    return paths
+
+
+def generate(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m madar.mirror generate")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    _common(parser)
+    args = parser.parse_args(argv)
+    base = args.base_url.rstrip("/")
+    host = urlsplit(base).netloc
+    out = Path(args.out)
+    mirror = Mirror(args.articles, args.seed, cache_size=0)
+    written = 0
+    for path in _site_paths(mirror):
+        reply = mirror.respond(path, host)
+        if reply.status != 200:
+            continue
+        target = out / path.lstrip("/")
+        if path.endswith("/"):
+            target = target / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(reply.body)
+        written += 1
+    with open(out / "ground_truth.jsonl", "w", encoding="utf-8") as fh:
+        _write_jsonl(ground_truth(base, args.articles, args.seed), fh)
+    print(f"wrote {written} pages and ground_truth.jsonl to {out}", file=sys.stderr)
+    return 0
+
+
+def truth(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m madar.mirror truth")
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--out", help="JSON Lines file (default: stdout)")
+    _common(parser)
+    args = parser.parse_args(argv)
+    build_site(args.articles, args.seed)
+    records = ground_truth(args.base_url, args.articles, args.seed)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            _write_jsonl(records, fh)
+    else:
+        _write_jsonl(records, sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = {"generate": generate, "truth": truth}
+    if argv and argv[0] in commands:
+        return commands[argv[0]](argv[1:])
+    return serve(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
