@@ -1,0 +1,218 @@
+"""Pages per second of one worker vs two workers sharing a crawl through Redis.
+
+Every run crawls a fresh offline mirror (``madar.mirror``, ``--articles`` articles) with the
+real ``scrapy crawl madar`` in subprocesses, AutoThrottle off, no download delay,
+``CONCURRENT_REQUESTS=16`` per worker (``tests/crawl.py`` FAST_LOCAL), on a fresh Redis DB:
+
+- ``plain-1``: one worker without Redis (the default scheduler), the baseline;
+- ``redis-1``: one worker in distributed mode (what Redis coordination costs);
+- ``redis-2``: two workers in distributed mode, started together.
+
+Figures per run: ``wall_s`` (launch to the last worker's exit, including Scrapy start-up and
+the ``MADAR_REDIS_IDLE_CLOSE_SECONDS=1`` grace), ``crawl_s`` (launch to the mirror's last
+logged request, sampled every 20 ms), ``pages`` (requests the mirror logged),
+``pages_per_s = pages / crawl_s``, CPU seconds of the workers, of this process (which also
+serves the mirror when ``serve_mirror`` runs in a thread here) and of redis-server.
+
+Is the mirror the bottleneck? ``probe`` fetches every page of the same mirror as fast as a
+thin client can (a separate process, 32 threads; urllib opens a connection per page where
+Scrapy keeps them alive, so this is a lower bound of the ceiling): if the crawlers' pages/s
+approach the probe's, the server, not Scrapy, bounds the crawl.
+Results: bench/results/distributed.json.
+
+    python bench/bench_distributed.py [--articles 1000] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import redis  # noqa: E402
+
+from madar.mirror import ground_truth, serve_mirror  # noqa: E402
+from tests.crawl import read_jsonl, run_crawl, stats_from_log  # noqa: E402
+from tests.e2e.redis_server import redis_server  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "distributed.json"
+SEED = 5
+SETTINGS = {"MADAR_REDIS_IDLE_CLOSE_SECONDS": "1", "LOG_LEVEL": "INFO"}
+
+PROBE = r"""
+import sys, time, json, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+urls = json.load(sys.stdin)
+def get(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return len(r.read())
+start = time.perf_counter()
+with ThreadPoolExecutor(int(sys.argv[1])) as pool:
+    size = sum(pool.map(get, urls))
+print(json.dumps({"pages": len(urls), "seconds": time.perf_counter() - start, "bytes": size}))
+"""
+
+
+class LogWatcher:
+    """Samples the mirror's request log: the time its last line appeared."""
+
+    def __init__(self, path: Path, start: float) -> None:
+        self.path, self.start, self.last_change, self.size = path, start, start, -1
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            size = self.path.stat().st_size if self.path.exists() else 0
+            if size != self.size:
+                self.size, self.last_change = size, time.perf_counter()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.last_change - self.start
+
+
+def redis_cpu(client: redis.Redis) -> float:
+    info = client.info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -> dict:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    log_path = tmp / f"{mode}-requests.jsonl"
+    with serve_mirror(articles=articles, seed=SEED, log_path=log_path) as mirror:
+        results: dict[str, dict] = {}
+
+        def work(name: str) -> None:
+            env = {"REDIS_URL": redis_url, "MADAR_WORKER_ID": name} if mode == "redis" else {}
+            out = tmp / f"{mode}-{workers}-%(worker)s.jsonl"
+            result = run_crawl(mirror.base_url, out, tmp / f"state-{mode}-{workers}-{name}",
+                               settings=SETTINGS, env={**env, "MADAR_WORKER_ID": name},
+                               timeout=1800)
+            if result.returncode != 0:
+                raise SystemExit(f"{mode}/{name} failed:\n{stats_from_log(result.stderr)}")
+            results[name] = {"items": len(read_jsonl(tmp / f"{mode}-{workers}-{name}.jsonl"))}
+
+        names = [f"w{i + 1}" for i in range(workers)]
+        threads = [threading.Thread(target=work, args=(n,)) for n in names]
+        cpu_self, cpu_children, cpu_redis = time.process_time(), children_cpu(), redis_cpu(client)
+        start = time.perf_counter()
+        watcher = LogWatcher(log_path, start)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - start
+        crawl = watcher.stop()
+        cpu = {"workers": children_cpu() - cpu_children,
+               "bench_and_mirror": time.process_time() - cpu_self,
+               "redis": redis_cpu(client) - cpu_redis}
+        pages = len(read_jsonl(log_path))
+    if len(results) != workers:
+        raise SystemExit(f"{mode}: a worker failed")
+    return {"mode": mode, "workers": workers, "wall_s": round(wall, 2),
+            "crawl_s": round(crawl, 2), "pages": pages,
+            "pages_per_s": round(pages / crawl, 1),
+            "items": sum(r["items"] for r in results.values()),
+            "items_per_worker": [results[n]["items"] for n in names],
+            "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
+
+
+def probe(articles: int, tmp: Path, threads: int = 32) -> dict:
+    """The mirror's own ceiling: every page of the ground truth, fetched by a thin client."""
+    with serve_mirror(articles=articles, seed=SEED, log_path=tmp / "probe.jsonl") as mirror:
+        urls = [t["url"] for t in ground_truth(mirror.base_url, articles=articles, seed=SEED)]
+        cpu_self = time.process_time()
+        out = subprocess.run([sys.executable, "-c", PROBE, str(threads)], input=json.dumps(urls),
+                             capture_output=True, text=True, check=True, timeout=1800)
+        cpu_mirror = time.process_time() - cpu_self
+    result = json.loads(out.stdout)
+    return {"pages": result["pages"], "threads": threads, "seconds": round(result["seconds"], 2),
+            "pages_per_s": round(result["pages"] / result["seconds"], 1),
+            "cpu_s_bench_and_mirror": round(cpu_mirror, 2)}
+
+
+def summarize(runs: list[dict]) -> list[dict]:
+    table = []
+    for key in ("plain-1", "redis-1", "redis-2"):
+        mode, workers = key.split("-")
+        group = [r for r in runs if r["mode"] == mode and r["workers"] == int(workers)]
+        if not group:
+            continue
+        best = max(group, key=lambda r: r["pages_per_s"])
+        table.append({"run": key, "pages": best["pages"], "items": best["items"],
+                      "items_per_worker": best["items_per_worker"],
+                      "crawl_s": best["crawl_s"], "wall_s": best["wall_s"],
+                      "pages_per_s": best["pages_per_s"],
+                      "pages_per_s_median": round(statistics.median(
+                          r["pages_per_s"] for r in group), 1),
+                      "cpu_s": best["cpu_s"]})
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-distributed-") as name:
+        tmp = Path(name)
+        with redis_server(tmp / "redis") as redis_url:
+            for i in range(args.repeat):
+                for mode, workers in (("plain", 1), ("redis", 1), ("redis", 2)):
+                    run = one_run(mode, workers, args.articles, tmp / f"r{i}", redis_url)
+                    print(json.dumps(run), file=sys.stderr)
+                    runs.append(run)
+        ceiling = probe(args.articles, tmp)
+    table = summarize(runs)
+    print(f"\n{args.articles} articles, best of {args.repeat}; {os.cpu_count()} CPUs\n")
+    print(f"{'run':9} {'pages':>6} {'items':>6} {'per worker':>12} {'crawl s':>8} "
+          f"{'wall s':>7} {'pages/s':>8} {'CPU workers':>12} {'CPU mirror':>11} {'CPU redis':>10}")
+    for row in table:
+        cpu = row["cpu_s"]
+        print(f"{row['run']:9} {row['pages']:>6} {row['items']:>6} "
+              f"{'/'.join(map(str, row['items_per_worker'])):>12} {row['crawl_s']:>8} "
+              f"{row['wall_s']:>7} {row['pages_per_s']:>8} {cpu['workers']:>12} "
+              f"{cpu['bench_and_mirror']:>11} {cpu['redis']:>10}")
+    print(f"\nmirror ceiling (thin client, {ceiling['threads']} threads): "
+          f"{ceiling['pages_per_s']} pages/s over {ceiling['pages']} pages")
+    by_run = {row["run"]: row for row in table}
+    speedup = (by_run["redis-2"]["pages_per_s"] / by_run["redis-1"]["pages_per_s"]
+               if "redis-2" in by_run and "redis-1" in by_run else None)
+    if speedup:
+        print(f"two workers vs one (Redis): x{speedup:.2f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "benchmark": "distributed", "articles": args.articles, "repeat": args.repeat,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "table": table, "speedup_two_vs_one": round(speedup, 2) if speedup else None,
+        "mirror_ceiling": ceiling, "runs": runs,
+    }, indent=2) + "\n", encoding="utf-8")
+    print(f"saved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
