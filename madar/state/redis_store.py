@@ -234,6 +234,12 @@ class RedisSeenStore:
     def add(self, article: NewArticle) -> SeenRecord | Conflict:
         field = str(url_key(article.url))
         expected = self._redis.hget(self._urls, field)
+        if expected is not None:
+            # The URL may only be re-bound when it shows a duplicate (an alias); if it is
+            # now some article's own URL, another worker kept it meanwhile.
+            owner = self._record(_text(expected).split(":")[0])
+            if owner is not None and owner.url == article.url:
+                return Conflict("url", owner)
         args = [field, _text(expected) if expected is not None else "",
                 "" if article.post_id is None else str(article.post_id),
                 str(article.text_hash), str(article.content_hash),

@@ -139,3 +139,17 @@ def test_two_pipelines_share_one_corpus(url, tmp_path) -> None:
     assert s2.get_value("madar/duplicates/url") == 1
     p1.close_spider()
     p2.close_spider()
+
+
+def test_a_url_kept_meanwhile_by_another_worker_is_not_kept_twice(url) -> None:
+    a, b = RedisSeenStore(url), RedisSeenStore(url)
+    first = fingerprint(1, ORIGINALS["weather_cold"])
+    changed = fingerprint(1, ORIGINALS["weather_storm"])  # same URL, the page changed
+    assert b.lookup_url(changed.url) is None  # b decided "new" before a's claim
+    a.add(first.as_new_article())
+    lost = b.add(changed.as_new_article())
+    assert lost.reason == "url"
+    assert Deduplicator(b).check(changed).revision == 2  # retried: an update of a's article
+    assert b.count() == 1
+    a.close()
+    b.close()
