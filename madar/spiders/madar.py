@@ -11,6 +11,8 @@ the pipelines' business. Arguments (``-a name=value``):
   and skip older listing entries.
 - ``related_depth``: how many hops of check-also/related links to follow from a listed
   article (default: unlimited within the site; ``0`` follows none).
+- ``render``: ``off`` (default), ``splash`` or ``playwright``; with ``SPLASH_URL`` set, Splash.
+  Only pages that show script-filled containers are rendered (``madar.rendering``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import scrapy
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Response
 
 from madar.pages import ListingPage, article_page_for
+from madar.rendering import (
+    apply_render_settings,
+    is_html_response,
+    is_rendered,
+    needs_rendering,
+    render_mode,
+    rendered_request,
+)
 from madar.urls import canonical_url, is_article_candidate, same_host
 
 #: The latest-news category slug on the real site, used only when no page links to it.
@@ -60,7 +70,10 @@ class MadarSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        mode = render_mode(crawler.settings, kwargs.pop("render", None))
+        apply_render_settings(crawler.settings, mode)  # still mutable here (Scrapy >= 2.11)
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.render_mode = mode
         base = spider._base_url_arg or crawler.settings.get("MADAR_BASE_URL")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -86,8 +99,10 @@ class MadarSpider(scrapy.Spider):
     # --- listings ------------------------------------------------------------------------
 
     def parse_home(self, response: Response):
-        if not isinstance(response, HtmlResponse):
-            self._count("not_html")
+        if not self._usable(response):
+            return
+        if self._needs_render(response):
+            yield self._render(response, self.parse_home)
             return
         page = ListingPage(response.url, response.text)
         latest = page.latest_news_url()
@@ -99,8 +114,10 @@ class MadarSpider(scrapy.Spider):
         yield from self._article_requests(page.article_links(), depth=0)
 
     def parse_listing(self, response: Response, page_number: int):
-        if not isinstance(response, HtmlResponse):
-            self._count("not_html")
+        if not self._usable(response):
+            return
+        if self._needs_render(response):
+            yield self._render(response, self.parse_listing)
             return
         self._count("listing_pages")
         page = ListingPage(response.url, response.text)
@@ -135,8 +152,10 @@ class MadarSpider(scrapy.Spider):
     # --- articles ------------------------------------------------------------------------
 
     def parse_article(self, response: Response, depth: int):
-        if not isinstance(response, HtmlResponse):
-            self._count("not_html")
+        if not self._usable(response):
+            return
+        if self._needs_render(response):
+            yield self._render(response, self.parse_article)
             return
         fetched_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         try:
@@ -163,6 +182,25 @@ class MadarSpider(scrapy.Spider):
                 continue
             yield scrapy.Request(canonical_url(url), callback=self.parse_article,
                                  cb_kwargs={"depth": depth})
+
+    # --- responses ---------------------------------------------------------------------
+
+    def _usable(self, response: Response) -> bool:
+        """HTML (plain or rendered) is parsed; anything else is counted and skipped."""
+        if is_html_response(response):
+            return True
+        self._count("not_html")
+        return False
+
+    def _needs_render(self, response: Response) -> bool:
+        return (self.render_mode != "off" and not is_rendered(response)
+                and needs_rendering(response.text))
+
+    def _render(self, response: Response, callback) -> scrapy.Request:
+        """Re-render the HTML already downloaded (the site sees the URL once)."""
+        self._count("rendered")
+        return rendered_request(response.url, self.render_mode, callback, html=response.text,
+                                cb_kwargs=response.cb_kwargs)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"madar/pages/{key}")
