@@ -149,7 +149,7 @@ def _figure(post: Post, img: BodyImage, sahifa: bool) -> str:
 
 
 def _share(post: Post) -> str:
-    url = quote(permalink(post), safe=":/_")
+    url = quote(permalink(post), safe=":/_%")
     title = quote(post.title)
     links = (
         (f"https://www.facebook.com/sharer.php?u={url}", "facebook", "فيسبوك"),

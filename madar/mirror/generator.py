@@ -7,6 +7,7 @@ about a second; pages are rendered lazily by ``render``.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from dataclasses import dataclass, field
@@ -202,22 +203,44 @@ class _StoryMaker:
             if template not in exclude:
                 break
         exclude.add(template)
-        return template.format_map(dict(slots, src=r.choice(vocab.SOURCES)))
+        return self.vary(template.format_map(dict(slots, src=r.choice(vocab.SOURCES))))
 
-    def story(self, kind: str, slots: dict[str, str]) -> list[list[str]]:
+    def vary(self, sentence: str) -> str:
+        """Add a time phrase after the opening verb and/or a closing attribution."""
         r = self.rng
-        lead_template = r.choice(vocab.SENTENCES[kind])
-        lead = lead_template.format_map(slots)
-        used = {lead_template}
-        paragraphs: list[list[str]] = []
-        for i in range(r.randint(3, 10)):
-            para = [lead] if i == 0 else []
-            for _ in range(r.randint(1, 3) - (1 if i == 0 else 0)):
-                para.append(self.sentence(kind, slots, used))
-            if not para:
-                para.append(self.sentence(kind, slots, used))
-            paragraphs.append(para)
-        return paragraphs
+        first, _, rest = sentence.partition(" ")
+        if rest and r.random() < 0.7:
+            sentence = f"{first} {r.choice(vocab.TIME_PHRASES)} {rest}"
+        if sentence.endswith(".") and r.random() < 0.5:
+            closing = r.choice(vocab.CLOSINGS).format(src=r.choice(vocab.SOURCES))
+            sentence = sentence[:-1] + closing + "."
+        return sentence
+
+    def story_templates(self, kind: str, stories: int) -> list[list[str]]:
+        """Split the kind's templates between the stories of one event, so that stories of
+        the same event share topic words (slots) but not sentences."""
+        kind_pool = list(vocab.SENTENCES[kind])
+        generic = list(vocab.GENERIC_SENTENCES)
+        self.rng.shuffle(kind_pool)
+        self.rng.shuffle(generic)
+        chunks: list[list[str]] = [[] for _ in range(stories)]
+        for n, template in enumerate(kind_pool):  # kind templates first: each story has a lead
+            chunks[n % stories].append(template)
+        for n, template in enumerate(generic):
+            chunks[n % stories].append(template)
+        return chunks
+
+    def story(self, kind: str, slots: dict[str, str], templates: list[str]) -> list[list[str]]:
+        r = self.rng
+        count = len(templates) if len(templates) < 9 else r.randint(6, len(templates))
+        lead, rest = templates[0], templates[1:count]
+        r.shuffle(rest)
+        sentences = [self.vary(t.format_map(dict(slots, src=r.choice(vocab.SOURCES))))
+                     for t in [lead, *rest]]
+        n_par = r.randint(3, min(10, len(sentences)))
+        cuts = sorted(r.sample(range(1, len(sentences)), n_par - 1))
+        bounds = [0, *cuts, len(sentences)]
+        return [sentences[a:b] for a, b in itertools.pairwise(bounds)]
 
     def title(self, kind: str, slots: dict[str, str], avoid: set[str]) -> str:
         choices = [t.format_map(slots) for t in vocab.TITLES[kind]]
@@ -319,18 +342,20 @@ def _build_site(articles: int, seed: int) -> Site:
         slots = maker.event_slots(kind)
         event_slots[event] = slots
         titles: set[str] = set()
-        for _ in range(min(rng.choices((1, 2, 3), (60, 30, 10))[0], len(stamps) - i)):
+        stories = min(rng.choices((1, 2, 3), (60, 30, 10))[0], len(stamps) - i)
+        for templates in maker.story_templates(kind, stories):
             when = stamps[i]
             title = maker.title(kind, slots, titles)
             titles.add(title)
             post = Post(title=title, published=when, kind=kind, event=event,
-                        sentences=maker.story(kind, slots))
+                        sentences=maker.story(kind, slots, templates))
             _decorate(post, rng, maker, slots)
             posts.append(post)
             i += 1
         event += 1
     # Republished copies: same story, one sentence changed, new headline and dateline.
-    originals = rng.sample([p for p in posts if p.dateline and len(p.sentences) >= 3], n_dups)
+    originals = rng.sample([p for p in posts if p.dateline and len(p.sentences) >= 3
+                            and sum(map(len, p.sentences)) >= 13], n_dups)
     for orig in originals:
         slots = dict(event_slots[orig.event])
         copy = Post(**{k: v for k, v in vars(orig).items() if not k.startswith("_")})
