@@ -9,6 +9,8 @@ Corpora (built in memory, deterministic):
   presentation forms);
 - ``win1256`` / ``latin1``: the same bodies as mojibake.
 
+``ftfy.fix_text`` (``uncurl_quotes=False``) on ``plain`` is printed as a reference point.
+
 Normalization variants, on the ``plain`` and ``dirty`` corpora:
 
 - ``table``: ``madar.text.normalize.normalize_for_matching`` (one ``str.translate`` table);
@@ -37,6 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import ftfy  # noqa: E402
 from pyarabic import araby  # noqa: E402
 
 from madar.text.clean import clean_text  # noqa: E402
@@ -165,6 +168,14 @@ def main() -> None:
             f"{name:<22}{rate['docs']:>6}{rate['chars']:>11}"
             f"{rate['chars_per_s']:>14,}{rate['us_per_doc']:>10}"
         )
+
+    # Reference point: ftfy's whole-text fixer (quotes kept) on the same plain bodies.
+    rate = best_rate(lambda t: ftfy.fix_text(t, uncurl_quotes=False), texts["plain"], args.repeat)
+    results["clean_text"]["ftfy.fix_text/plain (reference)"] = rate
+    print(
+        f"{'ftfy.fix_text/plain':<22}{rate['docs']:>6}{rate['chars']:>11}"
+        f"{rate['chars_per_s']:>14,}{rate['us_per_doc']:>10}"
+    )
 
     print()
     print(f"{'normalize':<22}{'docs':>6}{'chars':>11}{'chars/s':>14}{'us/doc':>10}{'same':>7}")
