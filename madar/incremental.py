@@ -10,23 +10,36 @@ policy two questions:
   consecutive listing pages hold only known articles, pagination stops. The listing is
   newest-first, so everything further down was seen by an earlier *complete* run.
 
-That last premise fails after a run that did not complete (killed, crashed, errors): the
-cron entry point then turns on ``catch_up``, which keeps the filtering but walks the whole
-listing, so the articles the broken run never reached are fetched now.
+That last premise fails after a run that did not complete (killed, crashed): the cron entry
+point then turns on ``catch_up``, which keeps the filtering but walks the whole listing, so
+the articles the broken run never reached are fetched now.
+
+Some article URLs never give an item (not an article after all, dropped as invalid, gone,
+failing with 5xx). The dedup store does not know them, so without more memory every run
+would fetch them again, and a listing page holding one would never count as known. The
+:class:`FetchedLog` (``<MADAR_STATE_DIR>/incremental.sqlite3``) remembers the article URLs a
+*completed* run fetched, with their status: those count as known too; 5xx answers only for
+``MADAR_INCREMENTAL_RETRY_FAILED_HOURS`` (default 24). A killed run records nothing there,
+so nothing it fetched is skipped by mistake (the next run fetches it again; the dedup store
+keeps the feed free of repeats).
 
 Settings: ``MADAR_INCREMENTAL`` (bool, default off; spider argument ``-a incremental=1``
 overrides), ``MADAR_INCREMENTAL_MARGIN_PAGES`` (default 1), ``MADAR_INCREMENTAL_CATCH_UP``
-(default off). Stats: ``madar/incremental/known_at_start``, ``…/skipped_known``,
-``…/stopped_at_page``, ``…/catch_up``.
+(default off), ``MADAR_INCREMENTAL_RETRY_FAILED_HOURS`` (default 24). Stats:
+``madar/incremental/known_at_start``, ``…/skipped_known``, ``…/stopped_at_page``,
+``…/catch_up``, ``…/remembered``.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from madar.urls import canonical_url
+from madar.urls import canonical_url, is_article_candidate
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +92,17 @@ class IncrementalPolicy:
         if not parse_flag(argument, settings.getbool("MADAR_INCREMENTAL", False)):
             return None
         lookup = _StoreLookup(crawler)
+        fetched = FetchedLog(
+            Path(settings.get("MADAR_STATE_DIR") or ".madar-state"),
+            retry_failed_after=settings.getfloat("MADAR_INCREMENTAL_RETRY_FAILED_HOURS",
+                                                 24.0) * 3600)
+        _FetchTracker(crawler, fetched)
+
+        def knows_url(url: str) -> bool:
+            return lookup.knows_url(url) or fetched.knows(url)
+
         policy = cls(
-            lookup.knows_url,
+            knows_url,
             margin_pages=settings.getint("MADAR_INCREMENTAL_MARGIN_PAGES", 1),
             catch_up=settings.getbool("MADAR_INCREMENTAL_CATCH_UP", False),
             stats=crawler.stats,
@@ -169,3 +191,65 @@ class _StoreLookup:
         if self._store is not None and self._own_store:
             self._store.close()
             self._store = None
+
+
+class FetchedLog:
+    """Article URLs fetched by completed runs, with the HTTP status they answered."""
+
+    FILENAME = "incremental.sqlite3"
+
+    def __init__(self, state_dir: Path, *, retry_failed_after: float = 24 * 3600) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.path = state_dir / self.FILENAME
+        self.retry_failed_after = retry_failed_after
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, "
+                         "status INTEGER NOT NULL, fetched_at REAL NOT NULL)")
+
+    def knows(self, url: str) -> bool:
+        row = self._db.execute("SELECT status, fetched_at FROM fetched WHERE url = ?",
+                               (canonical_url(url),)).fetchone()
+        if row is None:
+            return False
+        status, fetched_at = row
+        return status < 500 or time.time() - fetched_at < self.retry_failed_after
+
+    def record(self, statuses: dict[str, int]) -> None:
+        """Remember ``{url: status}`` in one transaction (call after a completed run)."""
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO fetched (url, status, fetched_at) VALUES (?, ?, ?)",
+                [(canonical_url(url), status, now) for url, status in statuses.items()])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _FetchTracker:
+    """Collect the final status of article requests; hand them to the log on a clean finish."""
+
+    def __init__(self, crawler: Any, log: FetchedLog) -> None:
+        from scrapy import signals
+
+        self.crawler = crawler
+        self.log = log
+        self.statuses: dict[str, int] = {}
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
+        for url in [*request.meta.get("redirect_urls", ()), request.url]:
+            if is_article_candidate(url):
+                self.statuses[url] = response.status
+
+    def spider_closed(self, spider: Any = None, reason: str = "") -> None:
+        try:
+            if reason == "finished" and self.statuses:
+                self.log.record(self.statuses)
+                self.crawler.stats.set_value(f"{STATS_PREFIX}/remembered", len(self.statuses))
+        finally:
+            self.log.close()

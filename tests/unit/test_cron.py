@@ -185,3 +185,19 @@ def test_flags():
         parse_flag("maybe")
     with pytest.raises(ValueError):
         IncrementalPolicy(KNOWN.__contains__, margin_pages=0)
+
+
+def test_fetched_log_remembers_completed_fetches(tmp_path):
+    from madar.incremental import FetchedLog
+
+    log = FetchedLog(tmp_path, retry_failed_after=3600)
+    log.record({"https://m.test/gone/": 404, "https://m.test/broken/": 500,
+                "https://m.test/page/?utm_source=x": 200})
+    log.close()
+    again = FetchedLog(tmp_path, retry_failed_after=3600)
+    assert again.knows("https://m.test/gone/") and again.knows("https://m.test/page/")
+    assert again.knows("https://m.test/broken/"), "a 5xx is skipped for a while"
+    assert not again.knows("https://m.test/other/")
+    again.retry_failed_after = 0
+    assert not again.knows("https://m.test/broken/"), "then tried again"
+    again.close()

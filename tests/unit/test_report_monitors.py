@@ -48,6 +48,7 @@ def test_a_healthy_crawl_passes():
     ({"finish_reason": "shutdown"}, "Finish"),
     ({"item_scraped_count": 0}, "Items"),
     ({"log_count/ERROR": 2}, "errors in the log"),
+    ({"httperror/response_ignored_status_count/503": 7}, "7 requests failed for good"),
     ({"retry/count": 40}, "retry ratio"),
     ({"retry/max_reached": 10}, "failed request ratio"),
     ({"madar/fields/published": 90}, "published 90.0% < 95%"),
@@ -65,6 +66,17 @@ def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
     assert judge(stats)["madar/monitor/failed"] == 0
     first_run = {**stats, "madar/incremental/known_at_start": 0}
     assert judge(first_run)["madar/monitor/failed"] == 1
+
+
+def test_given_up_retries_are_judged_by_ratio_not_as_log_errors():
+    stats = {**HEALTHY, "log_count/ERROR": 1, "retry/max_reached": 1, "retry/count": 4}
+    assert judge(stats)["madar/monitor/failed"] == 0
+
+
+def test_ratios_of_a_few_requests_are_not_judged():
+    stats = {**HEALTHY, "downloader/request_count": 5, "retry/count": 4,
+             "retry/max_reached": 1, "log_count/ERROR": 1}
+    assert judge(stats)["madar/monitor/failed"] == 0
 
 
 def test_thresholds_are_settings():
