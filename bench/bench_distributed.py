@@ -52,16 +52,20 @@ SEED = 5
 SETTINGS = {"MADAR_REDIS_IDLE_CLOSE_SECONDS": "1", "LOG_LEVEL": "INFO"}
 
 PROBE = r"""
-import sys, time, json, urllib.request
+import sys, time, json, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 urls = json.load(sys.stdin)
 def get(url):
-    with urllib.request.urlopen(url, timeout=30) as r:
-        return len(r.read())
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return len(r.read()), 0
+    except urllib.error.HTTPError as e:
+        return len(e.read()), 1
 start = time.perf_counter()
 with ThreadPoolExecutor(int(sys.argv[1])) as pool:
-    size = sum(pool.map(get, urls))
-print(json.dumps({"pages": len(urls), "seconds": time.perf_counter() - start, "bytes": size}))
+    results = list(pool.map(get, urls))
+print(json.dumps({"pages": len(urls), "seconds": time.perf_counter() - start,
+                  "bytes": sum(r[0] for r in results), "errors": sum(r[1] for r in results)}))
 """
 
 
@@ -147,7 +151,8 @@ def probe(articles: int, tmp: Path, threads: int = 32) -> dict:
                              capture_output=True, text=True, check=True, timeout=1800)
         cpu_mirror = time.process_time() - cpu_self
     result = json.loads(out.stdout)
-    return {"pages": result["pages"], "threads": threads, "seconds": round(result["seconds"], 2),
+    return {"pages": result["pages"], "http_errors": result["errors"], "threads": threads,
+            "seconds": round(result["seconds"], 2),
             "pages_per_s": round(result["pages"] / result["seconds"], 1),
             "cpu_s_bench_and_mirror": round(cpu_mirror, 2)}
 

@@ -53,6 +53,15 @@ def locally_busy(engine: Any) -> bool:
     return getattr(engine, "_start", None) is not None
 
 
+def scheduler_of(engine: Any) -> Any:
+    """``engine.scheduler`` (public since Scrapy 2.19), else the engine slot's."""
+    scheduler = getattr(engine, "scheduler", None)
+    if scheduler is None:
+        slot = getattr(engine, "_slot", None)
+        scheduler = getattr(slot, "scheduler", None)
+    return scheduler
+
+
 def wake(engine: Any) -> None:
     """Ask the engine to pull from the scheduler now rather than at its next 5 s tick."""
     slot = getattr(engine, "_slot", None)
@@ -84,7 +93,7 @@ class DistributedWorker:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
-        scheduler = self.crawler.engine.scheduler
+        scheduler = scheduler_of(self.crawler.engine)
         self.crawl = getattr(scheduler, "crawl", None)
         if self.crawl is None:  # another scheduler: still coordinate through the same keys
             from scrapy_redis.connection import get_redis_from_settings

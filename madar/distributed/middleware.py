@@ -15,6 +15,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from madar.distributed.extension import scheduler_of
+
 #: Statuses that say "try later", not "this page does not exist".
 RETRY_LATER = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
@@ -30,7 +32,7 @@ class ForgetFailedRequests:
         return cls(crawler)
 
     def _forget(self, request: Request, why: str) -> None:
-        dupefilter = getattr(self.crawler.engine.scheduler, "df", None)
+        dupefilter = getattr(scheduler_of(self.crawler.engine), "df", None)
         if dupefilter is not None and hasattr(dupefilter, "forget"):
             dupefilter.forget(request)
             self.crawler.stats.inc_value(f"madar/distributed/forgotten/{why}")
