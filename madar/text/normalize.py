@@ -34,7 +34,6 @@ few guard scans and one split/join; the table is built once at import (~0.1 s).
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 
 from madar.text.forms import PRESENTATION_FORM_RE, fold_presentation_forms
@@ -72,9 +71,15 @@ def _expand_ranges(spec: str) -> list[int]:
     return points
 
 
+#: Planes 0, 1 and 14 hold every punctuation, space, control, format and cased character;
+#: planes 2-13 (CJK ideographs, unassigned) and 15-16 (private use) have none, so the table
+#: is built from a scan of 135k code points instead of 1.1M (import ~0.02 s, not 0.13 s).
+_CODE_POINTS_WITH_CASE_PUNCTUATION_OR_FORMAT = (*range(0x20000), *range(0xE0000, 0xE1000))
+
+
 def _build_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
-    for cp in range(sys.maxunicode + 1):
+    for cp in _CODE_POINTS_WITH_CASE_PUNCTUATION_OR_FORMAT:
         ch = chr(cp)
         cat = unicodedata.category(ch)
         if cat[0] == "P" or cat[0] == "Z" or cat == "Cc":

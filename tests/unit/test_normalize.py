@@ -82,3 +82,23 @@ def test_idempotent_and_single_spaced(text: str) -> None:
     assert once == once.strip()
     assert "  " not in once
     assert all(not ch.isspace() or ch == " " for ch in once)
+
+
+def test_table_scan_covers_every_code_point_that_needs_mapping() -> None:
+    # The table is built from planes 0, 1 and 14 only; nothing elsewhere may need it
+    # (guards against a future Unicode version adding punctuation or case there).
+    import unicodedata
+
+    from madar.text.normalize import MATCHING_TABLE
+
+    missed = [
+        cp
+        for cp in range(0x20000, 0x110000)
+        if not 0xE0000 <= cp < 0xE1000
+        and (
+            unicodedata.category(chr(cp))[0] in "PZ"
+            or unicodedata.category(chr(cp)) in ("Cc", "Cf", "Lu", "Lt")
+        )
+    ]
+    assert missed == []
+    assert MATCHING_TABLE[0xE0041] is None  # a tag character (Cf) in plane 14
