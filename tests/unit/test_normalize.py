@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from madar.text.normalize import MATCHING_TABLE
 from madar.text.normalize import normalize_for_matching as norm
 
 
@@ -87,10 +90,6 @@ def test_idempotent_and_single_spaced(text: str) -> None:
 def test_table_scan_covers_every_code_point_that_needs_mapping() -> None:
     # The table is built from planes 0, 1 and 14 only; nothing elsewhere may need it
     # (guards against a future Unicode version adding punctuation or case there).
-    import unicodedata
-
-    from madar.text.normalize import MATCHING_TABLE
-
     missed = [
         cp
         for cp in range(0x20000, 0x110000)
