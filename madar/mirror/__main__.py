@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .generator import build_site, wp_quote
 from .listing import page_count
@@ -90,7 +90,8 @@ def generate(argv: list[str]) -> int:
         reply = mirror.respond(path, host)
         if reply.status != 200:
             continue
-        target = out / path.lstrip("/")
+        # Decoded names: percent-encoded Arabic slugs exceed the 255-byte file name limit.
+        target = out / unquote(path).lstrip("/")
         if path.endswith("/"):
             target = target / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
