@@ -1,7 +1,7 @@
 """Command line: serve the mirror, or write it to disk with its ground truth.
 
     python -m madar.mirror --port 8000 [--host 127.0.0.1] [--articles 200] [--seed 1]
-                           [--log requests.jsonl] [--allow-remote]
+                           [--log requests.jsonl] [--allow-remote] [--faults RATE]
     python -m madar.mirror generate --out DIR [--articles N] [--seed S] [--base-url URL]
     python -m madar.mirror truth --base-url URL [--articles N] [--seed S] [--out FILE]
 """
@@ -37,11 +37,16 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--log", help="access log, JSON Lines")
     parser.add_argument("--allow-remote", action="store_true",
                         help="allow binding a non-loopback address")
+    parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
+                        help="share of requests answered with a fault (5xx, reset, stall, "
+                        "truncated body); each path fails at most twice in a row")
+    parser.add_argument("--fault-stall", type=float, default=5.0, metavar="SECONDS")
     _common(parser)
     args = parser.parse_args(argv)
     try:
         server = MirrorServer(args.articles, args.seed, host=args.host, port=args.port,
-                              log_path=args.log, allow_remote=args.allow_remote)
+                              log_path=args.log, allow_remote=args.allow_remote,
+                              faults=args.faults, fault_stall=args.fault_stall)
     except ValueError as exc:
         parser.error(str(exc))
     print(server.base_url + "/", flush=True)

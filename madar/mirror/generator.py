@@ -354,8 +354,11 @@ def _build_site(articles: int, seed: int) -> Site:
             i += 1
         event += 1
     # Republished copies: same story, one sentence changed, new headline and dateline.
-    originals = rng.sample([p for p in posts if p.dateline and len(p.sentences) >= 3
-                            and sum(map(len, p.sentences)) >= 13], n_dups)
+    # Long originals, so that one changed sentence keeps the copy a near-duplicate.
+    candidates = [p for p in posts if len(p.sentences) >= 3 and sum(map(len, p.sentences)) >= 13]
+    if len(candidates) < n_dups:  # tiny sites
+        candidates = sorted(posts, key=lambda p: sum(map(len, p.sentences)))[-n_dups:]
+    originals = rng.sample(candidates, n_dups)
     for orig in originals:
         slots = dict(event_slots[orig.event])
         copy = Post(**{k: v for k, v in vars(orig).items() if not k.startswith("_")})
@@ -370,6 +373,8 @@ def _build_site(articles: int, seed: int) -> Site:
             copy.title = "بالتفاصيل: " + orig.title
         others = [c for c in vocab.CAPITALS + vocab.SYRIAN_PLACES if c != orig.dateline]
         copy.dateline = rng.choice(others)
+        if copy.dateline_style == "none":
+            copy.dateline_style = "line"
         copy.published = orig.published + timedelta(days=rng.randint(1, 4), minutes=17)
         copy.modified = copy.published
         copy.images = []

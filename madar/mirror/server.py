@@ -14,6 +14,7 @@ import ipaddress
 import json
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -54,6 +55,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (the slow page)
     templated: bool = True  # body holds the BASE placeholder
+    #: injected fault ('500', 'reset', 'truncate', 'stall', ...), see ``faults``
+    fault: str | None = None
 
 
 class Mirror:
@@ -295,15 +298,25 @@ class _Handler(BaseHTTPRequestHandler):
             reply = hook(self, reply)
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.fault == "reset":  # RST instead of an answer
+            owner.log(self, host, 0, reply.fault)
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.request.close()
+            return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
+        body = reply.body
+        if reply.fault == "truncate":  # promise the full length, send half, hang up
+            body = body[: len(body) // 2]
+            self.close_connection = True
         if not head_only:
-            self.wfile.write(reply.body)
-        owner.log(self, host, reply.status)
+            self.wfile.write(body)
+        owner.log(self, host, reply.status, reply.fault)
 
     def log_message(self, format: str, *args) -> None:
         pass
@@ -320,11 +333,18 @@ class MirrorServer:
     """A running mirror on a loopback port: ``base_url``, ``stop()``; also a context manager."""
 
     def __init__(self, articles: int = 200, seed: int = 1, *, host: str = "127.0.0.1",
-                 port: int = 0, log_path: str | None = None, allow_remote: bool = False) -> None:
+                 port: int = 0, log_path: str | None = None, allow_remote: bool = False,
+                 faults: float = 0.0, fault_stall: float = 5.0) -> None:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to bind non-loopback address {host!r}")
         self.mirror = Mirror(articles, seed)
         self.reply_hooks: list[Callable[[BaseHTTPRequestHandler, Reply], Reply]] = []
+        self.faults = None
+        if faults:
+            from .faults import FaultInjector
+
+            self.faults = FaultInjector(faults, seed, stall_seconds=fault_stall)
+            self.reply_hooks.append(self.faults)
         self._log_file = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115
         self._log_lock = threading.Lock()
         self._httpd = _HTTPServer((host, port), _Handler)
@@ -336,12 +356,16 @@ class MirrorServer:
         self.port = bound_port
         self._thread: threading.Thread | None = None
 
-    def log(self, handler: BaseHTTPRequestHandler, host: str, status: int) -> None:
+    def log(self, handler: BaseHTTPRequestHandler, host: str, status: int,
+            fault: str | None = None) -> None:
+        """One JSON line per request; ``status`` 0 means the connection was reset."""
         if self._log_file is None:
             return
         record = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                   "method": handler.command, "path": handler.path, "host": host,
                   "status": status, "user_agent": handler.headers.get("User-Agent")}
+        if fault:
+            record["fault"] = fault
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._log_lock:
             self._log_file.write(line)
@@ -373,10 +397,15 @@ class MirrorServer:
 
 
 @contextlib.contextmanager
-def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None,
-                 ) -> Iterator[MirrorServer]:
-    """Run the mirror in a background thread on a free loopback port for the block."""
-    server = MirrorServer(articles, seed, log_path=log_path).start()
+def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None, *,
+                 faults: float = 0.0, fault_stall: float = 5.0) -> Iterator[MirrorServer]:
+    """Run the mirror in a background thread on a free loopback port for the block.
+
+    ``faults`` > 0 injects 5xx/reset/stall/truncation into that share of requests (each path
+    fails at most twice in a row; see ``faults.FaultInjector``).
+    """
+    server = MirrorServer(articles, seed, log_path=log_path, faults=faults,
+                          fault_stall=fault_stall).start()
     try:
         yield server
     finally:

@@ -4,6 +4,7 @@ precedence rules)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -495,3 +496,45 @@ def test_cli_generate_writes_pages_and_ground_truth(tmp_path):
     page = tmp_path / unquote(site.posts[0].path).strip("/") / "index.html"
     assert "http://mirror.test:9000/" in page.read_text(encoding="utf-8")
     assert (tmp_path / "robots.txt").exists() and (tmp_path / "index.html").exists()
+
+
+# --- Fault injection ---------------------------------------------------------------------------
+def test_fault_choice_is_deterministic_and_bounded():
+    from madar.mirror.faults import KINDS, FaultInjector
+
+    a, b = FaultInjector(0.3, seed=4), FaultInjector(0.3, seed=4)
+    paths = [f"/p/{n}/" for n in range(2000)]
+    first = [a.choose(p, 0) for p in paths]
+    assert first == [b.choose(p, 0) for p in paths]
+    share = sum(k is not None for k in first) / len(first)
+    assert 0.25 < share < 0.35
+    assert {k for k in first if k} == set(KINDS)
+    assert all(a.choose(p, 2) is None for p in paths), "a path fails at most twice in a row"
+    assert a.choose("/robots.txt", 0) is None
+
+
+def _attempt(url: str) -> str:
+    try:
+        status, headers, body = fetch(url)
+    except (ConnectionError, http.client.HTTPException, urllib.error.URLError, OSError):
+        return "error"
+    if status != 200:
+        return str(status)
+    return "ok" if len(body) == int(headers["Content-Length"]) else "short"
+
+
+def test_faulty_server_recovers_on_retry(tmp_path):
+    log = tmp_path / "requests.jsonl"
+    with serve_mirror(articles=30, seed=3, log_path=str(log), faults=1.0,
+                      fault_stall=0.05) as server:
+        assert fetch(server.base_url + "/robots.txt")[0] == 200
+        outcomes = []
+        posts = [p for p in server.mirror.site.listed if p.status == 200 and not p.slow]
+        for post in posts[:6]:
+            url = server.base_url + post.path
+            outcomes.append([_attempt(url) for _ in range(3)])
+    assert all(o[2] == "ok" for o in outcomes), outcomes
+    assert not any("ok" in o[:2] and o[:2].count("ok") == 2 for o in outcomes)
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    faults = [r["fault"] for r in records if "fault" in r]
+    assert len(faults) == 12, "rate 1.0: the first two requests of every path fail"
