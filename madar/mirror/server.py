@@ -304,6 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.request.close()
             return
+        # Logged before the answer leaves, so a sequential client sees the log in its order.
+        owner.log(self, host, reply.status, reply.fault)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -316,7 +318,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if not head_only:
             self.wfile.write(body)
-        owner.log(self, host, reply.status, reply.fault)
 
     def log_message(self, format: str, *args) -> None:
         pass
