@@ -200,9 +200,12 @@ def crawl_failures(stats: dict[str, Any]) -> list[str]:
 
 
 def run_complete(stats: dict[str, Any]) -> bool:
-    """Did the crawl walk everything it meant to (so the next run may stop early)?"""
-    return (stats.get("finish_reason") == "finished" and not stats.get("log_count/ERROR")
-            and not stats.get("retry/max_reached"))
+    """Did the crawl walk everything it meant to (so the next run may stop early)?
+
+    Only an interrupted crawl did not; one article that failed for good does not make the
+    next run walk the whole listing again (it is fetched again anyway: it stays unknown).
+    """
+    return stats.get("finish_reason") == "finished"
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -284,7 +287,7 @@ def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str,
     if options.max_pages is not None:
         spider_args["max_pages"] = str(options.max_pages)
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("madar")
     try:
         process.crawl(crawler, **spider_args)

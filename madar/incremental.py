@@ -18,10 +18,10 @@ Some article URLs never give an item (not an article after all, dropped as inval
 failing with 5xx). The dedup store does not know them, so without more memory every run
 would fetch them again, and a listing page holding one would never count as known. The
 :class:`FetchedLog` (``<MADAR_STATE_DIR>/incremental.sqlite3``) remembers the article URLs a
-*completed* run fetched, with their status: those count as known too; 5xx answers only for
-``MADAR_INCREMENTAL_RETRY_FAILED_HOURS`` (default 24). A killed run records nothing there,
-so nothing it fetched is skipped by mistake (the next run fetches it again; the dedup store
-keeps the feed free of repeats).
+*completed* run fetched, with their status: those count as known too (2xx/3xx always; 5xx
+for ``MADAR_INCREMENTAL_RETRY_FAILED_HOURS``, default 24; 4xx never). A killed run records
+nothing there, so nothing it fetched is skipped by mistake (the next run fetches it again;
+the dedup store keeps the feed free of repeats).
 
 Settings: ``MADAR_INCREMENTAL`` (bool, default off; spider argument ``-a incremental=1``
 overrides), ``MADAR_INCREMENTAL_MARGIN_PAGES`` (default 1), ``MADAR_INCREMENTAL_CATCH_UP``
@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from madar.urls import canonical_url, is_article_candidate
+from madar.urls import canonical_url, is_article_candidate, post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ class IncrementalPolicy:
         self.catch_up = catch_up
         self.stats = stats
         self._known_pages_in_a_row = 0
+        #: URLs this run fetches: known by the end of the run, but not *before* it.
+        self.seen_this_run: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, argument: Any = None) -> IncrementalPolicy | None:
@@ -96,32 +98,40 @@ class IncrementalPolicy:
             Path(settings.get("MADAR_STATE_DIR") or ".madar-state"),
             retry_failed_after=settings.getfloat("MADAR_INCREMENTAL_RETRY_FAILED_HOURS",
                                                  24.0) * 3600)
-        _FetchTracker(crawler, fetched)
+        tracker = _FetchTracker(crawler, fetched)
 
         def knows_url(url: str) -> bool:
             return lookup.knows_url(url) or fetched.knows(url)
 
+        stats = _CrawlerStats(crawler)
         policy = cls(
             knows_url,
             margin_pages=settings.getint("MADAR_INCREMENTAL_MARGIN_PAGES", 1),
             catch_up=settings.getbool("MADAR_INCREMENTAL_CATCH_UP", False),
-            stats=crawler.stats,
+            stats=stats,
         )
-        crawler.stats.set_value(f"{STATS_PREFIX}/enabled", 1)
+        tracker.seen_this_run = policy.seen_this_run
         from scrapy import signals
 
-        crawler.signals.connect(lookup.record_known_at_start, signal=signals.spider_opened)
-        if policy.catch_up:
-            crawler.stats.set_value(f"{STATS_PREFIX}/catch_up", 1)
+        def spider_opened(spider: Any = None) -> None:
+            stats.set_value(f"{STATS_PREFIX}/enabled", 1)
+            if policy.catch_up:
+                stats.set_value(f"{STATS_PREFIX}/catch_up", 1)
+            lookup.record_known_at_start()
+
+        crawler.signals.connect(spider_opened, signal=signals.spider_opened, weak=False)
         return policy
 
     # --- the two questions -----------------------------------------------------------------
 
     def is_known(self, url: str) -> bool:
         """True when the corpus already has an article under *url* (absolute)."""
-        known = self._knows_url(canonical_url(url))
+        url = canonical_url(url)
+        known = self._knows_url(url)
         if known:
             self._inc("skipped_known")
+        else:
+            self.seen_this_run.add(url)
         return known
 
     def filter_new(self, urls: Iterable[str]) -> list[str]:
@@ -129,9 +139,13 @@ class IncrementalPolicy:
         return [url for url in urls if not self.is_known(url)]
 
     def should_stop(self, page_urls: Iterable[str], page_number: int | None = None) -> bool:
-        """After a listing page: stop paginating? (*page_urls*: all its entries, absolute)."""
-        urls = list(page_urls)
-        if urls and all(self._knows_url(canonical_url(u)) for u in urls):
+        """After a listing page: stop paginating? (*page_urls*: all its entries, absolute).
+
+        A page counts as known when every entry was known *before this run*: an article this
+        run fetched (through a related link, say) says nothing about older pages.
+        """
+        urls = [canonical_url(u) for u in page_urls]
+        if urls and all(u not in self.seen_this_run and self._knows_url(u) for u in urls):
             self._known_pages_in_a_row += 1
         else:
             self._known_pages_in_a_row = 0
@@ -146,6 +160,20 @@ class IncrementalPolicy:
     def _inc(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(f"{STATS_PREFIX}/{key}")
+
+
+class _CrawlerStats:
+    """The crawler's stats, looked up when used: Scrapy sets them only when the crawl
+    starts, after the spider (and this policy) is built."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(key, count)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self.crawler.stats.set_value(key, value)
 
 
 class _StoreLookup:
@@ -169,7 +197,11 @@ class _StoreLookup:
         store = self._find_store()  # the pipeline may close/reopen its store: ask each time
         if store is None:
             store = self._open_own_store()
-        return bool(store.knows_url(url))
+        if store.knows_url(url):
+            return True
+        # A shortlink (/?p=ID) is known when its post id is: its redirect target is.
+        post_id = post_id_from_shortlink(url)
+        return post_id is not None and store.lookup_post_id(post_id) is not None
 
     def record_known_at_start(self, spider: Any = None) -> None:
         """How many articles the corpus held when the run began (0: a first run)."""
@@ -184,7 +216,7 @@ class _StoreLookup:
 
             self._store = open_store(self.crawler.settings)
             self._own_store = True
-            self.crawler.signals.connect(self._close, signal=signals.spider_closed)
+            self.crawler.signals.connect(self._close, signal=signals.spider_closed, weak=False)
         return self._store
 
     def _close(self, spider: Any = None) -> None:
@@ -214,7 +246,11 @@ class FetchedLog:
         if row is None:
             return False
         status, fetched_at = row
-        return status < 500 or time.time() - fetched_at < self.retry_failed_after
+        if status < 400:  # fetched fine, gave no item: not an article, or invalid
+            return True
+        # A server error may heal: skip only for a while. A 4xx is not remembered (a link
+        # to a not-yet-published post may go live; listings rarely hold dead links).
+        return status >= 500 and time.time() - fetched_at < self.retry_failed_after
 
     def record(self, statuses: dict[str, int]) -> None:
         """Remember ``{url: status}`` in one transaction (call after a completed run)."""
@@ -238,13 +274,16 @@ class _FetchTracker:
         self.crawler = crawler
         self.log = log
         self.statuses: dict[str, int] = {}
-        crawler.signals.connect(self.response_received, signal=signals.response_received)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.seen_this_run: set[str] = set()
+        crawler.signals.connect(self.response_received, signal=signals.response_received,
+                                weak=False)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed, weak=False)
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
-        for url in [*request.meta.get("redirect_urls", ()), request.url]:
+        for url in [*request.meta.get("redirect_urls", ()), request.url, response.url]:
             if is_article_candidate(url):
                 self.statuses[url] = response.status
+                self.seen_this_run.add(canonical_url(url))
 
     def spider_closed(self, spider: Any = None, reason: str = "") -> None:
         try:
