@@ -119,7 +119,12 @@ def noisy(text: str, rng: random.Random) -> str:
                 words[i] = words[i][:cut] + "\u0640" * rng.randint(1, 5) + words[i][cut:]
     if "zw" in ops and len(words) > 1:
         i = rng.randrange(len(words) - 1)
-        words[i] += rng.choice(("\u200b", "\u200f", "\u200e", "\u200c\u200b"))
+        words[i] += rng.choice(("\u200b", "\u200f", "\u200e", "\u200b\u200f"))
+        m = _ARABIC_LETTER.search(words[i + 1])
+        if m:  # a joiner inside an Arabic word (meaningful only in Persian)
+            cut = m.start() + 1
+            words[i + 1] = words[i + 1][:cut] + rng.choice(("\u200c", "\u200d")) + \
+                words[i + 1][cut:]
     if "bold" in ops:
         i = rng.randrange(len(words))
         if words[i].isalpha():

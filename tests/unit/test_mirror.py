@@ -162,7 +162,7 @@ def test_record_keys_follow_the_item_contract(truth):
         assert record["url"] == canonical_url(record["_url_forms"][0])
         assert record["shortlink"] == f"{BASE}/?p={record['post_id']}"
         assert "\u0640" not in record["text"] and "\u00a0" not in record["text"]
-        assert not re.search(r" [،؛؟.!:]|\s{2}", record["text"].replace("\n\n", "\n"))
+        assert not re.search(r" [،؛؟.!:,;]|\s{2}", record["text"].replace("\n\n", "\n"))
         assert "%D8" in record["url"] and record["url"].endswith("/")
 
 
