@@ -12,8 +12,8 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
-from urllib.parse import quote, unquote
+from functools import cached_property, lru_cache
+from urllib.parse import quote
 
 from . import seed as seed_data
 from . import vocab
@@ -55,7 +55,7 @@ def slugify(text: str) -> str:
 
 def wp_quote(text: str) -> str:
     """Percent-encode like WordPress: UTF-8, lower-case hex."""
-    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(text, safe="-"))
+    return quote(text, safe="-").lower()  # WordPress slugs are lower case anyway
 
 
 def syria_tz(day: datetime) -> timezone:
@@ -75,7 +75,7 @@ class BodyImage:
     linked: bool = False
 
 
-@dataclass
+@dataclass(eq=False)  # identity semantics: posts are compared and hashed by object
 class Post:
     id: int = 0
     slug: str = ""
@@ -125,10 +125,15 @@ class Post:
     def theme(self) -> str:
         return "jannah" if self.published >= JANNAH_SINCE else "sahifa"
 
-    @property
+    @cached_property  # first read after ids, dates and slugs are final (``_index_site``)
     def path(self) -> str:
         d = self.published
         return f"/{d.year:04d}/{d.month:02d}/{d.day:02d}/{wp_quote(self.slug)}/"
+
+    @property
+    def decoded_path(self) -> str:
+        d = self.published
+        return f"/{d.year:04d}/{d.month:02d}/{d.day:02d}/{self.slug}/"
 
     @property
     def paragraphs(self) -> list[str]:
@@ -463,7 +468,7 @@ def _index_site(posts: list[Post], rng: random.Random) -> Site:
     by_id = {p.id: p for p in posts}
     for p in posts:  # no self links, no duplicates between the two boxes
         p.related = [r for r in dict.fromkeys(p.related) if r != p.id and r != p.check_also]
-    by_path = {unquote(p.path): p for p in posts}
+    by_path = {p.decoded_path: p for p in posts}
     listed = [p for p in reversed(posts) if not p.orphan]
     cats = {name: slugify(name) for name in CATEGORY_NAMES}
     by_category: dict[str, list[Post]] = {name: [] for name in CATEGORY_NAMES}

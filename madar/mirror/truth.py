@@ -47,8 +47,17 @@ def _url_forms(base: str, post: Post) -> list[str]:
             f"{link}#comments", f"{link}amp/"]
 
 
-def article_record(site: Site, post: Post, base: str) -> dict:
-    """The expected feed item for one post, plus ``_``-prefixed meta keys."""
+def article_record(site: Site, post: Post, base: str,
+                   urls: dict[int, str] | None = None) -> dict:
+    """The expected feed item for one post, plus ``_``-prefixed meta keys.
+
+    ``urls`` (post id -> canonical URL) saves recomputing w3lib canonicalization.
+    """
+    def url_of(post_id: int) -> str:
+        if urls is not None and post_id in urls:
+            return urls[post_id]
+        return canonical_url(base + site.by_id[post_id].path)
+
     shown = visible_date(post)
     if post.meta != "visible_only":
         published: str | None = post.published.isoformat()
@@ -57,10 +66,10 @@ def article_record(site: Site, post: Post, base: str) -> dict:
     modified = post.modified.isoformat() if post.meta in ("full", "meta_only", "jsonld_only") \
         else None
     related_ids = ([post.check_also] if post.check_also else []) + post.related
-    related = list(dict.fromkeys(canonical_url(base + site.by_id[i].path) for i in related_ids))
+    related = list(dict.fromkeys(url_of(i) for i in related_ids))
     paragraphs = [clean_text(p) for p in post.verbatim] if post.verbatim else post.paragraphs
     record = {
-        "url": canonical_url(base + post.path),
+        "url": url_of(post.id),
         "post_id": post.id,
         "shortlink": f"{base}/?p={post.id}",
         "title": post.title,
@@ -100,4 +109,5 @@ def ground_truth(base_url: str, articles: int = 200, seed: int = 1) -> list[dict
 @lru_cache(maxsize=4)
 def _ground_truth(base: str, articles: int, seed: int) -> tuple[dict, ...]:
     site = build_site(articles, seed)
-    return tuple(article_record(site, p, base) for p in site.posts)
+    urls = {p.id: canonical_url(base + p.path) for p in site.posts}
+    return tuple(article_record(site, p, base, urls) for p in site.posts)
