@@ -282,7 +282,8 @@ def _body_class(post: Post) -> str:
     return base if post.theme == "sahifa" else base + " tie-no-js wrapper-has-shadow sidebar-left"
 
 
-def _sahifa(site: Site, chrome: Chrome, post: Post) -> str:
+def _sahifa(site: Site, chrome: Chrome, post: Post, script_filled: bool) -> str:
+    inner, after = _entry(site, post, script_filled)
     cat = post.category
     crumbs = (f'<div id="crumbs"><a href="{BASE}/">الرئيسية</a> <span class="delimiter">/</span> '
               f'<a href="{category_url(site, cat)}">{e(cat)}</a> <span class="delimiter">/</span> '
@@ -320,13 +321,14 @@ def _sahifa(site: Site, chrome: Chrome, post: Post) -> str:
         f'type-post status-publish format-standard hentry" id="the-post">{featured}'
         f'<div class="post-inner"><h1 class="name post-title entry-title"><span itemprop="name">'
         f"{e(post.title)}</span></h1>{meta}<div class=\"clear\"></div>\n<div class=\"entry\">\n"
-        f"{_body(site, post)}\n</div>{tags}</div></article>\n"
+        f"{inner}\n</div>{after}{tags}</div></article>\n"
         + _author_box(post) + _neighbours(site, post) + _related(site, post)
         + _comments(post) + "</div>"
         + page_bottom(chrome, "sahifa", chrome.sidebar(), _check_also(site, post)))
 
 
-def _jannah(site: Site, chrome: Chrome, post: Post) -> str:
+def _jannah(site: Site, chrome: Chrome, post: Post, script_filled: bool) -> str:
+    inner, after = _entry(site, post, script_filled)
     cat = post.category
     crumbs = (f'<nav id="breadcrumb"><a href="{BASE}/"><span class="tie-icon-home" '
               'aria-hidden="true"></span> الرئيسية</a><em class="delimiter">/</em>'
@@ -371,16 +373,32 @@ def _jannah(site: Site, chrome: Chrome, post: Post) -> str:
         f'class="post-cat-wrap">{cats}</span><h1 class="post-title entry-title">{e(post.title)}'
         f'</h1><div id="single-post-meta" class="post-meta clearfix">{"".join(meta)}</div></div>'
         f"</header>{featured}\n"
-        f'<div class="entry-content entry clearfix">\n{_body(site, post)}\n</div>{tags}'
+        f'<div class="entry-content entry clearfix">\n{inner}\n</div>{after}{tags}'
         "</article>\n<div class=\"post-components\">" + _author_box(post)
         + _neighbours(site, post) + _related(site, post) + _comments(post) + "</div></div>"
         + page_bottom(chrome, "jannah", chrome.sidebar(), _check_also(site, post)))
 
 
-def article_page(site: Site, chrome: Chrome, post: Post) -> str:
+def _entry(site: Site, post: Post, script_filled: bool) -> tuple[str, str]:
+    """(inside of the body container, what follows it). A script-filled page ships the body
+    as JSON and an empty container with a loading placeholder; a browser gets the same DOM."""
+    body = _body(site, post)
+    if not script_filled:
+        return body, ""
+    blob = json.dumps({"html": body}, ensure_ascii=False).replace("</", "<\\/")
+    script = ('<script>(function(){var d=JSON.parse(document.getElementById('
+              '"madar-entry-data").textContent);document.querySelector('
+              '"#the-post .entry-content, article.post-listing .entry").innerHTML=d.html;})();'
+              "</script>")
+    return ('<div class="loading">جار التحميل…</div>',
+            f'<script type="application/json" id="madar-entry-data">{blob}</script>{script}')
+
+
+def article_page(site: Site, chrome: Chrome, post: Post, script_filled: bool = False) -> str:
+    """The post's page; ``script_filled`` leaves the body to a script (rendering tests)."""
     head_html = _head(site, post)
-    body = _sahifa(site, chrome, post) if post.theme == "sahifa" else _jannah(site, chrome, post)
-    return head_html + body
+    theme = _sahifa if post.theme == "sahifa" else _jannah
+    return head_html + theme(site, chrome, post, script_filled)
 
 
 def amp_page(site: Site, post: Post) -> str:

@@ -10,6 +10,7 @@ without touching the routes.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import ipaddress
 import json
 import re
@@ -47,6 +48,11 @@ _GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x0
         b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
 
+def _fraction(key: str) -> float:
+    """A stable number in [0, 1) for ``key`` (independent of PYTHONHASHSEED)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
+
+
 @dataclass
 class Reply:
     status: int
@@ -62,8 +68,13 @@ class Reply:
 class Mirror:
     """Routes requests to cached page bytes for one (articles, seed) site."""
 
-    def __init__(self, articles: int = 200, seed: int = 1, cache_size: int = 8192) -> None:
+    def __init__(self, articles: int = 200, seed: int = 1, cache_size: int = 8192,
+                 script_filled: float = 0.0) -> None:
         self.site: Site = build_site(articles, seed)
+        #: posts whose body is filled by script (share ``script_filled``, chosen by id)
+        self.script_filled_ids = {
+            p.id for p in self.site.posts
+            if p.status == 200 and _fraction(f"{seed}:js:{p.id}") < script_filled}
         self.chrome = Chrome(self.site)
         self.cat_by_slug = {slug: name for name, slug in self.site.categories.items()}
         self.tag_by_slug = {slug: name for name, slug in self.site.tags.items()}
@@ -173,7 +184,7 @@ class Mirror:
                              b"</title></head><body><h1>Error establishing a database "
                              b"connection</h1></body></html>")
             if kind == "post":
-                html = article_page(site, chrome, post)
+                html = article_page(site, chrome, post, post.id in self.script_filled_ids)
             elif kind == "amp":
                 html = amp_page(site, post)
             else:
@@ -335,10 +346,11 @@ class MirrorServer:
 
     def __init__(self, articles: int = 200, seed: int = 1, *, host: str = "127.0.0.1",
                  port: int = 0, log_path: str | None = None, allow_remote: bool = False,
-                 faults: float = 0.0, fault_stall: float = 5.0) -> None:
+                 faults: float = 0.0, fault_stall: float = 5.0,
+                 script_filled: float = 0.0) -> None:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to bind non-loopback address {host!r}")
-        self.mirror = Mirror(articles, seed)
+        self.mirror = Mirror(articles, seed, script_filled=script_filled)
         self.reply_hooks: list[Callable[[BaseHTTPRequestHandler, Reply], Reply]] = []
         self.faults = None
         if faults:
@@ -399,14 +411,17 @@ class MirrorServer:
 
 @contextlib.contextmanager
 def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None, *,
-                 faults: float = 0.0, fault_stall: float = 5.0) -> Iterator[MirrorServer]:
+                 faults: float = 0.0, fault_stall: float = 5.0,
+                 script_filled: float = 0.0) -> Iterator[MirrorServer]:
     """Run the mirror in a background thread on a free loopback port for the block.
 
     ``faults`` > 0 injects 5xx/reset/stall/truncation into that share of requests (each path
-    fails at most twice in a row; see ``faults.FaultInjector``).
+    fails at most twice in a row; see ``faults.FaultInjector``). ``script_filled`` > 0 ships
+    that share of article bodies as JSON filled in by an inline script (a browser renders the
+    same DOM; the ground truth is unchanged); the ids are ``server.mirror.script_filled_ids``.
     """
     server = MirrorServer(articles, seed, log_path=log_path, faults=faults,
-                          fault_stall=fault_stall).start()
+                          fault_stall=fault_stall, script_filled=script_filled).start()
     try:
         yield server
     finally:

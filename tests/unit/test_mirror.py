@@ -538,3 +538,32 @@ def test_faulty_server_recovers_on_retry(tmp_path):
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     faults = [r["fault"] for r in records if "fault" in r]
     assert len(faults) == 12, "rate 1.0: the first two requests of every path fail"
+
+
+# --- Script-filled pages (for rendering tests) ---------------------------------------------
+def _render_like_a_browser(html: str) -> str:
+    """What the page's inline script does: put the JSON blob's HTML into the container."""
+    blob = re.search(r'<script type="application/json" id="madar-entry-data">(.*?)</script>',
+                     html, re.S)
+    inner = json.loads(blob.group(1))["html"]
+    return re.sub(r'<div class="loading">جار التحميل…</div>', lambda _: inner, html, count=1)
+
+
+def test_script_filled_pages_render_to_the_ground_truth():
+    mirror = Mirror(200, 1, script_filled=0.3)
+    assert 40 < len(mirror.script_filled_ids) < 80
+    truth = {r["post_id"]: r for r in ground_truth(BASE, 200, 1)}
+    themes = set()
+    for post_id in sorted(mirror.script_filled_ids)[:40]:
+        post = mirror.site.by_id[post_id]
+        html = get(mirror, post.path).body.decode()
+        plain = reference_extract(html, BASE + post.path)
+        assert plain["text"] == "", "the plain HTML has no body text"
+        got = reference_extract(_render_like_a_browser(html), BASE + post.path)
+        for field, value in got.items():
+            assert value == truth[post_id][field], (field, post_id)
+        themes.add(post.theme)
+    assert themes == {"sahifa", "jannah"}
+    plain_post = next(p for p in mirror.site.posts
+                      if p.id not in mirror.script_filled_ids and p.status == 200)
+    assert "madar-entry-data" not in get(mirror, plain_post.path).body.decode()
