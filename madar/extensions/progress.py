@@ -8,6 +8,7 @@ closes.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import IO, Any
@@ -76,7 +77,24 @@ class ProgressLine:
         self.stream.write("\r" + text.ljust(self._width))
         self.stream.flush()
 
+    def clear(self) -> None:
+        if self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """A logging filter: wipe the progress line before a log line is written below it."""
+        self.clear()
+        return True
+
+    def _log_handlers(self) -> list[logging.Handler]:
+        return [h for h in logging.getLogger().handlers
+                if isinstance(h, logging.StreamHandler)
+                and getattr(h, "stream", None) is self.stream]
+
     def spider_opened(self, spider: Any) -> None:
+        for handler in self._log_handlers():
+            handler.addFilter(self)
         self.started = time.monotonic()
         self._loop = task.LoopingCall(self.draw)
         self._loop.start(self.interval, now=False)
@@ -84,6 +102,6 @@ class ProgressLine:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
-        if self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
+        self.clear()
+        for handler in self._log_handlers():
+            handler.removeFilter(self)
