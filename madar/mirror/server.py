@@ -368,6 +368,8 @@ class MirrorServer:
         self.base_url = f"http://{self.netloc}"
         self.port = bound_port
         self._thread: threading.Thread | None = None
+        self._serving = False
+        self._closed = False
 
     def log(self, handler: BaseHTTPRequestHandler, host: str, status: int,
             fault: str | None = None) -> None:
@@ -381,26 +383,37 @@ class MirrorServer:
             record["fault"] = fault
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._log_lock:
-            self._log_file.write(line)
-            self._log_file.flush()
+            if self._log_file is not None:  # stop() may have closed it meanwhile
+                self._log_file.write(line)
+                self._log_file.flush()
 
     def start(self) -> MirrorServer:
+        """Serve in a daemon thread; returns self."""
+        self._serving = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="madar-mirror",
                                         daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        """Serve in this thread until ``stop()`` (from another thread) or Ctrl-C."""
+        self._serving = True
         self._httpd.serve_forever()
 
     def stop(self) -> None:
-        self._httpd.shutdown()
+        """Stop serving and close the socket and the log; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._serving:
+            self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+            with self._log_lock:
+                self._log_file.close()
+                self._log_file = None
 
     def __enter__(self) -> MirrorServer:
         return self

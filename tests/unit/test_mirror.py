@@ -567,3 +567,11 @@ def test_script_filled_pages_render_to_the_ground_truth():
     plain_post = next(p for p in mirror.site.posts
                       if p.id not in mirror.script_filled_ids and p.status == 200)
     assert "madar-entry-data" not in get(mirror, plain_post.path).body.decode()
+
+
+def test_stop_is_safe_unstarted_and_twice():
+    server = MirrorServer(20, 1)
+    server.stop()
+    server.stop()
+    with serve_mirror(articles=20, seed=1) as running:
+        running.stop()
