@@ -27,6 +27,7 @@ import datetime as dt
 import errno
 import fcntl
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -208,6 +209,14 @@ def run_complete(stats: dict[str, Any]) -> bool:
     return stats.get("finish_reason") == "finished"
 
 
+def _stats_of(crawler: Any) -> dict[str, Any]:
+    """The crawl's stats; ``{}`` when it never started (Scrapy 2.19 raises then)."""
+    try:
+        return dict(crawler.stats.get_stats()) if crawler.stats else {}
+    except RuntimeError:
+        return {}
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -289,15 +298,22 @@ def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str,
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("madar")
+    start_errors: list[Any] = []
     try:
-        process.crawl(crawler, **spider_args)
+        deferred = process.crawl(crawler, **spider_args)
+        deferred.addErrback(start_errors.append)  # e.g. a bad spider argument
         process.start()
-    except Exception as error:  # a spider that cannot start (bad argument, bad setting)
-        print(f"madar.cron: the crawl could not run: {error!r}; log: {plan.log_file}",
+    except Exception as error:  # a setting that breaks the engine before it runs
+        start_errors.append(error)
+    stats = _stats_of(crawler)
+    if start_errors:
+        error = start_errors[0]
+        text = error.getErrorMessage() if hasattr(error, "getErrorMessage") else repr(error)
+        logging.getLogger(__name__).error("The crawl could not run: %s", text)
+        print(f"madar.cron: the crawl could not run: {text}; log: {plan.log_file}",
               file=sys.stderr)
         finalize_feed(plan.feed_part)
         return EXIT_CRAWL_FAILED
-    stats = crawler.stats.get_stats() if crawler.stats else {}
     feed = finalize_feed(plan.feed_part)
     if run_complete(stats):
         plan.marker.unlink(missing_ok=True)

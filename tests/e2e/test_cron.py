@@ -289,3 +289,11 @@ def test_run_after_new_articles_emits_exactly_those(mirror, reference, tmp_path)
     assert got - hidden <= linked, sorted(got - hidden - linked)[:3]
     union = truth.stories(before | got)
     assert set(union) == full and max(union.values()) == 1
+
+
+def test_a_crawl_that_cannot_start_exits_1_with_one_line(tmp_path):
+    result = run_cron("ftp://not-a-site", tmp_path, timeout=120)
+    assert result.returncode == 1
+    line = [x for x in result.stderr.splitlines() if x.startswith("madar.cron:")]
+    assert line and "could not run" in line[0] and "base_url" in line[0], result.stderr
+    assert "Unhandled error" not in result.stderr
