@@ -292,6 +292,37 @@ def datasketch_index_bytes(n: int = 20_000) -> dict:
     return out
 
 
+def datasketch_redis_cost(redis_url: str, n: int = 5000) -> dict:
+    """datasketch's own Redis-backed MinHashLSH (query + insert per article) for comparison:
+    it only covers the LSH part (no URL/text keys, no atomic claim between workers)."""
+    import redis
+    from datasketch import MinHashLSH
+
+    from madar.dedup.index import lsh_bands
+
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    hasher = MinHasher(NUM_PERM, SHINGLE)
+    corpus = Corpus(seed=3)
+    sigs = [hasher.signature(normalize_for_matching("\n".join(corpus.article())))
+            for _ in range(n)]
+    client = redis.Redis(port=port)
+    client.flushdb()
+    before = client.info("memory")["used_memory"]
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=lsh_bands(THRESHOLD, NUM_PERM),
+                     storage_config={"type": "redis", "basename": b"bench",
+                                     "redis": {"host": "127.0.0.1", "port": port}})
+    t0 = time.perf_counter()
+    for i, sig in enumerate(sigs):
+        minhash = hasher.to_datasketch(sig)
+        lsh.query(minhash)
+        lsh.insert(f"d{i}", minhash, check_duplication=False)
+    elapsed = time.perf_counter() - t0
+    used = client.info("memory")["used_memory"] - before
+    client.flushdb()
+    return {"articles": n, "query_insert_ms": round(elapsed / n * 1000, 3),
+            "redis_bytes_per_article": round(used / n)}
+
+
 # -- driver -------------------------------------------------------------------------------------
 
 def start_redis(workdir: Path):
@@ -350,6 +381,7 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", help=argparse.SUPPRESS)
     parser.add_argument("--redis-url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--datasketch-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--datasketch-redis-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.one:
@@ -358,6 +390,9 @@ def main() -> None:
     if args.datasketch_only:
         print(json.dumps(datasketch_index_bytes()))
         return
+    if args.datasketch_redis_only:
+        print(json.dumps(datasketch_redis_cost(args.redis_url)))
+        return
 
     def child(*extra: str) -> dict:
         out = subprocess.run([sys.executable, __file__, *extra], check=True,
@@ -365,6 +400,7 @@ def main() -> None:
         return json.loads(out.strip().splitlines()[-1])
 
     results = []
+    comparison = None
     for size in [int(s) for s in args.sizes.split(",")]:
         results.append(child("--one", str(size)))
         print_table(results[-1:])
@@ -379,6 +415,8 @@ def main() -> None:
                     results.append(child("--one", str(size), "--backend", "redis",
                                          "--redis-url", url))
                     print_table(results[-1:])
+                comparison = child("--datasketch-redis-only", "--redis-url", url)
+                print("datasketch MinHashLSH on Redis:", comparison)
             finally:
                 proc.terminate()
                 proc.wait(10)
@@ -387,6 +425,8 @@ def main() -> None:
     report = {"machine": machine(), "parameters": {
         "threshold": THRESHOLD, "num_perm": NUM_PERM, "shingle": SHINGLE},
         "results": results}
+    if comparison:
+        report["datasketch_redis_lsh"] = comparison
     if not args.no_datasketch:
         report["index_memory_comparison"] = child("--datasketch-only")
         print(report["index_memory_comparison"])
