@@ -54,17 +54,22 @@ RUN_MARKER_NAME = "cron-run.json"
 #: Settings a cron run always uses (on top of the project's settings.py).
 CRON_SETTINGS: dict[str, Any] = {
     "MADAR_INCREMENTAL": True,
-    # Each article is committed to the dedup store as it passes, so a killed run's store
-    # and its feed (one write per line) agree and the next run neither loses nor repeats.
-    "MADAR_STATE_COMMIT_EVERY": 1,
+    # The dedup store commits right after each exported line, not on its own schedule, so a
+    # killed run's store never knows an article its feed lacks (madar.extensions.durability).
+    "MADAR_COMMIT_AFTER_EXPORT": True,
+    "MADAR_STATE_COMMIT_EVERY": 10**9,
+    "MADAR_STATE_COMMIT_SECONDS": 10.0**9,
     "FEED_STORAGES": {"file": "madar.extensions.feeds.LineFlushedFileFeedStorage"},
     "MADAR_PROGRESS": False,
-    "LOG_FILE_APPEND": False,
+    # The log file is new for each run (its name holds the start time). Append, because
+    # Scrapy opens it twice (process, then crawler): 'w' would erase the recovery lines.
+    "LOG_FILE_APPEND": True,
 }
 
 #: Extensions and Spidermon settings a cron run needs (merged, never replacing others).
 OPERATIONS_EXTENSIONS: dict[str, int] = {
     "madar.extensions.quality.ItemQualityStats": 400,
+    "madar.extensions.durability.CommitStoreAfterExport": 450,
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "madar.extensions.report.CrawlReport": 900,
     "madar.extensions.progress.ProgressLine": 910,
@@ -184,6 +189,38 @@ def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: boo
     return settings
 
 
+def relearn_recovered(settings: Any, feeds: list[Path]) -> int:
+    """Teach the dedup store the recovered lines it does not know (the kill hit between the
+    line's write and the store's commit). Returns how many; each goes through the dedup
+    pipeline's own rules, so the store ends up as if the killed run had committed."""
+    from madar.pipelines.dedup import DeduplicatePipeline
+    from madar.state import open_store
+    from madar.urls import canonical_url
+
+    lines = [json.loads(line) for feed in feeds
+             for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return 0
+    store = open_store(settings)
+    try:
+        unknown = [item for item in lines if isinstance(item.get("url"), str)
+                   and not store.knows_url(canonical_url(item["url"]))]
+        pipeline = DeduplicatePipeline(settings, None, store=store)
+        for item in unknown:
+            try:
+                pipeline.process_item(item)
+            except Exception:  # DropItem: the store already had the story under another URL
+                continue
+        store.flush()
+    finally:
+        store.close()
+    if unknown:
+        logging.getLogger("madar.cron").warning(
+            "Recovered feeds held %d article(s) the dedup store had not committed; "
+            "added them", len(unknown))
+    return len(unknown)
+
+
 def crawl_failures(stats: dict[str, Any]) -> list[str]:
     """Why a finished crawl counts as failed (``[]``: it did not)."""
     failures = []
@@ -281,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str, str]) -> int:
-    plan.recovered = [r.feed for r in recover_feeds(plan.data_dir)]
+    recoveries = recover_feeds(plan.data_dir)
+    plan.recovered = [r.feed for r in recoveries]
     plan.catch_up = plan.marker.exists() or bool(plan.recovered)
     plan.log_file.parent.mkdir(parents=True, exist_ok=True)
     _write_json(plan.marker, {"pid": os.getpid(), "started": plan.started.isoformat(),
@@ -296,7 +334,16 @@ def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str,
     if options.max_pages is not None:
         spider_args["max_pages"] = str(options.max_pages)
 
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(settings)  # from here on, logging goes to the run's log file
+    log = logging.getLogger("madar.cron")
+    for recovery in recoveries:
+        log.warning("Recovered the feed of an interrupted run: %s (%d lines kept, %d dropped)",
+                    recovery.feed, recovery.lines_kept, recovery.lines_dropped)
+    if plan.catch_up:
+        log.info("The previous run did not complete: catch-up run (whole listing, only "
+                 "unknown articles)")
+    if plan.recovered:
+        relearn_recovered(settings, [Path(feed) for feed in plan.recovered])
     crawler = process.create_crawler("madar")
     start_errors: list[Any] = []
     try:
@@ -309,7 +356,7 @@ def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str,
     if start_errors:
         error = start_errors[0]
         text = error.getErrorMessage() if hasattr(error, "getErrorMessage") else repr(error)
-        logging.getLogger(__name__).error("The crawl could not run: %s", text)
+        log.error("The crawl could not run: %s", text)
         print(f"madar.cron: the crawl could not run: {text}; log: {plan.log_file}",
               file=sys.stderr)
         finalize_feed(plan.feed_part)

@@ -185,13 +185,10 @@ class _StoreLookup:
         self._own_store = False
 
     def _find_store(self) -> Any:
-        engine = getattr(self.crawler, "engine", None)
-        itemproc = getattr(getattr(engine, "scraper", None), "itemproc", None)
-        for component in getattr(itemproc, "middlewares", ()):
-            store = getattr(component, "store", None)
-            if store is not None and callable(getattr(store, "knows_url", None)):
-                return store
-        return None
+        from madar.extensions.durability import pipeline_store
+
+        store = pipeline_store(self.crawler)
+        return store if callable(getattr(store, "knows_url", None)) else None
 
     def knows_url(self, url: str) -> bool:
         store = self._find_store()  # the pipeline may close/reopen its store: ask each time

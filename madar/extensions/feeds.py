@@ -16,15 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from scrapy.extensions.feedexport import FileFeedStorage
-
-logger = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 #: The feed a cron run writes (relative to the data directory), as a FEEDS URI template.
@@ -134,8 +131,6 @@ def recover_feed(part: Path) -> Recovery:
     if not report.exists():
         report.write_text(json.dumps({"recovered": True, **asdict(result)}, indent=2) + "\n",
                           encoding="utf-8")
-    logger.warning("Recovered the feed of an interrupted run: %s (%d lines kept, %d dropped)",
-                   target, result.lines_kept, result.lines_dropped)
     return result
 
 

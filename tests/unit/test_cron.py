@@ -210,3 +210,52 @@ def test_fetched_log_remembers_completed_fetches(tmp_path):
     again.retry_failed_after = 0
     assert not again.knows("https://m.test/broken/"), "then tried again"
     again.close()
+
+
+def _article(url: str, text: str) -> dict:
+    return {"url": url, "post_id": None, "title": "عنوان " + text, "text": text * 40,
+            "modified": None, "revision": 1}
+
+
+def test_recovered_lines_unknown_to_the_store_are_taught_to_it(tmp_path):
+    from madar.state import open_store
+
+    settings = {"MADAR_STATE_DIR": str(tmp_path / "state")}
+    store = open_store(settings)
+    from madar.pipelines.dedup import DeduplicatePipeline
+
+    DeduplicatePipeline(settings, None, store=store).process_item(
+        _article("https://m.test/known/", "نص أول مختلف تماما "))
+    store.close()
+    feed = tmp_path / "madar-1.jsonl"
+    feed.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in [
+        _article("https://m.test/known/", "نص أول مختلف تماما "),
+        _article("https://m.test/lost/", "قصة أخرى لا علاقة لها بالأولى "),
+    ]) + "\n", encoding="utf-8")
+    assert cron.relearn_recovered(settings, [feed]) == 1
+    store = open_store(settings)
+    assert store.knows_url("https://m.test/lost/") and store.count() == 2
+    store.close()
+    assert cron.relearn_recovered(settings, [feed]) == 0
+
+
+def test_store_commits_after_each_exported_item():
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from madar.extensions.durability import CommitStoreAfterExport
+
+    class Store:
+        flushes = 0
+
+        def flush(self):
+            Store.flushes += 1
+
+    crawler = get_crawler(Spider, {"MADAR_COMMIT_AFTER_EXPORT": True})
+    extension = CommitStoreAfterExport.from_crawler(crawler)
+    pipeline = SimpleNamespace(store=Store())
+    crawler.engine = SimpleNamespace(scraper=SimpleNamespace(
+        itemproc=SimpleNamespace(middlewares=[object(), pipeline])))
+    extension.item_scraped({"url": "x"})
+    extension.item_scraped({"url": "y"})
+    assert Store.flushes == 2
