@@ -19,14 +19,8 @@ from . import seed as seed_data
 from . import vocab
 
 LATEST = "آخر الأخبار"
-#: (name, kinds that file under it)
-TOPICAL = {
-    "سوريا": ("talks", "clashes", "humanitarian"),
-    "عربي ودولي": ("talks",),
-    "اقتصاد": ("economy",),
-    "مجتمع": ("services", "education"),
-    "تقارير": ("humanitarian", "clashes", "economy"),
-}
+#: Topical categories; every listed post is also in LATEST.
+TOPICAL = ("سوريا", "عربي ودولي", "اقتصاد", "مجتمع", "تقارير")
 KIND_CATEGORIES = {
     "talks": ("سوريا", "عربي ودولي"),
     "clashes": ("سوريا", "تقارير"),
@@ -283,7 +277,7 @@ def _special_posts() -> tuple[Post, Post]:
     return seed_post, psl
 
 
-def _decorate(post: Post, rng: random.Random, maker: _StoryMaker, slots: dict[str, str]) -> None:
+def _decorate(post: Post, rng: random.Random, slots: dict[str, str]) -> None:
     """Random page-level variation: metadata, images, dateline, noise."""
     r = rng
     post.modified = post.published if r.random() < 0.6 else (
@@ -313,8 +307,7 @@ def _decorate(post: Post, rng: random.Random, maker: _StoryMaker, slots: dict[st
         after = r.randrange(len(post.sentences))
         post.images.append(BodyImage(k, cap, r.random() < 0.3, after, r.random() < 0.5))
     post.images.sort(key=lambda im: (im.after, im.k))
-    topical = [c for c in KIND_CATEGORIES[post.kind]]
-    cat = r.choice(topical)
+    cat = r.choice(KIND_CATEGORIES[post.kind])
     post.categories = [LATEST, cat] if r.random() < 0.5 else [cat, LATEST]
     tag_pool = [slots["place"], slots["c1"], slots["org"]]
     if post.kind == "talks":
@@ -354,7 +347,7 @@ def _build_site(articles: int, seed: int) -> Site:
             titles.add(title)
             post = Post(title=title, published=when, kind=kind, event=event,
                         sentences=maker.story(kind, slots, templates))
-            _decorate(post, rng, maker, slots)
+            _decorate(post, rng, slots)
             posts.append(post)
             i += 1
         event += 1

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
 from .article import amp_page, article_page, attachment_page
-from .generator import LATEST, Post, Site, build_site, wp_quote
+from .generator import Post, Site, build_site, wp_quote
 from .listing import (
     feed_xml,
     listing_page,
@@ -441,4 +441,4 @@ def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None
         server.stop()
 
 
-__all__ = ["LATEST", "Mirror", "MirrorServer", "Reply", "serve_mirror"]
+__all__ = ["Mirror", "MirrorServer", "Reply", "serve_mirror"]
