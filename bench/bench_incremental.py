@@ -14,7 +14,7 @@ exit, Scrapy start-up included), and ``ratio = incremental requests / full reque
 (target <= 2 %). Settings: tests/crawl.py FAST_LOCAL (no delay, AutoThrottle off).
 Results: bench/results/incremental.json.
 
-    python bench/bench_incremental.py [--articles 200 1000] [--seed 3]
+    python bench/bench_incremental.py [--articles 200 1000] [--seed 3] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--note", default="", help="stored with the results")
     options = parser.parse_args()
     rows = [measure(n, options.seed) for n in options.articles]
     print(f"{'articles':>8} {'full req':>9} {'incr req':>9} {'ratio':>8} "
@@ -91,6 +92,7 @@ def main() -> None:
     RESULTS.write_text(json.dumps({
         "benchmark": "incremental cron run / full crawl, requests",
         "target_ratio": TARGET,
+        "note": options.note,
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": os.cpu_count()},
         "settings": FAST_LOCAL,
