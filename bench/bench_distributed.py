@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
 
+from madar import settings as project_settings  # noqa: E402
 from madar.mirror import ground_truth, serve_mirror  # noqa: E402
 from tests.crawl import read_jsonl, run_crawl, stats_from_log  # noqa: E402
 from tests.e2e.redis_server import redis_server  # noqa: E402
@@ -50,6 +51,9 @@ from tests.e2e.redis_server import redis_server  # noqa: E402
 RESULTS = REPO / "bench" / "results" / "distributed.json"
 SEED = 5
 SETTINGS = {"MADAR_REDIS_IDLE_CLOSE_SECONDS": "1", "LOG_LEVEL": "INFO"}
+ADDON = "madar.distributed.DistributedAddon"
+if ADDON not in json.dumps(project_settings.ADDONS):  # until madar/settings.py enables it
+    SETTINGS["ADDONS"] = json.dumps({**project_settings.ADDONS, ADDON: 100})
 
 PROBE = r"""
 import sys, time, json, urllib.error, urllib.request

@@ -93,6 +93,7 @@ def status(settings: Any) -> dict[str, Any]:
             "busy_workers": state.busy_workers,
             "workers": [w.decode() for w in server.zrange(keys.workers, 0, -1)],
             "articles_seen": server.scard(keys.seen_articles),
+            "articles_failed_retry_next_run": server.scard(keys.failed_articles),
             "listings_seen_this_run": server.scard(keys.seen_this_run)}
 
 

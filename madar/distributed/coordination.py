@@ -22,13 +22,18 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-#: KEYS workers, busy, queue, seen_this_run; ARGV worker, ttl, register (1/0) -> 1 if fresh run
+#: KEYS workers, busy, queue, seen_this_run, failed_articles, seen_articles;
+#: ARGV worker, ttl, register (1/0) -> 1 if this starts a new run
 _BEGIN = _NOW + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local fresh = 0
 if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
-  redis.call('DEL', KEYS[2], KEYS[4])
+  local failed = redis.call('SMEMBERS', KEYS[5])
+  for i = 1, #failed, 1000 do
+    redis.call('SREM', KEYS[6], unpack(failed, i, math.min(i + 999, #failed)))
+  end
+  redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
   fresh = 1
 end
 if ARGV[3] == '1' then
@@ -94,8 +99,8 @@ class SharedCrawl:
     def join(self) -> bool:
         """Register this worker. True if it starts a new run: no live worker and an empty
         queue, so the previous run is over and its listing fingerprints are forgotten (the
-        home page and listings are fetched again). A queue left by an interrupted run is
-        resumed as is."""
+        home page and listings are fetched again), and so are the articles whose fetch
+        failed. A queue left by an interrupted run is resumed as is."""
         return self._begin_run(register=True)
 
     def begin_run_if_idle(self) -> bool:
@@ -103,7 +108,8 @@ class SharedCrawl:
         return self._begin_run(register=False)
 
     def _begin_run(self, register: bool) -> bool:
-        keys = [self.keys.workers, self.keys.busy, self.keys.queue, self.keys.seen_this_run]
+        keys = [self.keys.workers, self.keys.busy, self.keys.queue, self.keys.seen_this_run,
+                self.keys.failed_articles, self.keys.seen_articles]
         return bool(self._begin(keys=keys, args=[self.worker, self.ttl, int(register)]))
 
     def pop(self) -> bytes | None:

@@ -71,12 +71,17 @@ class SharedDupeFilter(RFPDupeFilter):
     def request_seen(self, request: Request) -> bool:
         return self.server.sadd(self.key_for(request), self.request_fingerprint(request)) == 0
 
-    def forget(self, request: Request) -> None:
-        """Let this request be scheduled again (e.g. after it failed for good)."""
-        self.server.srem(self.key_for(request), self.request_fingerprint(request))
+    def mark_failed(self, request: Request) -> bool:
+        """This article's fetch failed for good: the next run may fetch it again (this run
+        does not, however often it is linked). True if it was an article fingerprint."""
+        if self.key_for(request) != self.keys.seen_articles:
+            return False  # listings are walked again by every run anyway
+        self.server.sadd(self.keys.failed_articles, self.request_fingerprint(request))
+        return True
 
     def clear(self) -> None:
-        self.server.delete(self.keys.seen_articles, self.keys.seen_this_run)
+        self.server.delete(self.keys.seen_articles, self.keys.seen_this_run,
+                           self.keys.failed_articles)
 
     def close(self, reason: str = "") -> None:
         """Keep the fingerprints (shared with the other workers and with later runs)."""

@@ -48,6 +48,12 @@ class CrawlKeys:
         return f"{self.prefix}:dupefilter:run"
 
     @property
+    def failed_articles(self) -> str:
+        """Set: article fingerprints whose fetch failed for good; forgotten (fetched again)
+        when the next run starts."""
+        return f"{self.prefix}:dupefilter:failed"
+
+    @property
     def workers(self) -> str:
         """Sorted set: worker id -> heartbeat expiry (Redis server time, seconds)."""
         return f"{self.prefix}:workers"
@@ -58,4 +64,5 @@ class CrawlKeys:
         return f"{self.prefix}:busy"
 
     def all(self) -> list[str]:
-        return [self.queue, self.seen_articles, self.seen_this_run, self.workers, self.busy]
+        return [self.queue, self.seen_articles, self.seen_this_run, self.failed_articles,
+                self.workers, self.busy]

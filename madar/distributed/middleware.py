@@ -1,10 +1,12 @@
-"""Downloader middleware: a request that failed for good is forgotten by the shared
-dupefilter, so a later run (or a later link in this run) may fetch it again.
+"""Downloader middleware: an article whose fetch failed for good is fetched again by the
+next run.
 
 Article fingerprints outlive a run (see :mod:`madar.distributed.dupefilter`); without this,
 an article whose fetch failed once (timeout, 5xx after all retries) would never be fetched
-by any later run. Enabled by the add-on at order 100: it runs after ``RetryMiddleware``
-(550) has given up, so retried attempts are not forgotten half-way.
+by any later run. The failure is recorded and the fingerprint forgotten when the next run
+starts (not at once: a page that keeps failing must not be retried for every link to it in
+this run). Enabled by the add-on at order 100, i.e. after ``RetryMiddleware`` (550) has
+given up.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ class ForgetFailedRequests:
 
     def _forget(self, request: Request, why: str) -> None:
         dupefilter = getattr(scheduler_of(self.crawler.engine), "df", None)
-        if dupefilter is not None and hasattr(dupefilter, "forget"):
-            dupefilter.forget(request)
-            self.crawler.stats.inc_value(f"madar/distributed/forgotten/{why}")
+        if dupefilter is not None and hasattr(dupefilter, "mark_failed") \
+                and dupefilter.mark_failed(request):
+            self.crawler.stats.inc_value(f"madar/distributed/retry_next_run/{why}")
 
     def process_response(self, request: Request, response: Response,
                          spider: Any = None) -> Response:

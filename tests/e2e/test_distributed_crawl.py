@@ -8,6 +8,7 @@ but fetches and emits no old article.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import redis
 
+from madar import settings as project_settings
 from madar.distributed.keys import CrawlKeys
 from madar.mirror import ground_truth, serve_mirror
 from madar.urls import canonical_url
@@ -31,6 +33,10 @@ WORKERS = ("w1", "w2")
 TIMEOUT = 300
 #: Fast close for tests; the default (5 s) is for real networks.
 SETTINGS = {"MADAR_REDIS_IDLE_CLOSE_SECONDS": "2"}
+ADDON = "madar.distributed.DistributedAddon"
+if ADDON not in json.dumps(project_settings.ADDONS):
+    # Until madar/settings.py enables it (test_distributed_redis checks that it does).
+    SETTINGS["ADDONS"] = json.dumps({**project_settings.ADDONS, ADDON: 100})
 
 
 def run_workers(base_url: str, tmp: Path, redis_url: str, workers=WORKERS) -> dict[str, dict]:  # noqa: F811

@@ -134,6 +134,12 @@ def test_addon_switches_only_with_redis_url():
     assert any("DistributedWorker" in str(k) for k in shared.getdict("EXTENSIONS"))
 
 
+def test_project_enables_the_addon():
+    from madar import settings
+
+    assert "madar.distributed.DistributedAddon" in settings.ADDONS
+
+
 def test_feed_uri_has_the_worker_id(monkeypatch):
     from madar.distributed import worker
 
@@ -196,7 +202,11 @@ def test_requests_that_failed_for_good_are_forgotten(server, keys):
     for request, status in ((ok, 200), (gone, 404), (busy, 503)):
         middleware.process_response(request, HtmlResponse(request.url, status=status))
     middleware.process_exception(broken, TimeoutError())
+    for request in (ok, gone, busy, broken):
+        assert dupefilter.request_seen(request), "not again in this run"
+    assert crawler.stats.get_value("madar/distributed/retry_next_run/503") == 1
+    assert SharedCrawl(server, keys, "next-run").join() is True
     assert dupefilter.request_seen(ok) and dupefilter.request_seen(gone)
-    assert not dupefilter.request_seen(busy), "a 503 after all retries: try again later"
-    assert not dupefilter.request_seen(broken), "a timeout after all retries: try again later"
-    assert crawler.stats.get_value("madar/distributed/forgotten/503") == 1
+    assert not dupefilter.request_seen(busy), "a 503 after all retries: try again next run"
+    assert not dupefilter.request_seen(broken), "a timeout after all retries: next run"
+    assert not server.exists(keys.failed_articles)
