@@ -9,8 +9,9 @@ real ``scrapy crawl madar`` in subprocesses, AutoThrottle off, no download delay
 - ``redis-2``: two workers in distributed mode, started together.
 
 Figures per run: ``wall_s`` (launch to the last worker's exit, including Scrapy start-up and
-the ``MADAR_REDIS_IDLE_CLOSE_SECONDS=1`` grace), ``crawl_s`` (launch to the mirror's last
-logged request, sampled every 20 ms), ``pages`` (requests the mirror logged),
+the ``MADAR_REDIS_IDLE_CLOSE_SECONDS=1`` grace), ``startup_s`` (launch to the mirror's first
+logged request), ``crawl_s`` (first to last logged request; the log is sampled every 20 ms),
+``pages`` (requests the mirror logged),
 ``pages_per_s = pages / crawl_s``, CPU seconds of the workers, of this process (which also
 serves the mirror when ``serve_mirror`` runs in a thread here) and of redis-server.
 
@@ -74,10 +75,12 @@ print(json.dumps({"pages": len(urls), "seconds": time.perf_counter() - start,
 
 
 class LogWatcher:
-    """Samples the mirror's request log: the time its last line appeared."""
+    """Samples the mirror's request log: when its first and its last line appeared."""
 
     def __init__(self, path: Path, start: float) -> None:
-        self.path, self.start, self.last_change, self.size = path, start, start, -1
+        self.path, self.start, self.last_change = path, start, start
+        self.size = path.stat().st_size if path.exists() else 0
+        self.first_change: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -87,11 +90,15 @@ class LogWatcher:
             size = self.path.stat().st_size if self.path.exists() else 0
             if size != self.size:
                 self.size, self.last_change = size, time.perf_counter()
+                if self.first_change is None:
+                    self.first_change = self.last_change
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
+        """(seconds from launch to the first request, seconds from the first to the last)."""
         self._stop.set()
         self._thread.join()
-        return self.last_change - self.start
+        first = self.first_change or self.start
+        return first - self.start, self.last_change - first
 
 
 def redis_cpu(client: redis.Redis) -> float:
@@ -107,7 +114,8 @@ def children_cpu() -> float:
 def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -> dict:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
-    log_path = tmp / f"{mode}-requests.jsonl"
+    tmp.mkdir(parents=True, exist_ok=True)
+    log_path = tmp / f"{mode}-{workers}-requests.jsonl"
     with serve_mirror(articles=articles, seed=SEED, log_path=log_path) as mirror:
         results: dict[str, dict] = {}
 
@@ -131,7 +139,7 @@ def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - start
-        crawl = watcher.stop()
+        startup, crawl = watcher.stop()
         cpu = {"workers": children_cpu() - cpu_children,
                "bench_and_mirror": time.process_time() - cpu_self,
                "redis": redis_cpu(client) - cpu_redis}
@@ -139,7 +147,7 @@ def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -
     if len(results) != workers:
         raise SystemExit(f"{mode}: a worker failed")
     return {"mode": mode, "workers": workers, "wall_s": round(wall, 2),
-            "crawl_s": round(crawl, 2), "pages": pages,
+            "startup_s": round(startup, 2), "crawl_s": round(crawl, 2), "pages": pages,
             "pages_per_s": round(pages / crawl, 1),
             "items": sum(r["items"] for r in results.values()),
             "items_per_worker": [results[n]["items"] for n in names],
@@ -171,7 +179,8 @@ def summarize(runs: list[dict]) -> list[dict]:
         best = max(group, key=lambda r: r["pages_per_s"])
         table.append({"run": key, "pages": best["pages"], "items": best["items"],
                       "items_per_worker": best["items_per_worker"],
-                      "crawl_s": best["crawl_s"], "wall_s": best["wall_s"],
+                      "startup_s": best["startup_s"], "crawl_s": best["crawl_s"],
+                      "wall_s": best["wall_s"],
                       "pages_per_s": best["pages_per_s"],
                       "pages_per_s_median": round(statistics.median(
                           r["pages_per_s"] for r in group), 1),
@@ -197,14 +206,15 @@ def main() -> None:
         ceiling = probe(args.articles, tmp)
     table = summarize(runs)
     print(f"\n{args.articles} articles, best of {args.repeat}; {os.cpu_count()} CPUs\n")
-    print(f"{'run':9} {'pages':>6} {'items':>6} {'per worker':>12} {'crawl s':>8} "
-          f"{'wall s':>7} {'pages/s':>8} {'CPU workers':>12} {'CPU mirror':>11} {'CPU redis':>10}")
+    print(f"{'run':9} {'pages':>6} {'items':>6} {'per worker':>12} {'start s':>8} "
+          f"{'crawl s':>8} {'wall s':>7} {'pages/s':>8} {'CPU workers':>12} {'CPU mirror':>11} "
+          f"{'CPU redis':>10}")
     for row in table:
         cpu = row["cpu_s"]
         print(f"{row['run']:9} {row['pages']:>6} {row['items']:>6} "
-              f"{'/'.join(map(str, row['items_per_worker'])):>12} {row['crawl_s']:>8} "
-              f"{row['wall_s']:>7} {row['pages_per_s']:>8} {cpu['workers']:>12} "
-              f"{cpu['bench_and_mirror']:>11} {cpu['redis']:>10}")
+              f"{'/'.join(map(str, row['items_per_worker'])):>12} {row['startup_s']:>8} "
+              f"{row['crawl_s']:>8} {row['wall_s']:>7} {row['pages_per_s']:>8} "
+              f"{cpu['workers']:>12} {cpu['bench_and_mirror']:>11} {cpu['redis']:>10}")
     print(f"\nmirror ceiling (thin client, {ceiling['threads']} threads): "
           f"{ceiling['pages_per_s']} pages/s over {ceiling['pages']} pages")
     by_run = {row["run"]: row for row in table}
