@@ -102,7 +102,7 @@ def _body(site: Site, post: Post) -> str:
     rng = random.Random(post.id)
     sahifa = post.theme == "sahifa"
     out: list[str] = []
-    if sahifa or post.id % 2 == 0:
+    if sahifa or post.id % 2 == 0 or not post.shortlink_link:  # the page always reveals it
         out.append(f'<div class="tie-short-link"><span>الرابط المختصر:</span> <input type="text"'
                    f' readonly value="{BASE}/?p={post.id}" onclick="this.select()"></div>')
     if not sahifa and post.id % 3 == 0:

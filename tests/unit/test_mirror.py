@@ -575,3 +575,13 @@ def test_stop_is_safe_unstarted_and_twice():
     server.stop()
     with serve_mirror(articles=20, seed=1) as running:
         running.stop()
+
+
+def test_every_article_page_reveals_its_shortlink(mirror):
+    for post in mirror.site.posts:
+        if post.status != 200:
+            continue
+        sel = parsel.Selector(get(mirror, post.path).body.decode())
+        found = sel.css('link[rel="shortlink"]::attr(href)').getall()
+        found += sel.css(".tie-short-link input::attr(value)").getall()
+        assert f"{BASE}/?p={post.id}" in found, post.id
