@@ -1,0 +1,208 @@
+"""The article body: paragraphs without boilerplate, the dateline, the images.
+
+One walk over the body container yields paragraph blocks. Boilerplate is recognised by
+structure (share/ad/related/author/caption containers by class or id, script-like tags,
+paragraphs whose only text is a link) and by the site's few fixed phrases (``اقرأ أيضاً``,
+``الرابط المختصر``). The dateline (``طهران – مدار اليوم``) opens the first paragraph or
+is a paragraph on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from madar.pages.document import BREAKING_TAGS, HtmlDocument, classes, collapse, element_text
+
+#: Tags never read as text (images are collected separately).
+SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "form", "button", "svg", "select",
+    "textarea", "input", "ins", "object", "embed", "video", "audio", "canvas", "map",
+    "figcaption", "img", "amp-img", "amp-ad", "amp-embed", "amp-iframe", "picture", "source",
+    "nav", "aside", "label",
+})
+#: class/id words that mark a box that is not article text.
+BOILERPLATE = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|sharedaddy|social|shortlink|post-tag|tagcloud|tags|"
+    r"check-also|related|yarpp|jp-relatedposts|ads?|adsbygoogle|advert|advertisement|"
+    r"banner|sponsor(?:ed)?|e3lan|stream-item|author|comments?|respond|caption|newsletter|"
+    r"subscribe|breadcrumbs?|crumbs|post-meta|print|rating|widget|wp-block-embed|"
+    r"read-also|readalso|more-posts)(?:$|[\s_-])")
+_MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"})
+_READ_ALSO = re.compile(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|ايضاً|كذلك|المزيد)")
+_SHORTLINK_LABEL = re.compile(r"^\W*الرابط المختصر")
+_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ـ": None})
+_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
+_WORDLIKE = re.compile(r"[^\W_]")
+#: "طهران – مدار اليوم" opening a paragraph: the place, a dash, the agency.
+DATELINE = re.compile(
+    r"^\s*(?P<place>[^\s–—-][^–—\-:.\n]{0,40}?)\s*[–—-]+\s*مدار\s*اليوم\s*[:،,.–—-]?\s*(?P<rest>.*)$",
+    re.S)
+
+
+def fold(text: str) -> str:
+    """Match form: alef variants folded, diacritics and tatweel removed."""
+    return _DIACRITICS.sub("", text.translate(_FOLD))
+
+
+def is_boilerplate_element(element: Any) -> bool:
+    """Tags and class/id markers of boxes that are never article text."""
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if not tag or tag in SKIP_TAGS:
+        return True
+    marks = classes(element)
+    if marks.strip() and BOILERPLATE.search(marks):
+        return True
+    return tag == "figure" and any(
+        isinstance(d.tag, str) and d.tag.lower() in _MEDIA for d in element.iter())
+
+
+@dataclass
+class _Block:
+    parts: list[str]
+    link_chars: int = 0
+
+    def text(self) -> str | None:
+        return collapse("".join(self.parts))
+
+
+def _blocks(container: Any) -> list[_Block]:
+    blocks: list[_Block] = []
+    current = _Block([])
+
+    def flush() -> None:
+        nonlocal current
+        if current.parts:
+            blocks.append(current)
+        current = _Block([])
+
+    def add(text: str | None, in_link: bool) -> None:
+        if text:
+            current.parts.append(text)
+            if in_link:
+                current.link_chars += len(_WORDLIKE.findall(text))
+
+    def walk(el: Any, in_link: bool) -> None:
+        tag = el.tag.lower()
+        breaking = tag in BREAKING_TAGS
+        if breaking and tag != "br":
+            flush()
+        elif tag == "br":
+            current.parts.append(" ")
+        in_link = in_link or tag == "a"
+        add(el.text, in_link)
+        for child in el:
+            if not is_boilerplate_element(child):
+                walk(child, in_link)
+            add(child.tail, in_link)
+        if breaking and tag != "br":
+            flush()
+
+    walk(container, False)
+    flush()
+    return blocks
+
+
+def _is_noise(block: _Block, text: str) -> bool:
+    words = len(_WORDLIKE.findall(text))
+    if block.link_chars and block.link_chars >= words:
+        return True  # a paragraph that is only a link: ad, "read also", related post
+    folded = fold(text)
+    if _READ_ALSO.match(folded) and (block.link_chars or words < 120):
+        return True
+    return bool(_SHORTLINK_LABEL.match(folded))
+
+
+def body_paragraphs(container: Any) -> list[str]:
+    """Paragraph texts of a body container, boilerplate removed, page order."""
+    paragraphs: list[str] = []
+    for block in _blocks(container):
+        text = block.text()
+        if text and not _is_noise(block, text):
+            paragraphs.append(text)
+    return paragraphs
+
+
+def split_dateline(paragraphs: list[str]) -> tuple[str | None, list[str]]:
+    """(place, paragraphs without the dateline); the place is None when there is none."""
+    if not paragraphs:
+        return None, paragraphs
+    match = DATELINE.match(paragraphs[0])
+    if not match:
+        return None, paragraphs
+    place = collapse(match["place"])
+    rest = collapse(match["rest"])
+    return place, ([rest] if rest else []) + paragraphs[1:]
+
+
+# --- Images -------------------------------------------------------------------------------
+
+_LAZY_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-orig-file",
+                    "data-full-url")
+_PLACEHOLDER = re.compile(r"^data:|lazy|placeholder|blank\.(?:gif|png)|spacer|1x1|pixel\.gif",
+                          re.I)
+
+
+def image_url(document: HtmlDocument, img: Any) -> str | None:
+    """The real image URL: lazy-load attributes over a placeholder ``src``."""
+    for name in _LAZY_ATTRIBUTES:
+        url = document.absolute(img.get(name))
+        if url:
+            return url
+    for name in ("data-srcset", "srcset"):
+        candidates = (img.get(name) or "").split(",")
+        if candidates[0].strip():
+            url = document.absolute(candidates[0].strip().split()[0])
+            if url and not _PLACEHOLDER.search(candidates[0]):
+                return url
+    src = img.get("src")
+    if src and not _PLACEHOLDER.search(src):
+        return document.absolute(src)
+    return None
+
+
+def image_caption(img: Any, stop: Any) -> str | None:
+    """The caption of the figure (or ``.wp-caption``) holding an image, if any."""
+    for ancestor in img.iterancestors():
+        if ancestor is stop:
+            break
+        tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
+        marks = classes(ancestor)
+        if tag == "figure" or "wp-caption" in marks or "gallery-item" in marks:
+            for el in ancestor.iter():
+                if isinstance(el.tag, str) and (
+                        el.tag.lower() == "figcaption" or "caption-text" in classes(el)
+                        or "gallery-caption" in classes(el)):
+                    return element_text(el)
+            return None
+    return None
+
+
+def _inside_boilerplate(img: Any, stop: Any) -> bool:
+    for ancestor in img.iterancestors():
+        if ancestor is stop:
+            return False
+        tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
+        if tag in ("a", "figure", "noscript", "picture"):
+            continue
+        if tag in SKIP_TAGS or BOILERPLATE.search(classes(ancestor)):
+            # captions hold no images; a caption box holding one is a figure wrapper
+            if "caption" in classes(ancestor) and "text" not in classes(ancestor):
+                continue
+            return True
+    return False
+
+
+def body_images(document: HtmlDocument, container: Any) -> list[tuple[str, str | None]]:
+    """(url, caption) of the images inside the body, page order, ads/boxes excluded."""
+    found: list[tuple[str, str | None]] = []
+    for img in container.iter("img", "amp-img"):
+        if "emoji" in classes(img) or "wp-smiley" in classes(img):
+            continue
+        if _inside_boilerplate(img, container):
+            continue
+        url = image_url(document, img)
+        if url:
+            found.append((url, image_caption(img, container)))
+    return found

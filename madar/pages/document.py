@@ -1,0 +1,246 @@
+"""One parsed HTML page, shared by every field of a page object.
+
+The page is parsed once (lxml, lazily) and the metadata every extractor consults is read
+once: JSON-LD nodes (``@graph`` flattened, broken JSON tolerated), ``<meta>`` tags and
+``<link rel>`` links. Selectors are CSS compiled to XPath once per process (:func:`css`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cached_property, lru_cache
+from typing import Any
+from urllib.parse import urljoin
+
+from cssselect import HTMLTranslator
+from lxml import etree, html
+from w3lib.url import safe_url_string
+
+_TRANSLATOR = HTMLTranslator()
+_SPACES = re.compile(r"\s+")
+# Characters lxml refuses in a document (XML-incompatible controls) and stray NULs.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+@lru_cache(maxsize=512)
+def css(selector: str) -> etree.XPath:
+    """A CSS selector compiled to an XPath callable (cached: compile once per process)."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(selector))
+
+
+@lru_cache(maxsize=256)
+def xpath(expression: str) -> etree.XPath:
+    """An XPath expression compiled once per process."""
+    return etree.XPath(expression)
+
+
+def collapse(text: str | None) -> str | None:
+    """Whitespace runs (nbsp included) -> one space, trimmed; empty -> None."""
+    if text is None:
+        return None
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+_SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+#: Elements whose edges separate words even when the markup has no whitespace there.
+BREAKING_TAGS = frozenset({
+    "br", "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr",
+    "table", "section", "article", "header", "footer", "aside", "nav", "blockquote", "pre",
+    "figure", "figcaption", "dd", "dt", "dl", "hr", "main", "address", "center",
+})
+
+
+def element_text(element: Any) -> str | None:
+    """Visible text of an element (no script/style), whitespace collapsed."""
+    parts: list[str] = []
+
+    def walk(el: Any) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in _SKIP_TEXT_TAGS:
+            return
+        breaking = tag in BREAKING_TAGS
+        if breaking:
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if breaking:
+            parts.append(" ")
+
+    walk(element)
+    return collapse("".join(parts))
+
+
+def classes(element: Any) -> str:
+    """``class`` and ``id`` of an element, as one lower-case string for marker tests."""
+    return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+
+
+def _parse(markup: str | bytes) -> Any:
+    if isinstance(markup, str):
+        markup = _CONTROL.sub("", markup).encode("utf-8", "surrogatepass")
+    else:
+        markup = _CONTROL.sub("", markup.decode("utf-8", "replace")).encode("utf-8")
+    try:
+        root = html.document_fromstring(markup, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        root = None
+    if root is None or not isinstance(root.tag, str):
+        root = html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
+    return root
+
+
+# --- JSON-LD ------------------------------------------------------------------------------
+
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$")
+
+
+def _load_json(raw: str) -> Any:
+    raw = _CDATA.sub("", raw).strip()
+    if not raw:
+        return None
+    for candidate in (raw, _TRAILING_COMMA.sub(r"\1", raw)):
+        try:
+            return json.loads(candidate, strict=False)
+        except ValueError:
+            pass
+    try:  # several objects back to back, or garbage after the first one
+        return json.JSONDecoder(strict=False).raw_decode(raw)[0]
+    except ValueError:
+        return None
+
+
+def _flatten(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for entry in data:
+            yield from _flatten(entry)
+    elif isinstance(data, dict):
+        graph = data.get("@graph")
+        if graph is not None:
+            rest = {k: v for k, v in data.items() if k not in ("@graph", "@context")}
+            if rest:
+                yield rest
+            yield from _flatten(graph)
+        else:
+            yield data
+
+
+def ld_types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    return set()
+
+
+ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle",
+                           "AnalysisNewsArticle", "OpinionNewsArticle", "BackgroundNewsArticle",
+                           "Report", "TechArticle", "LiveBlogPosting"})
+
+
+class HtmlDocument:
+    """A page's tree and metadata, each computed once and shared."""
+
+    def __init__(self, url: str, markup: str | bytes) -> None:
+        self.url = url
+        self.markup = markup
+
+    @cached_property
+    def root(self) -> Any:
+        return _parse(self.markup)
+
+    @cached_property
+    def base_url(self) -> str:
+        base = xpath("//base/@href")(self.root)
+        return urljoin(self.url, base[0].strip()) if base and base[0].strip() else self.url
+
+    def absolute(self, href: str | None) -> str | None:
+        """An href resolved against the page, percent-encoded; None for non-http links."""
+        if not href:
+            return None
+        href = href.strip()
+        if not href or href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
+            return None
+        url = safe_url_string(urljoin(self.base_url, href))
+        return url if url.startswith(("http://", "https://")) else None
+
+    def select(self, selector: str, context: Any = None) -> list[Any]:
+        return css(selector)(self.root if context is None else context)
+
+    def first(self, selector: str, context: Any = None) -> Any:
+        found = self.select(selector, context)
+        return found[0] if found else None
+
+    @cached_property
+    def body_classes(self) -> frozenset[str]:
+        values = xpath("//body/@class")(self.root)
+        return frozenset(values[0].lower().split()) if values else frozenset()
+
+    @cached_property
+    def html_attributes(self) -> dict[str, str]:
+        return {str(k).lower(): v for k, v in self.root.attrib.items()}
+
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        """``<meta property|name|itemprop=... content=...>``, values in page order."""
+        found: dict[str, list[str]] = {}
+        for el in xpath("//meta[@content]")(self.root):
+            key = el.get("property") or el.get("name") or el.get("itemprop")
+            value = collapse(el.get("content"))
+            if key and value:
+                found.setdefault(key.strip().lower(), []).append(value)
+        return found
+
+    def meta_first(self, *keys: str) -> str | None:
+        for key in keys:
+            values = self.meta.get(key)
+            if values:
+                return values[0]
+        return None
+
+    @cached_property
+    def links(self) -> dict[str, list[str]]:
+        """``<link rel=... href=...>`` hrefs (absolute) by each rel token, page order."""
+        found: dict[str, list[str]] = {}
+        for el in xpath("//link[@rel][@href]")(self.root):
+            href = self.absolute(el.get("href"))
+            if href:
+                for rel in el.get("rel", "").lower().split():
+                    found.setdefault(rel, []).append(href)
+        return found
+
+    def link_first(self, rel: str) -> str | None:
+        values = self.links.get(rel)
+        return values[0] if values else None
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD node on the page, ``@graph`` flattened; broken blocks skipped."""
+        nodes: list[dict[str, Any]] = []
+        for script in xpath("//script[@type]")(self.root):
+            if script.get("type", "").strip().lower() != "application/ld+json":
+                continue
+            nodes.extend(_flatten(_load_json(script.text or "")))
+        return nodes
+
+    def ld_nodes(self, types: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = set(types)
+        return [node for node in self.json_ld if ld_types(node) & wanted]
+
+    @cached_property
+    def ld_article(self) -> dict[str, Any]:
+        """The page's Article/NewsArticle node (merged over duplicates), or {}."""
+        merged: dict[str, Any] = {}
+        for node in self.ld_nodes(ARTICLE_TYPES):
+            for key, value in node.items():
+                merged.setdefault(key, value)
+        return merged

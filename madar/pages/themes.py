@@ -1,0 +1,63 @@
+"""Article pages of the site's theme generations: selectors only, logic lives in the base.
+
+Selectors follow /work/shared/docs/site.md (TieLabs Sahifa, then Jannah) and the classic
+templates of the WordPress AMP plugin for ``/amp/`` variants.
+"""
+
+from __future__ import annotations
+
+from madar.pages.base import ArticlePage
+
+
+class SahifaArticlePage(ArticlePage):
+    """TieLabs Sahifa: ``#crumbs``, ``article.post-listing``, ``p.post-meta``, ``div.entry``."""
+
+    TITLE = "h1.post-title, h1.entry-title, article.post-listing h1"
+    BREADCRUMB = "#crumbs"
+    VISIBLE_DATE = ".post-meta .tie-date, .tie-date"
+    CATEGORIES = ".post-meta .post-cats a"
+    TAGS = ".post-tag a"
+    AUTHOR = ".post-meta .post-meta-author a, .post-meta .post-meta-author"
+    BODY = "article.post-listing .post-inner div.entry, article.post-listing div.entry, div.entry"
+    FEATURED_IMAGE = ".single-post-thumb img"
+    FEATURED_CAPTION = ".single-post-caption"
+    SHORTLINK_BOX = ".post-shortlink, .shortlink, [id*='shortlink'], [class*='shortlink']"
+    CHECK_ALSO = "#check-also-box .check-also-post"
+    RELATED = "#related_posts .related-item, section#related_posts .post-listing"
+    TIME = ".post-meta time[datetime]"
+
+
+class JannahArticlePage(ArticlePage):
+    """TieLabs Jannah: ``nav#breadcrumb``, ``article#the-post``, ``div.entry-content``."""
+
+    TITLE = ".entry-header h1.post-title, h1.post-title, h1.entry-title"
+    BREADCRUMB = "nav#breadcrumb, #breadcrumb"
+    VISIBLE_DATE = ".entry-header .post-meta .date, .post-meta .date"
+    CATEGORIES = ".entry-header .post-cat"
+    TAGS = ".tagcloud a"
+    AUTHOR = ".post-meta .meta-author a.author-name, .post-meta .meta-author a, " \
+             ".post-meta .meta-author"
+    BODY = "article#the-post div.entry-content, div.entry-content"
+    FEATURED_IMAGE = ".featured-area img, .single-featured-image img"
+    FEATURED_CAPTION = ".featured-area figcaption, .single-caption-text"
+    SHORTLINK_BOX = ".post-shortlink, [id*='shortlink'], [class*='shortlink']"
+    CHECK_ALSO = "#check-also-box .check-also-post"
+    RELATED = "#related-posts .related-item"
+    TIME = ".post-meta time[datetime]"
+
+
+class AmpArticlePage(ArticlePage):
+    """An ``/amp/`` variant (WordPress AMP plugin classic templates)."""
+
+    TITLE = "h1.amp-wp-title, article h1"
+    BREADCRUMB = ""
+    VISIBLE_DATE = ".amp-wp-posted-on time, .amp-wp-posted-on"
+    CATEGORIES = ".amp-wp-tax-category a"
+    TAGS = ".amp-wp-tax-tag a"
+    AUTHOR = ".amp-wp-byline .amp-wp-author"
+    BODY = ".amp-wp-article-content"
+    FEATURED_IMAGE = ".amp-wp-article-featured-image amp-img, .amp-wp-article-featured-image img"
+    FEATURED_CAPTION = ".amp-wp-article-featured-image figcaption, " \
+                       ".amp-wp-article-featured-image .wp-caption-text"
+    RELATED = ""
+    TIME = ".amp-wp-posted-on time[datetime]"
