@@ -30,43 +30,11 @@ except ImportError:  # Scrapy < 2.14
 
 from madar.distributed.coordination import CrawlStatus, SharedCrawl
 from madar.distributed.dupefilter import crawl_keys_for
+from madar.distributed.engine import in_progress, locally_busy, scheduler_of, wake
 from madar.distributed.scheduler import heartbeat_ttl
 from madar.distributed.worker import worker_id
 
 logger = logging.getLogger(__name__)
-
-
-def locally_busy(engine: Any) -> bool:
-    """Does this worker hold a request (downloading, parsing, or start requests pending)?
-
-    Uses the engine's in-progress set, as ``ExecutionEngine.spider_is_idle()`` does, but
-    without asking the scheduler: the shared queue is not this worker's work.
-    """
-    slot = getattr(engine, "_slot", None)
-    if slot is not None and slot.inprogress:
-        return True
-    if engine.downloader.active:
-        return True
-    scraper_slot = engine.scraper.slot
-    if scraper_slot is not None and not scraper_slot.is_idle():
-        return True
-    return getattr(engine, "_start", None) is not None
-
-
-def scheduler_of(engine: Any) -> Any:
-    """``engine.scheduler`` (public since Scrapy 2.19), else the engine slot's."""
-    scheduler = getattr(engine, "scheduler", None)
-    if scheduler is None:
-        slot = getattr(engine, "_slot", None)
-        scheduler = getattr(slot, "scheduler", None)
-    return scheduler
-
-
-def wake(engine: Any) -> None:
-    """Ask the engine to pull from the scheduler now rather than at its next 5 s tick."""
-    slot = getattr(engine, "_slot", None)
-    if slot is not None and slot.closing is None:
-        slot.nextcall.schedule()
 
 
 class DistributedWorker:
@@ -108,15 +76,18 @@ class DistributedWorker:
         engine = self.crawler.engine
         try:
             busy = locally_busy(engine)
-            self.crawl.heartbeat(busy)
+            status = self.crawl.heartbeat(busy, in_progress(engine))
         except Exception:  # Redis hiccup: keep the loop alive, retry next beat
             logger.exception("Heartbeat to Redis failed")
             return
+        if status.requeued:
+            logger.warning("Put back %d requests held by a worker that stopped responding",
+                           status.requeued)
         if not busy:  # pull new work now, or let spider_idle re-check whether all is done
             wake(engine)
 
     def spider_idle(self, spider: Any) -> None:
-        status: CrawlStatus = self.crawl.heartbeat(busy=False)
+        status: CrawlStatus = self.crawl.heartbeat(False, in_progress(self.crawler.engine))
         now = time.monotonic()
         if not status.quiet:
             if self.quiet_since is not None:
@@ -135,4 +106,6 @@ class DistributedWorker:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.crawl is not None:
+            self.crawler.stats.set_value("madar/distributed/requeued_from_dead_workers",
+                                         self.crawl.requeued)
             self.crawl.leave()

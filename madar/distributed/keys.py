@@ -63,6 +63,12 @@ class CrawlKeys:
         """Sorted set: worker id -> expiry, for workers with requests in flight."""
         return f"{self.prefix}:busy"
 
+    @property
+    def inflight(self) -> str:
+        """Hash: ``<worker>\\n<queued request>`` -> its queue score, while a worker holds it;
+        put back in the queue if that worker dies."""
+        return f"{self.prefix}:inflight"
+
     def all(self) -> list[str]:
         return [self.queue, self.seen_articles, self.seen_this_run, self.failed_articles,
-                self.workers, self.busy]
+                self.workers, self.busy, self.inflight]

@@ -17,7 +17,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from madar.distributed.extension import scheduler_of
+from madar.distributed.engine import scheduler_of
 
 #: Statuses that say "try later", not "this page does not exist".
 RETRY_LATER = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})

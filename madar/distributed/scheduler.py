@@ -8,8 +8,9 @@ What it changes in ``scrapy_redis.scheduler.Scheduler`` (0.9.1):
 - ``open()`` registers the worker (:meth:`SharedCrawl.join`) *before* the spider's start
   requests are scheduled: the first worker of a new run forgets the previous run's listing
   fingerprints, later workers find the home page already seen and do not fetch it again;
-- popping a request also marks the worker busy, in one Redis script (see
-  :mod:`madar.distributed.coordination`), so no other worker closes in between;
+- popping a request also marks the worker busy and records the request in flight, in one
+  Redis script (see :mod:`madar.distributed.coordination`), so no other worker closes in
+  between, and the request is queued again if this worker dies holding it;
 - the queue is always persisted (``close()`` never flushes it): one worker stopping must not
   drop the requests the others still need. ``python -m madar.distributed reset`` clears it;
 - ``enqueue_request``/``next_request`` count stats without the ``spider`` argument, which
@@ -25,6 +26,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from madar.distributed.coordination import SharedCrawl
 from madar.distributed.dupefilter import SharedDupeFilter, crawl_keys_for
+from madar.distributed.engine import in_progress
 from madar.distributed.worker import worker_id
 
 
@@ -33,15 +35,20 @@ class SharedQueue(PriorityQueue):
     through :meth:`SharedCrawl.pop`."""
 
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None,
-                 crawl: SharedCrawl | None = None) -> None:
+                 crawl: SharedCrawl | None = None, engine: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         self.crawl = crawl
+        self.engine = engine
 
     def pop(self, timeout: float = 0) -> Any:
         if self.crawl is None:
             return super().pop(timeout)
-        data = self.crawl.pop()
-        return self._decode_request(data) if data else None
+        data = self.crawl.pop(in_progress(self.engine) if self.engine is not None else None)
+        if not data:
+            return None
+        request = self._decode_request(data)
+        self.crawl.hold(request, data)
+        return request
 
 
 def heartbeat_ttl(settings: Any) -> float:
@@ -50,6 +57,13 @@ def heartbeat_ttl(settings: Any) -> float:
 
 class SharedScheduler(Scheduler):
     crawl: SharedCrawl
+    crawler: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SharedScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        return scheduler
 
     @classmethod
     def from_settings(cls, settings: Any) -> SharedScheduler:
@@ -64,8 +78,9 @@ class SharedScheduler(Scheduler):
         keys = crawl_keys_for(spider)
         self.crawl = SharedCrawl(self.server, keys, worker_id(), ttl=self.ttl)
         fresh = self.crawl.join()
+        engine = self.crawler.engine if self.crawler is not None else None
         self.queue = SharedQueue(self.server, spider, keys.queue, self.serializer,
-                                 crawl=self.crawl)
+                                 crawl=self.crawl, engine=engine)
         self.df = SharedDupeFilter.from_spider(spider)
         queued = len(self.queue)
         spider.logger.info(

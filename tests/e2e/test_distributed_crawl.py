@@ -9,7 +9,12 @@ but fetches and emits no old article.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,7 +26,7 @@ from madar import settings as project_settings
 from madar.distributed.keys import CrawlKeys
 from madar.mirror import ground_truth, serve_mirror
 from madar.urls import canonical_url
-from tests.crawl import read_jsonl, run_crawl, stats_from_log
+from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl, stats_from_log
 from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
@@ -149,3 +154,46 @@ def test_next_run_walks_listings_but_fetches_no_old_article(shared, tmp_path):
     assert any(r["path"] == "/" for r in requests), "the home page is walked again"
     assert not article_fetches(requests, shared["base_url"], shared["truth"]), (
         "an article of the previous run was fetched again")
+
+
+def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path, redis_url):  # noqa: F811
+    """SIGKILL one of two workers mid-crawl: its heartbeat ages out (TTL 3 s here), the
+    requests it held go back to the queue, and the survivor finishes the whole crawl and
+    exits by itself: every article page the undisturbed crawl fetched (same mirror) is
+    fetched. Only pages the victim was holding may be fetched a second time."""
+    db_url = redis_url.rsplit("/", 1)[0] + "/1"  # apart from the shared crawl's item store
+    settings = {**FAST_LOCAL, **SETTINGS, "MADAR_REDIS_HEARTBEAT_TTL": "3",
+                "MADAR_STATE_DIR": str(tmp_path / "state")}
+    log_path = tmp_path / "requests.jsonl"
+    with serve_mirror(articles=ARTICLES, seed=SEED, log_path=log_path) as mirror:
+        def start(name: str) -> subprocess.Popen:
+            cmd = [sys.executable, "-m", "scrapy", "crawl", "madar", "-a",
+                   f"base_url={mirror.base_url}", "-O", f"{tmp_path}/{name}.jsonl:jsonlines"]
+            for key, value in settings.items():
+                cmd += ["-s", f"{key}={value}"]
+            env = {**os.environ, "REDIS_URL": db_url, "MADAR_WORKER_ID": name}
+            return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=(tmp_path / f"{name}.log").open("w"))
+
+        survivor, victim = start("survivor"), start("victim")
+        deadline = time.monotonic() + 60
+        while len(read_jsonl(log_path)) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        try:
+            returncode = survivor.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            survivor.kill()
+            pytest.fail("the surviving worker did not exit by itself")
+        log = (tmp_path / "survivor.log").read_text()
+        assert returncode == 0, log[-5000:]
+        assert "'finish_reason': 'finished'" in log, stats_from_log(log)
+        truth = ground_truth(mirror.base_url, articles=ARTICLES, seed=SEED)
+        fetched = article_fetches(read_jsonl(log_path), mirror.base_url, truth)
+    undisturbed = article_fetches(shared["requests"], shared["base_url"], shared["truth"])
+    missing = set(undisturbed) - set(fetched)
+    assert not missing, f"{len(missing)} article pages never fetched: {sorted(missing)[:3]}"
+    twice = [p for p, n in fetched.items() if n > 1]
+    # At most what the victim held: its downloads plus responses waiting to be parsed.
+    assert len(twice) <= 2 * int(FAST_LOCAL["CONCURRENT_REQUESTS"]), twice

@@ -78,6 +78,47 @@ def test_pop_marks_the_worker_busy_in_the_same_step(server, keys):
     assert b.status().quiet
 
 
+def test_held_requests_are_released_when_done(server, keys):
+    a = SharedCrawl(server, keys, "a")
+    a.join()
+    server.zadd(keys.queue, {b"r1": 0, b"r2": -5})
+    first, second = object(), object()
+    a.hold(first, a.pop())
+    a.hold(second, a.pop())
+    assert server.hlen(keys.inflight) == 2
+    a.heartbeat(busy=True, in_progress={second})
+    assert server.hkeys(keys.inflight) == [b"a\nr1"], "r2 (first popped) is done"
+    server.zadd(keys.queue, {b"r3": 0})
+    third = object()
+    a.hold(third, a.pop(in_progress={third}))  # popping reports `second` done
+    assert server.hkeys(keys.inflight) == [b"a\nr3"]
+    a.heartbeat(busy=False, in_progress=set())
+    assert server.hlen(keys.inflight) == 0
+
+
+def test_requests_held_by_a_dead_worker_are_queued_again(server, keys):
+    dying, survivor = SharedCrawl(server, keys, "dying", ttl=0.3), SharedCrawl(server, keys, "b")
+    dying.join(), survivor.join()
+    server.zadd(keys.queue, {b"listing": -5, b"article": 0})
+    dying.hold(object(), dying.pop())
+    assert survivor.status().queued == 1
+    time.sleep(0.5)  # the dying worker sends no heartbeat any more
+    state = survivor.heartbeat(busy=False)
+    assert (state.requeued, state.queued, state.live_workers, state.busy_workers) == (1, 2, 1, 0)
+    assert survivor.pop() == b"listing", "put back with its priority"
+    assert server.hkeys(keys.inflight) == [b"b\nlisting"]
+
+
+def test_a_new_worker_resumes_what_a_dead_run_held(server, keys):
+    dying = SharedCrawl(server, keys, "dying", ttl=0.3)
+    dying.join()
+    server.zadd(keys.queue, {b"home": -10})
+    dying.hold(object(), dying.pop())
+    time.sleep(0.5)
+    assert SharedCrawl(server, keys, "next").join() is False, "resume, not a new run"
+    assert server.zrange(keys.queue, 0, -1) == [b"home"]
+
+
 def test_dead_workers_age_out(server, keys):
     a = SharedCrawl(server, keys, "a", ttl=0.3)
     a.join()
