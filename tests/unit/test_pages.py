@@ -1,0 +1,221 @@
+"""Page objects against hand-made fixture pages (web-poet style) plus general invariants."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from madar.items import ARTICLE_FIELDS
+from madar.pages import (
+    AmpArticlePage,
+    JannahArticlePage,
+    ListingPage,
+    MetadataArticlePage,
+    SahifaArticlePage,
+    article_page_for,
+    is_article,
+)
+from madar.urls import canonical_url
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+ARTICLE_DIRS = sorted(p for p in FIXTURES.glob("*ArticlePage/test-*") if p.is_dir())
+LISTING_DIRS = sorted(p for p in FIXTURES.glob("ListingPage/test-*") if p.is_dir())
+SEED = Path("/work/shared/seed/000_457a80a7c2cb7216.txt")
+
+ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?/?>")
+
+
+def _load(folder: Path) -> tuple[dict, str]:
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return meta, (folder / "input.html").read_text(encoding="utf-8")
+
+
+def _item(folder: Path) -> dict:
+    meta, html = _load(folder)
+    page = article_page_for(meta["url"], html, meta["fetched_at"])
+    assert page is not None
+    assert type(page).__name__ == folder.parent.name
+    return asdict(page.to_item())
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.mark.parametrize("folder", ARTICLE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixture_matches_expected(folder: Path) -> None:
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    item = _item(folder)
+    assert list(item) == list(ARTICLE_FIELDS) == list(expected)
+    for name in ARTICLE_FIELDS:
+        assert item[name] == expected[name], name
+
+
+@pytest.mark.parametrize("folder", ARTICLE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixture_output_is_clean(folder: Path) -> None:
+    item = _item(folder)
+    for text in _strings(item):
+        assert text == text.strip() and text, f"empty or untrimmed string {text!r}"
+        assert not ENTITY.search(text), text
+        assert not TAG.search(text), text
+    urls = [item["url"], *item["related"], *(i["url"] for i in item["images"])]
+    if item["shortlink"]:
+        urls.append(item["shortlink"])
+    for url in urls:
+        assert url.startswith(("http://", "https://")) and " " not in url, url
+    for url in [item["url"], *item["related"]]:
+        assert canonical_url(url) == url
+    assert item["url"] not in item["related"]
+    for name in ("categories", "tags", "related"):
+        assert len(item[name]) == len(set(item[name])), name
+    assert len({i["url"] for i in item["images"]}) == len(item["images"])
+    assert item["language"] == "ar"
+
+
+def test_seed_article_text_is_exactly_the_seed_body() -> None:
+    item = _item(FIXTURES / "SahifaArticlePage/test-1")
+    seed_lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+    body = max(seed_lines, key=len)
+    assert item["text"] == body
+    assert item["dateline"] == "طهران"
+    assert item["category"] == "آخر الأخبار"
+    assert item["post_id"] == 12345
+    for noise in ("نزار قباني", "الرابط المختصر", "قد يُعجبك", "Facebook", "تويتر", "وسوم", "اترك تعليقاً"):
+        assert noise not in item["text"]
+    # check-also first, then related; the page itself and duplicates dropped
+    assert item["related"][0].endswith("/%D8%AA%D8%B9%D8%AF%D9%8A%D9%84%D8%A7%D8%AA/")
+
+
+def test_inline_dateline_lazy_images_and_captions() -> None:
+    item = _item(FIXTURES / "SahifaArticlePage/test-2")
+    assert item["dateline"] == "دمشق"
+    assert item["text"].startswith("غطت الثلوج")
+    assert "جبل قاسيون" not in item["text"] and "فريق مدار" not in item["text"]
+    assert item["images"][0]["caption"] == "ساحة الأمويين صباح اليوم"
+    assert all("data:" not in i["url"] and "lazy" not in i["url"] for i in item["images"])
+    assert not any("emoji" in i["url"] for i in item["images"])
+
+
+def test_jannah_drops_read_also_ads_and_decodes_entities() -> None:
+    item = _item(FIXTURES / "JannahArticlePage/test-1")
+    assert "اقرأ أيضاً" not in item["text"] and "أزمة المحروقات" not in item["text"]
+    assert '"أوكتان 90"' in item["text"] and "\xa0" not in item["text"]
+    assert item["author"] == "سارة & أحمد"
+    assert item["tags"] == ["محروقات", "دمشق"]
+    assert item["images"][0]["url"].endswith("/fuel-780x470.jpg")
+
+
+@pytest.mark.parametrize(("url", "html"), [
+    ("https://madaralyoum.com/", "<html><body class='home blog'><h2><a href='/a/'>x</a></h2>"),
+    ("https://madaralyoum.com/category/x/", "<html><body class='archive category'>"),
+    ("https://madaralyoum.com/nope/", "<html><head><title>الصفحة غير موجودة</title></head>"
+                                      "<body class='error404'></body></html>"),
+    ("https://madaralyoum.com/about/", "<html><body class='page page-id-2'><h1>من نحن</h1>"),
+    ("https://madaralyoum.com/x/", ""),
+])
+def test_non_articles_get_no_page(url: str, html: str) -> None:
+    assert article_page_for(url, html) is None
+    assert not is_article(html)
+
+
+@pytest.mark.parametrize(("folder", "page_class"), [
+    ("SahifaArticlePage/test-1", SahifaArticlePage),
+    ("JannahArticlePage/test-1", JannahArticlePage),
+    ("MetadataArticlePage/test-1", MetadataArticlePage),
+    ("AmpArticlePage/test-1", AmpArticlePage),
+])
+def test_chooser_picks_the_theme(folder: str, page_class: type) -> None:
+    meta, html = _load(FIXTURES / folder)
+    assert type(article_page_for(meta["url"], html)) is page_class
+    assert is_article(html)
+
+
+GARBAGE = [
+    "", " ", "\x00\x01\x02", "<", "<html", "<?xml version='1.0' encoding='utf-8'?><html/>",
+    "<html><body class='single'><div class='entry'>" * 300, b"\xff\xfe\x00<h1>".decode("latin-1"),
+    "<script type='application/ld+json'>{\"@graph\": [1, \"x\", null, {\"@type\": 3}]}</script>",
+    "<body class='single postid-abc'><h1 class='post-title'></h1><div class='entry'></div>",
+    "<meta property='article:published_time' content='not a date'><body class='single'>",
+]
+
+
+@pytest.mark.parametrize("html", GARBAGE)
+@pytest.mark.parametrize("page_class", [SahifaArticlePage, JannahArticlePage, AmpArticlePage,
+                                        MetadataArticlePage])
+def test_garbage_never_raises(html: str, page_class: type) -> None:
+    item = page_class("https://madaralyoum.com/x/", html, "2020-01-01T00:00:00Z").to_item()
+    assert item.url == "https://madaralyoum.com/x/"
+    listing = ListingPage("https://madaralyoum.com/", html)
+    listing.article_links(), listing.next_page_url(), listing.latest_news_url()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([*"<>/=\"' abcdiv.#&;ةمدار–-\x00\n", "<p>", "</p>",
+                                 "<div class='entry'>", "<h1>", "<body class='single'>",
+                                 "&amp;", "<a href='/y'>", " – مدار اليوم"]),
+                max_size=120).map("".join))
+def test_random_markup_never_raises(html: str) -> None:
+    page = article_page_for("https://madaralyoum.com/x/", html)
+    if page is not None:
+        page.to_item()
+    SahifaArticlePage("https://madaralyoum.com/x/", html).to_item()
+
+
+def test_bytes_input_is_accepted() -> None:
+    meta, html = _load(FIXTURES / "SahifaArticlePage/test-1")
+    page = article_page_for(meta["url"], html.encode("utf-8"), meta["fetched_at"])
+    assert page is not None and page.to_item().dateline == "طهران"
+
+
+def test_broken_field_is_logged_and_left_default(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(SahifaArticlePage):
+        def title(self):  # type: ignore[override]
+            raise RuntimeError("boom")
+
+    Broken.title.__madar_attribute__ = True  # type: ignore[attr-defined]
+    meta, html = _load(FIXTURES / "SahifaArticlePage/test-1")
+    item = Broken(meta["url"], html).to_item()
+    assert item.title is None and item.text and "boom" in caplog.text
+
+
+# --- listings -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("folder", LISTING_DIRS, ids=lambda p: p.name)
+def test_listing_fixture(folder: Path) -> None:
+    meta, html = _load(folder)
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    page = ListingPage(meta["url"], html, meta["fetched_at"])
+    assert page.article_links() == expected["article_links"]
+    assert [asdict(e) for e in page.entries()] == expected["entries"]
+    assert page.next_page_url() == expected["next_page_url"]
+    assert page.latest_news_url() == expected["latest_news_url"]
+
+
+def test_listing_skips_chrome_and_foreign_hosts() -> None:
+    meta, html = _load(FIXTURES / "ListingPage/test-1")
+    links = ListingPage(meta["url"], html).article_links()
+    assert not any(s in u for u in links for s in ("side-post", "footer-post", "breaking",
+                                                    "other.example"))
+
+
+def test_numbered_pagination_without_rel_next() -> None:
+    html = ("<body class='archive'><div class='pagination'><a href='/category/a/'>1</a>"
+            "<span class='current'>2</span><a href='/category/a/page/3/'>3</a>"
+            "<a href='/category/a/page/9/'>9</a></div>")
+    page = ListingPage("https://madaralyoum.com/category/a/page/2/", html)
+    assert page.next_page_url() == "https://madaralyoum.com/category/a/page/3/"
+    assert ListingPage("https://madaralyoum.com/", "<body>").next_page_url() is None
