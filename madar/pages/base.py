@@ -107,6 +107,9 @@ class ArticlePage:
     CHECK_ALSO: ClassVar[str] = "#check-also-box .check-also-post"
     RELATED: ClassVar[str] = ""
     TIME: ClassVar[str] = ""
+    #: Use og:image / JSON-LD image as the featured image when the markup shows none. Off
+    #: for themes: SEO plugins put the site logo there when a post has no image.
+    METADATA_IMAGE: ClassVar[bool] = True
 
     def __init__(self, url: str, html: str | bytes, fetched_at: str | None = None, *,
                  document: HtmlDocument | None = None) -> None:
@@ -392,6 +395,8 @@ class ArticlePage:
                 caption_el = self._first(self.FEATURED_CAPTION)
                 caption = element_text(caption_el) if caption_el is not None else None
                 return url, caption or body.image_caption(element, None)
+        if not self.METADATA_IMAGE:
+            return None
         ld_image = self._ld.get("image")
         if isinstance(ld_image, list):
             ld_image = ld_image[0] if ld_image else None
@@ -439,6 +444,12 @@ class ArticlePage:
     @attribute
     def related(self) -> list[str]:
         return self.related_urls()
+
+    def latest_news_url(self) -> str | None:
+        """The ``آخر الأخبار`` category link from this page's menu or breadcrumb."""
+        from madar.pages.listing import ListingPage
+
+        return ListingPage(self.page_url, self.html, document=self.document).latest_news_url()
 
     @attribute
     def language(self) -> str:

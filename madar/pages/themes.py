@@ -14,8 +14,9 @@ class SahifaArticlePage(ArticlePage):
 
     TITLE = "h1.post-title, h1.entry-title, article.post-listing h1"
     BREADCRUMB = "#crumbs"
-    VISIBLE_DATE = ".post-meta .tie-date, .tie-date"
-    CATEGORIES = ".post-meta .post-cats a"
+    VISIBLE_DATE = "article .post-meta .tie-date, .post-inner .post-meta .tie-date, " \
+                   "p.post-meta .tie-date"
+    CATEGORIES = "article .post-meta .post-cats a, .post-meta .post-cats a"
     TAGS = ".post-tag a"
     AUTHOR = ".post-meta .post-meta-author a, .post-meta .post-meta-author"
     BODY = "article.post-listing .post-inner div.entry, article.post-listing div.entry, div.entry"
@@ -25,6 +26,7 @@ class SahifaArticlePage(ArticlePage):
     CHECK_ALSO = "#check-also-box .check-also-post"
     RELATED = "#related_posts .related-item, section#related_posts .post-listing"
     TIME = ".post-meta time[datetime]"
+    METADATA_IMAGE = False
 
 
 class JannahArticlePage(ArticlePage):
@@ -32,7 +34,8 @@ class JannahArticlePage(ArticlePage):
 
     TITLE = ".entry-header h1.post-title, h1.post-title, h1.entry-title"
     BREADCRUMB = "nav#breadcrumb, #breadcrumb"
-    VISIBLE_DATE = ".entry-header .post-meta .date, .post-meta .date"
+    VISIBLE_DATE = "#the-post .entry-header .post-meta .date, #the-post .post-meta .date, " \
+                   ".entry-header .post-meta .date"
     CATEGORIES = ".entry-header .post-cat"
     TAGS = ".tagcloud a"
     AUTHOR = ".post-meta .meta-author a.author-name, .post-meta .meta-author a, " \
@@ -44,6 +47,7 @@ class JannahArticlePage(ArticlePage):
     CHECK_ALSO = "#check-also-box .check-also-post"
     RELATED = "#related-posts .related-item"
     TIME = ".post-meta time[datetime]"
+    METADATA_IMAGE = False
 
 
 class AmpArticlePage(ArticlePage):
@@ -61,3 +65,4 @@ class AmpArticlePage(ArticlePage):
                        ".amp-wp-article-featured-image .wp-caption-text"
     RELATED = ""
     TIME = ".amp-wp-posted-on time[datetime]"
+    METADATA_IMAGE = False

@@ -94,7 +94,8 @@ def test_seed_article_text_is_exactly_the_seed_body() -> None:
     assert item["dateline"] == "طهران"
     assert item["category"] == "آخر الأخبار"
     assert item["post_id"] == 12345
-    for noise in ("نزار قباني", "الرابط المختصر", "قد يُعجبك", "Facebook", "تويتر", "وسوم", "اترك تعليقاً"):
+    for noise in ("نزار قباني", "الرابط المختصر", "قد يُعجبك", "Facebook", "تويتر", "وسوم",
+                  "اترك تعليقاً"):
         assert noise not in item["text"]
     # check-also first, then related; the page itself and duplicates dropped
     assert item["related"][0].endswith("/%D8%AA%D8%B9%D8%AF%D9%8A%D9%84%D8%A7%D8%AA/")
@@ -219,3 +220,20 @@ def test_numbered_pagination_without_rel_next() -> None:
     page = ListingPage("https://madaralyoum.com/category/a/page/2/", html)
     assert page.next_page_url() == "https://madaralyoum.com/category/a/page/3/"
     assert ListingPage("https://madaralyoum.com/", "<body>").next_page_url() is None
+
+
+def test_article_page_finds_latest_news_link_in_its_menu() -> None:
+    meta, html = _load(FIXTURES / "SahifaArticlePage/test-1")
+    page = article_page_for(meta["url"], html)
+    assert page is not None
+    assert page.latest_news_url() == ("https://madaralyoum.com/category/"
+                                      "%D8%A2%D8%AE%D8%B1-%D8%A7%D9%84%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/")
+
+
+def test_theme_pages_ignore_og_image_but_metadata_page_uses_it() -> None:
+    html = ("<html><head><meta property='og:image' content='/logo.png'></head>"
+            "<body class='single'><article class='post-listing'><div class='entry'><p>نص</p>"
+            "</div></article></body></html>")
+    assert SahifaArticlePage("https://madaralyoum.com/a/", html).to_item().images == []
+    assert MetadataArticlePage("https://madaralyoum.com/a/", html).to_item().images == [
+        {"url": "https://madaralyoum.com/logo.png", "caption": None}]
