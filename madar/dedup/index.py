@@ -1,15 +1,14 @@
-"""A compact in-memory MinHash LSH index: band keys in sorted numpy arrays, signatures in one
-matrix.
+"""A compact in-memory MinHash LSH index: band buckets in plain dicts, signatures in one array.
 
 Why not ``datasketch.MinHashLSH``: it keeps, per article, a list of band byte strings plus one
-Python ``set`` per band bucket, measured at about 9.5 KB per article with these parameters
-(bench/README.md). Here the band keys of all indexed rows live in one sorted ``int64`` array
-with an aligned ``int32`` row array (12 bytes per band, ~370 bytes per article at 31 bands),
-searched with ``np.searchsorted``; rows added since the last merge wait in a small dict and
-are merged (one sort) when they reach 5 % of the index. Signatures sit in one growing
-``uint32`` matrix for the Jaccard confirmation. About 0.9 KB per article in all, and a
-rebuild from stored signatures is one vectorized key computation and one sort. The banding
-parameters come from datasketch's own optimizer (``_optimal_param``).
+Python ``set`` per band bucket (about 200 bytes each even when it holds one key): 9.5 KB per
+article measured with these parameters (bench/README.md). Here each band bucket is one dict
+entry ``band hash -> row`` (a list only on the rare collision) and the signatures sit in one
+growing ``uint32`` matrix: 2.8-3.5 KB per article, constant query cost (45 us at 10k and at
+200k). Measured and not kept: band keys in sorted numpy arrays (0.9 KB per article, rebuild
+2.5x faster) cost 74 -> 107 us per query + insert from 10k to 200k, which broke the
+per-item scaling target. The banding parameters come from datasketch's own optimizer
+(``_optimal_param``), weighted for recall.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """64-bit key of each band of each signature: shape (n, bands), as signed int64.
 
-    Keys differ between bands (salted by band index), so one table holds all bands.
+    Keys differ between bands (salted by band index), so one dict holds all bands.
     """
     sigs = np.atleast_2d(signatures)[:, : bands * rows].astype(np.uint64)
     sigs = sigs.reshape(sigs.shape[0], bands, rows)
@@ -62,10 +61,6 @@ class NearDuplicateIndex:
     several times (revisions of one article), each signature is kept.
     """
 
-    #: merge pending rows into the sorted arrays when they exceed this share of the index
-    MERGE_SHARE = 0.05
-    MERGE_MIN_ROWS = 2000
-
     def __init__(self, num_perm: int = 128, threshold: float = 0.6,
                  bands: int | None = None, rows: int | None = None) -> None:
         self.num_perm = num_perm
@@ -75,14 +70,11 @@ class NearDuplicateIndex:
         if bands * rows > num_perm:
             raise ValueError("bands * rows exceeds num_perm")
         self.bands, self.rows = bands, rows
+        self._buckets: dict[int, int] = {}
+        self._overflow: dict[int, list[int]] = {}
         self._signatures = np.empty((1024, num_perm), dtype=SIGNATURE_DTYPE)
         self._ids = np.empty(1024, dtype=np.int64)
         self._size = 0
-        # rows [0, _merged) are in the sorted arrays; rows [_merged, _size) in _pending
-        self._keys = np.empty(0, dtype=np.int64)
-        self._rows = np.empty(0, dtype=np.int32)
-        self._merged = 0
-        self._pending: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -102,7 +94,7 @@ class NearDuplicateIndex:
         self.add_many([doc_id], np.asarray(signature, dtype=SIGNATURE_DTYPE)[np.newaxis, :])
 
     def add_many(self, doc_ids: Iterable[int], signatures: np.ndarray) -> None:
-        """Insert rows; a large batch (the rebuild at start) goes straight into one sort."""
+        """Bulk insert (used to rebuild the index from the store at start)."""
         signatures = np.asarray(signatures, dtype=SIGNATURE_DTYPE).reshape(-1, self.num_perm)
         ids = np.fromiter(doc_ids, dtype=np.int64, count=len(signatures))
         n = len(ids)
@@ -113,40 +105,23 @@ class NearDuplicateIndex:
         self._signatures[first:first + n] = signatures
         self._ids[first:first + n] = ids
         self._size += n
-        if self._size - self._merged > max(self.MERGE_MIN_ROWS, self.MERGE_SHARE * self._merged):
-            self._merge()
-            return
-        pending = self._pending
-        for row, row_keys in enumerate(band_keys(signatures, self.bands, self.rows).tolist(),
-                                       start=first):
+        buckets, overflow = self._buckets, self._overflow
+        keys = band_keys(signatures, self.bands, self.rows).tolist()
+        for row, row_keys in enumerate(keys, start=first):
             for key in row_keys:
-                pending.setdefault(key, []).append(row)
-
-    def _merge(self) -> None:
-        """Fold every row not yet in the sorted arrays into them (one stable sort)."""
-        start = self._merged
-        new_keys = band_keys(self._signatures[start:self._size], self.bands, self.rows)
-        new_rows = np.repeat(np.arange(start, self._size, dtype=np.int32), self.bands)
-        keys = np.concatenate([self._keys, new_keys.ravel()])
-        rows = np.concatenate([self._rows, new_rows])
-        order = np.argsort(keys, kind="stable")
-        self._keys, self._rows = keys[order], rows[order]
-        self._merged = self._size
-        self._pending = {}
+                current = buckets.setdefault(key, row)
+                if current != row:
+                    overflow.setdefault(key, []).append(row)
 
     def candidates(self, signature: np.ndarray) -> list[int]:
         """Rows sharing at least one band with ``signature`` (unconfirmed)."""
-        keys = band_keys(signature, self.bands, self.rows)[0]
-        lo = np.searchsorted(self._keys, keys, side="left")
-        hi = np.searchsorted(self._keys, keys, side="right")
-        found: set[int] = set()
-        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
-            if b > a:
-                found.update(self._rows[a:b].tolist())
-        if self._pending:
-            for key in keys.tolist():
-                found.update(self._pending.get(key, ()))
-        return sorted(found)
+        rows: set[int] = set()
+        for key in band_keys(signature, self.bands, self.rows)[0].tolist():
+            row = self._buckets.get(key)
+            if row is not None:
+                rows.add(row)
+                rows.update(self._overflow.get(key, ()))
+        return sorted(rows)
 
     def query(self, signature: np.ndarray) -> list[tuple[int, float]]:
         """``(doc_id, estimated Jaccard)`` of confirmed near-duplicates, most similar first."""
@@ -162,10 +137,13 @@ class NearDuplicateIndex:
         return sorted(best.items(), key=lambda item: -item[1])
 
     def nbytes(self) -> int:
-        """Memory held by the index (arrays + pending dict), excluding spare capacity."""
+        """Approximate memory held by the index (arrays + dicts, excluding spare capacity)."""
         import sys
 
-        pending = sys.getsizeof(self._pending) + sum(
-            36 + sys.getsizeof(v) + 32 * len(v) for v in self._pending.values())
-        return (self._size * (self.num_perm * 4 + 8) + self._keys.nbytes + self._rows.nbytes
-                + pending)
+        per_row = self.num_perm * 4 + 8
+        dict_bytes = sys.getsizeof(self._buckets) + sys.getsizeof(self._overflow)
+        # int keys (8-byte payload: 32-36 bytes each); row values are shared small ints/objects
+        key_bytes = 36 * len(self._buckets)
+        row_objects = 32 * self._size
+        overflow_lists = sum(sys.getsizeof(v) + 36 for v in self._overflow.values())
+        return self._size * per_row + dict_bytes + key_bytes + row_objects + overflow_lists
