@@ -354,6 +354,8 @@ class ArticlePage:
         found = self._texts(self.CATEGORIES)
         if found:
             return found
+        if self.BREADCRUMB and self._breadcrumb_category:
+            return [self._breadcrumb_category]
         found = unique(self._meta.get("article:section", []))
         return found or unique(_ld_strings(self._ld.get("articleSection")))
 

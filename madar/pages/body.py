@@ -24,7 +24,7 @@ SKIP_TAGS = frozenset({
 })
 #: class/id words that mark a box that is not article text.
 BOILERPLATE = re.compile(
-    r"(?:^|[\s_-])(?:share|sharing|sharedaddy|social|shortlink|post-tag|tagcloud|tags|"
+    r"(?:^|[\s_-])(?:share|sharing|sharedaddy|social|shortlink|short-link|post-tag|tagcloud|tags|"
     r"check-also|related|yarpp|jp-relatedposts|ads?|adsbygoogle|advert|advertisement|"
     r"banner|sponsor(?:ed)?|e3lan|stream-item|author|comments?|respond|caption|newsletter|"
     r"subscribe|breadcrumbs?|crumbs|post-meta|print|rating|widget|wp-block-embed|"

@@ -18,8 +18,11 @@ _NOT_ARTICLE_CLASSES = frozenset({
 _SINGLE_CLASSES = frozenset({"single", "single-post", "single-format-standard"})
 _NOT_FOUND_TITLES = ("الصفحة غير موجودة", "page not found", "404", "لم يتم العثور")
 
-_JANNAH = xpath("//article[@id='the-post'] | //nav[@id='breadcrumb']"
-                " | //div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]")
+# Sahifa also marks its post ``article#the-post``: only Jannah-specific markers here.
+_JANNAH = xpath("//nav[@id='breadcrumb'] | //*[@id='tie-wrapper'] | //body[@id='tie-body']"
+                " | //div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]"
+                " | //*[contains(concat(' ', normalize-space(@class), ' '),"
+                " ' entry-header-outer ')]")
 _SAHIFA = xpath("//*[@id='crumbs'] | //article[contains(concat(' ', normalize-space(@class),"
                 " ' '), ' post-listing ')] | //div[contains(concat(' ', normalize-space(@class),"
                 " ' '), ' post-inner ')]")
@@ -58,8 +61,9 @@ def article_page_for(url: str, html: str | bytes, fetched_at: str | None = None
                      ) -> ArticlePage | None:
     """The page object for an article page, or None when the page is not an article.
 
-    Order: AMP (``<html amp>``/``⚡``), Jannah markers (``#the-post``, ``nav#breadcrumb``,
-    ``.entry-content``; checked first because Jannah's body also has class ``entry``),
+    Order: AMP (``<html amp>``/``⚡``), Jannah markers (``nav#breadcrumb``, ``#tie-wrapper``,
+    ``.entry-content``; checked first because Jannah's body also has class ``entry``, and
+    not ``#the-post``, which Sahifa uses too),
     Sahifa markers (``#crumbs``, ``article.post-listing``, ``.post-inner``, ``div.entry``),
     else the metadata-only page.
     """

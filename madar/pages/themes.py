@@ -14,15 +14,16 @@ class SahifaArticlePage(ArticlePage):
 
     TITLE = "h1.post-title, h1.entry-title, article.post-listing h1"
     BREADCRUMB = "#crumbs"
-    VISIBLE_DATE = "article .post-meta .tie-date, .post-inner .post-meta .tie-date, " \
-                   "p.post-meta .tie-date"
+    # Related/check-also items and the sidebar carry .tie-date too: the post's own only.
+    VISIBLE_DATE = "article .post-meta .tie-date, .post-inner .post-meta .tie-date"
     CATEGORIES = "article .post-meta .post-cats a, .post-meta .post-cats a"
-    TAGS = ".post-tag a"
+    TAGS = "article .post-tag a, .post-inner .post-tag a"
     AUTHOR = ".post-meta .post-meta-author a, .post-meta .post-meta-author"
     BODY = "article.post-listing .post-inner div.entry, article.post-listing div.entry, div.entry"
     FEATURED_IMAGE = ".single-post-thumb img"
     FEATURED_CAPTION = ".single-post-caption"
-    SHORTLINK_BOX = ".post-shortlink, .shortlink, [id*='shortlink'], [class*='shortlink']"
+    SHORTLINK_BOX = ".tie-short-link, .post-shortlink, .shortlink, [class*='short-link'], " \
+                    "[id*='shortlink'], [class*='shortlink']"
     CHECK_ALSO = "#check-also-box .check-also-post"
     RELATED = "#related_posts .related-item, section#related_posts .post-listing"
     TIME = ".post-meta time[datetime]"
@@ -37,13 +38,14 @@ class JannahArticlePage(ArticlePage):
     VISIBLE_DATE = "#the-post .entry-header .post-meta .date, #the-post .post-meta .date, " \
                    ".entry-header .post-meta .date"
     CATEGORIES = ".entry-header .post-cat"
-    TAGS = ".tagcloud a"
+    TAGS = "#the-post .tagcloud a, .post-bottom-tags .tagcloud a"  # not the sidebar cloud
     AUTHOR = ".post-meta .meta-author a.author-name, .post-meta .meta-author a, " \
              ".post-meta .meta-author"
     BODY = "article#the-post div.entry-content, div.entry-content"
     FEATURED_IMAGE = ".featured-area img, .single-featured-image img"
     FEATURED_CAPTION = ".featured-area figcaption, .single-caption-text"
-    SHORTLINK_BOX = ".post-shortlink, [id*='shortlink'], [class*='shortlink']"
+    SHORTLINK_BOX = ".tie-short-link, .post-shortlink, [class*='short-link'], " \
+                    "[id*='shortlink'], [class*='shortlink']"
     CHECK_ALSO = "#check-also-box .check-also-post"
     RELATED = "#related-posts .related-item"
     TIME = ".post-meta time[datetime]"
