@@ -14,6 +14,7 @@ from madar.pages.themes import AmpArticlePage, JannahArticlePage, SahifaArticleP
 _NOT_ARTICLE_CLASSES = frozenset({
     "home", "blog", "archive", "category", "tag", "search", "search-results",
     "search-no-results", "error404", "author", "date", "page", "attachment",
+    "single-attachment",
 })
 _SINGLE_CLASSES = frozenset({"single", "single-post", "single-format-standard"})
 _NOT_FOUND_TITLES = ("الصفحة غير موجودة", "page not found", "404", "لم يتم العثور")
@@ -42,10 +43,10 @@ def _has_article_metadata(document: HtmlDocument) -> bool:
 
 def _looks_like_article(document: HtmlDocument) -> bool:
     body_classes = document.body_classes
+    if body_classes & _NOT_ARTICLE_CLASSES:
+        return False  # attachment pages are "single" with a postid too
     if body_classes & _SINGLE_CLASSES or any(c.startswith("postid-") for c in body_classes):
         return True
-    if body_classes & _NOT_ARTICLE_CLASSES:
-        return False
     title = _TITLE(document.root).lower()
     if any(marker in title for marker in _NOT_FOUND_TITLES) and not _SINGLE_H1(document.root):
         return False

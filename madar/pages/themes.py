@@ -57,7 +57,7 @@ class AmpArticlePage(ArticlePage):
 
     TITLE = "h1.amp-wp-title, article h1"
     BREADCRUMB = ""
-    VISIBLE_DATE = ".amp-wp-posted-on time, .amp-wp-posted-on"
+    VISIBLE_DATE = ".amp-wp-posted-on time, .amp-wp-posted-on, .amp-wp-article-header time"
     CATEGORIES = ".amp-wp-tax-category a"
     TAGS = ".amp-wp-tax-tag a"
     AUTHOR = ".amp-wp-byline .amp-wp-author"
@@ -66,5 +66,5 @@ class AmpArticlePage(ArticlePage):
     FEATURED_CAPTION = ".amp-wp-article-featured-image figcaption, " \
                        ".amp-wp-article-featured-image .wp-caption-text"
     RELATED = ""
-    TIME = ".amp-wp-posted-on time[datetime]"
+    TIME = ".amp-wp-posted-on time[datetime], .amp-wp-article-header time[datetime]"
     METADATA_IMAGE = False

@@ -127,6 +127,9 @@ def test_jannah_drops_read_also_ads_and_decodes_entities() -> None:
                                       "<body class='error404'></body></html>"),
     ("https://madaralyoum.com/about/", "<html><body class='page page-id-2'><h1>من نحن</h1>"),
     ("https://madaralyoum.com/x/", ""),
+    ("https://madaralyoum.com/2017/08/10/a/madar-1-1/",
+     "<body class='attachment single single-attachment postid-7 attachmentid-7'>"
+     "<h1 class='entry-title'>madar-1-1</h1>"),
 ])
 def test_non_articles_get_no_page(url: str, html: str) -> None:
     assert article_page_for(url, html) is None
