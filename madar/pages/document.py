@@ -15,20 +15,47 @@ from typing import Any
 from urllib.parse import urljoin
 
 from cssselect import HTMLTranslator
-from lxml import etree, html
+from lxml import etree
 from w3lib.url import safe_url_string
 
 _TRANSLATOR = HTMLTranslator()
 _SPACES = re.compile(r"\s+")
 # Characters lxml refuses in a document (XML-incompatible controls) and stray NULs.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# Plain lxml elements (not lxml.html's): no per-element class lookup on every proxy.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
 @lru_cache(maxsize=512)
 def css(selector: str) -> etree.XPath:
     """A CSS selector compiled to an XPath callable (cached: compile once per process)."""
     return etree.XPath(_TRANSLATOR.css_to_xpath(selector))
+
+
+_BRACKETS = re.compile(r"\[[^\]]*\]")
+_ID = re.compile(r"#([\w-]+)")
+_CLASS = re.compile(r"\.([\w-]+)")
+
+
+@lru_cache(maxsize=512)
+def _plan(selector: str) -> tuple[str, str, etree.XPath, etree.XPath | None] | None:
+    """How to answer a selector from the id/class index, or None for a full-tree XPath.
+
+    Only descendant combinators qualify; the first compound must name an id or a class,
+    which picks the few candidate elements instead of testing every element of the page.
+    """
+    if any(c in selector for c in ">+~:,"):
+        return None
+    first, _, rest = selector.strip().partition(" ")
+    plain = _BRACKETS.sub("", first)
+    ids, names = _ID.findall(plain), _CLASS.findall(plain)
+    if not ids and not names:
+        return None
+    kind, key = ("id", ids[0]) if ids else ("class", names[0])
+    own = etree.XPath(_TRANSLATOR.css_to_xpath(first, prefix="self::"))
+    inner = etree.XPath(_TRANSLATOR.css_to_xpath(rest.strip(), prefix="descendant::")) \
+        if rest.strip() else None
+    return kind, key, own, inner
 
 
 @lru_cache(maxsize=256)
@@ -89,11 +116,11 @@ def _parse(markup: str | bytes) -> Any:
     else:
         markup = _CONTROL.sub("", markup.decode("utf-8", "replace")).encode("utf-8")
     try:
-        root = html.document_fromstring(markup, parser=_PARSER)
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(markup, _PARSER) if markup.strip() else None
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     if root is None or not isinstance(root.tag, str):
-        root = html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
+        root = etree.fromstring(b"<html><body></body></html>", _PARSER)
     return root
 
 
@@ -173,8 +200,40 @@ class HtmlDocument:
         url = safe_url_string(urljoin(self.base_url, href))
         return url if url.startswith(("http://", "https://")) else None
 
+    @cached_property
+    def _index(self) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """Elements by id and by class token, document order: one walk over the tree."""
+        by_id: dict[str, list[Any]] = {}
+        by_class: dict[str, list[Any]] = {}
+        for element in self.root.iter(etree.Element):
+            attributes = element.attrib
+            value = attributes.get("id")
+            if value:
+                by_id.setdefault(value.strip(), []).append(element)
+            value = attributes.get("class")
+            if value:
+                for name in value.split():
+                    by_class.setdefault(name, []).append(element)
+        return by_id, by_class
+
     def select(self, selector: str, context: Any = None) -> list[Any]:
-        return css(selector)(self.root if context is None else context)
+        """Elements matching a CSS selector, document order (page-wide via the index)."""
+        plan = _plan(selector) if context is None else None
+        if plan is None:
+            return css(selector)(self.root if context is None else context)
+        kind, key, own, inner = plan
+        by_id, by_class = self._index
+        candidates = (by_id if kind == "id" else by_class).get(key, [])
+        found: list[Any] = []
+        seen: set[int] = set()
+        for candidate in candidates:
+            if not own(candidate):
+                continue
+            for element in (inner(candidate) if inner is not None else (candidate,)):
+                if id(element) not in seen:
+                    seen.add(id(element))
+                    found.append(element)
+        return found
 
     def first(self, selector: str, context: Any = None) -> Any:
         found = self.select(selector, context)
