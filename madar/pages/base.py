@@ -110,6 +110,10 @@ class ArticlePage:
     #: Use og:image / JSON-LD image as the featured image when the markup shows none. Off
     #: for themes: SEO plugins put the site logo there when a post has no image.
     METADATA_IMAGE: ClassVar[bool] = True
+    #: Use og:description as the text when there is no body and no JSON-LD articleBody.
+    #: Off for themes: an excerpt passing for the text would hide an empty (script-filled)
+    #: body from the validator.
+    METADATA_TEXT: ClassVar[bool] = True
 
     def __init__(self, url: str, html: str | bytes, fetched_at: str | None = None, *,
                  document: HtmlDocument | None = None) -> None:
@@ -195,7 +199,7 @@ class ArticlePage:
             paragraphs = []
         if not paragraphs:
             source = self._ld.get("articleBody")
-            if not isinstance(source, str) or not source.strip():
+            if (not isinstance(source, str) or not source.strip()) and self.METADATA_TEXT:
                 source = self.document.meta_first("og:description", "description",
                                                   "twitter:description")
             if source:

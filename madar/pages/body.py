@@ -28,7 +28,7 @@ BOILERPLATE = re.compile(
     r"check-also|related|yarpp|jp-relatedposts|ads?|adsbygoogle|advert|advertisement|"
     r"banner|sponsor(?:ed)?|e3lan|stream-item|author|comments?|respond|caption|newsletter|"
     r"subscribe|breadcrumbs?|crumbs|post-meta|print|rating|widget|wp-block-embed|"
-    r"read-also|readalso|more-posts)(?:$|[\s_-])")
+    r"read-also|readalso|more-posts|loading|spinner|preloader)(?:$|[\s_-])")
 _MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"})
 _READ_ALSO = re.compile(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|ايضاً|كذلك|المزيد)")
 _SHORTLINK_LABEL = re.compile(r"^\W*الرابط المختصر")

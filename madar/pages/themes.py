@@ -28,6 +28,7 @@ class SahifaArticlePage(ArticlePage):
     RELATED = "#related_posts .related-item, section#related_posts .post-listing"
     TIME = ".post-meta time[datetime]"
     METADATA_IMAGE = False
+    METADATA_TEXT = False
 
 
 class JannahArticlePage(ArticlePage):
@@ -50,6 +51,7 @@ class JannahArticlePage(ArticlePage):
     RELATED = "#related-posts .related-item"
     TIME = ".post-meta time[datetime]"
     METADATA_IMAGE = False
+    METADATA_TEXT = False
 
 
 class AmpArticlePage(ArticlePage):
@@ -68,3 +70,4 @@ class AmpArticlePage(ArticlePage):
     RELATED = ""
     TIME = ".amp-wp-posted-on time[datetime], .amp-wp-article-header time[datetime]"
     METADATA_IMAGE = False
+    METADATA_TEXT = False

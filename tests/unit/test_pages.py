@@ -240,3 +240,16 @@ def test_theme_pages_ignore_og_image_but_metadata_page_uses_it() -> None:
     assert SahifaArticlePage("https://madaralyoum.com/a/", html).to_item().images == []
     assert MetadataArticlePage("https://madaralyoum.com/a/", html).to_item().images == [
         {"url": "https://madaralyoum.com/logo.png", "caption": None}]
+
+
+def test_script_filled_body_gives_no_text_not_the_loading_label() -> None:
+    html = ("<html><head><meta property='og:description' content='مقتطف قصير'></head>"
+            "<body class='single single-post postid-5'><div id='crumbs'></div>"
+            "<article class='post-listing'><h1 class='post-title'>عنوان</h1>"
+            "<div class='entry'><div class='loading'>جار التحميل…</div></div></article>"
+            "<script type='application/json' id='madar-entry-data'>{\"html\": \"<p>x</p>\"}"
+            "</script></body></html>")
+    page = article_page_for("https://madaralyoum.com/a/", html)
+    assert isinstance(page, SahifaArticlePage)
+    item = page.to_item()
+    assert item.text is None and item.title == "عنوان"
