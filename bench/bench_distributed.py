@@ -10,8 +10,9 @@ real ``scrapy crawl madar`` in subprocesses, AutoThrottle off, no download delay
 
 Figures per run: ``wall_s`` (launch to the last worker's exit, including Scrapy start-up and
 the ``MADAR_REDIS_IDLE_CLOSE_SECONDS=1`` grace), ``startup_s`` (launch to the mirror's first
-logged request), ``crawl_s`` (first to last logged request; the log is sampled every 20 ms),
-``pages`` (requests the mirror logged),
+logged request), ``crawl_s`` (first to last logged request, from the log's millisecond
+timestamps), ``listing_chain_s`` (first to last listing page: pagination is a chain, each
+page found on the previous one) and ``after_last_listing_s``, ``pages`` (requests logged),
 ``pages_per_s = pages / crawl_s``, CPU seconds of the workers, of this process (which also
 serves the mirror when ``serve_mirror`` runs in a thread here) and of redis-server.
 
@@ -27,6 +28,7 @@ Results: bench/results/distributed.json.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -38,6 +40,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -74,31 +77,21 @@ print(json.dumps({"pages": len(urls), "seconds": time.perf_counter() - start,
 """
 
 
-class LogWatcher:
-    """Samples the mirror's request log: when its first and its last line appeared."""
+def _when(record: dict) -> float:
+    return dt.datetime.fromisoformat(record["time"]).timestamp()
 
-    def __init__(self, path: Path, start: float) -> None:
-        self.path, self.start, self.last_change = path, start, start
-        self.size = path.stat().st_size if path.exists() else 0
-        self.first_change: float | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            size = self.path.stat().st_size if self.path.exists() else 0
-            if size != self.size:
-                self.size, self.last_change = size, time.perf_counter()
-                if self.first_change is None:
-                    self.first_change = self.last_change
-
-    def stop(self) -> tuple[float, float]:
-        """(seconds from launch to the first request, seconds from the first to the last)."""
-        self._stop.set()
-        self._thread.join()
-        first = self.first_change or self.start
-        return first - self.start, self.last_change - first
+def timeline(requests: list[dict], launched: float) -> dict[str, float]:
+    """From the mirror's request log (millisecond timestamps): start-up, crawl window, and
+    the listing chain (home page, category pages: each one is found on the previous one,
+    so they are fetched one after another, whatever the number of workers)."""
+    times = sorted(_when(r) for r in requests)
+    listing = sorted(_when(r) for r in requests
+                     if r["path"] == "/" or "/category/" in unquote(r["path"]))
+    return {"startup_s": times[0] - launched, "crawl_s": times[-1] - times[0],
+            "listing_chain_s": (listing[-1] - listing[0]) if listing else 0.0,
+            "listing_pages": len(listing),
+            "after_last_listing_s": (times[-1] - listing[-1]) if listing else 0.0}
 
 
 def redis_cpu(client: redis.Redis) -> float:
@@ -132,23 +125,22 @@ def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -
         names = [f"w{i + 1}" for i in range(workers)]
         threads = [threading.Thread(target=work, args=(n,)) for n in names]
         cpu_self, cpu_children, cpu_redis = time.process_time(), children_cpu(), redis_cpu(client)
-        start = time.perf_counter()
-        watcher = LogWatcher(log_path, start)
+        start, launched = time.perf_counter(), time.time()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - start
-        startup, crawl = watcher.stop()
         cpu = {"workers": children_cpu() - cpu_children,
                "bench_and_mirror": time.process_time() - cpu_self,
                "redis": redis_cpu(client) - cpu_redis}
-        pages = len(read_jsonl(log_path))
+        requests = read_jsonl(log_path)
     if len(results) != workers:
         raise SystemExit(f"{mode}: a worker failed")
+    times = timeline(requests, launched)
     return {"mode": mode, "workers": workers, "wall_s": round(wall, 2),
-            "startup_s": round(startup, 2), "crawl_s": round(crawl, 2), "pages": pages,
-            "pages_per_s": round(pages / crawl, 1),
+            **{k: round(v, 2) for k, v in times.items()}, "pages": len(requests),
+            "pages_per_s": round(len(requests) / times["crawl_s"], 1),
             "items": sum(r["items"] for r in results.values()),
             "items_per_worker": [results[n]["items"] for n in names],
             "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
@@ -180,6 +172,8 @@ def summarize(runs: list[dict]) -> list[dict]:
         table.append({"run": key, "pages": best["pages"], "items": best["items"],
                       "items_per_worker": best["items_per_worker"],
                       "startup_s": best["startup_s"], "crawl_s": best["crawl_s"],
+                      "listing_chain_s": best["listing_chain_s"],
+                      "after_last_listing_s": best["after_last_listing_s"],
                       "wall_s": best["wall_s"],
                       "pages_per_s": best["pages_per_s"],
                       "pages_per_s_median": round(statistics.median(
@@ -207,13 +201,14 @@ def main() -> None:
     table = summarize(runs)
     print(f"\n{args.articles} articles, best of {args.repeat}; {os.cpu_count()} CPUs\n")
     print(f"{'run':9} {'pages':>6} {'items':>6} {'per worker':>12} {'start s':>8} "
-          f"{'crawl s':>8} {'wall s':>7} {'pages/s':>8} {'CPU workers':>12} {'CPU mirror':>11} "
-          f"{'CPU redis':>10}")
+          f"{'crawl s':>8} {'chain s':>8} {'wall s':>7} {'pages/s':>8} {'CPU workers':>12} "
+          f"{'CPU mirror':>11} {'CPU redis':>10}")
     for row in table:
         cpu = row["cpu_s"]
         print(f"{row['run']:9} {row['pages']:>6} {row['items']:>6} "
               f"{'/'.join(map(str, row['items_per_worker'])):>12} {row['startup_s']:>8} "
-              f"{row['crawl_s']:>8} {row['wall_s']:>7} {row['pages_per_s']:>8} "
+              f"{row['crawl_s']:>8} {row['listing_chain_s']:>8} {row['wall_s']:>7} "
+              f"{row['pages_per_s']:>8} "
               f"{cpu['workers']:>12} {cpu['bench_and_mirror']:>11} {cpu['redis']:>10}")
     print(f"\nmirror ceiling (thin client, {ceiling['threads']} threads): "
           f"{ceiling['pages_per_s']} pages/s over {ceiling['pages']} pages")
