@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     runs = []
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-distributed-") as name:
         tmp = Path(name)
         with redis_server(tmp / "redis") as redis_url:
@@ -199,7 +200,8 @@ def main() -> None:
                     runs.append(run)
         ceiling = probe(args.articles, tmp)
     table = summarize(runs)
-    print(f"\n{args.articles} articles, best of {args.repeat}; {os.cpu_count()} CPUs\n")
+    print(f"\n{args.articles} articles, best of {args.repeat}; {os.cpu_count()} CPUs; "
+          f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after\n")
     print(f"{'run':9} {'pages':>6} {'items':>6} {'per worker':>12} {'start s':>8} "
           f"{'crawl s':>8} {'chain s':>8} {'wall s':>7} {'pages/s':>8} {'CPU workers':>12} "
           f"{'CPU mirror':>11} {'CPU redis':>10}")
@@ -221,7 +223,10 @@ def main() -> None:
     args.out.write_text(json.dumps({
         "benchmark": "distributed", "articles": args.articles, "repeat": args.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    # Other work on the machine skews a 2-CPU benchmark: load before / after.
+                    "loadavg_1m_before_after": [round(load_before[0], 2),
+                                                round(os.getloadavg()[0], 2)]},
         "table": table, "speedup_two_vs_one": round(speedup, 2) if speedup else None,
         "mirror_ceiling": ceiling, "runs": runs,
     }, indent=2) + "\n", encoding="utf-8")
