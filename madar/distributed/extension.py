@@ -29,10 +29,8 @@ except ImportError:  # Scrapy < 2.14
     from twisted.internet.task import LoopingCall as create_looping_call
 
 from madar.distributed.coordination import CrawlStatus, SharedCrawl
-from madar.distributed.dupefilter import crawl_keys_for
 from madar.distributed.engine import in_progress, locally_busy, scheduler_of, wake
 from madar.distributed.scheduler import heartbeat_ttl
-from madar.distributed.worker import worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +49,6 @@ class DistributedWorker:
         self.crawl: SharedCrawl | None = None
         self.quiet_since: float | None = None
         self.loop: Any = None
-        self.waited = 0.0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -63,12 +60,10 @@ class DistributedWorker:
     def spider_opened(self, spider: Any) -> None:
         scheduler = scheduler_of(self.crawler.engine)
         self.crawl = getattr(scheduler, "crawl", None)
-        if self.crawl is None:  # another scheduler: still coordinate through the same keys
-            from scrapy_redis.connection import get_redis_from_settings
-
-            self.crawl = SharedCrawl(get_redis_from_settings(self.crawler.settings),
-                                     crawl_keys_for(spider), worker_id(), ttl=self.ttl)
-            self.crawl.join()
+        if self.crawl is None:
+            logger.warning("REDIS_URL is set but SCHEDULER is %s, not the shared scheduler: "
+                           "this worker crawls alone", type(scheduler).__name__)
+            return
         self.loop = create_looping_call(self.beat)
         self.loop.start(self.interval, now=False)
 
@@ -87,11 +82,11 @@ class DistributedWorker:
             wake(engine)
 
     def spider_idle(self, spider: Any) -> None:
+        if self.crawl is None:
+            return
         status: CrawlStatus = self.crawl.heartbeat(False, in_progress(self.crawler.engine))
         now = time.monotonic()
         if not status.quiet:
-            if self.quiet_since is not None:
-                self.waited += now - self.quiet_since
             self.quiet_since = None
             raise DontCloseSpider
         if self.quiet_since is None:
