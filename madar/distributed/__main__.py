@@ -78,11 +78,14 @@ def seed(settings: Any) -> dict[str, Any]:
     queue = SharedQueue(server, spider, keys.queue)
     queued, skipped = [], []
     for request in asyncio.run(_collect(spider.start())):
-        if not request.dont_filter and dupefilter.request_seen(request):
-            skipped.append(request.url)
-        else:
+        if request.dont_filter:
             queue.push(request)
-            queued.append(request.url)
+        elif not crawl.add_unseen(dupefilter.key_for(request),
+                                  dupefilter.request_fingerprint(request),
+                                  -request.priority, queue.encode(request)):
+            skipped.append(request.url)
+            continue
+        queued.append(request.url)
     return {"crawl": keys.prefix, "new_run": fresh, "queued": queued, "already_seen": skipped}
 
 

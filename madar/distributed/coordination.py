@@ -81,6 +81,13 @@ redis.call('HSET', KEYS[4], ARGV[1] .. '\\n' .. popped[1], popped[2])
 return popped[1]
 """
 
+#: KEYS a fingerprint set, queue; ARGV fingerprint, score, request -> 1 if queued, 0 if seen
+_ADD = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 #: ARGV worker, ttl, busy ('1'/'0'; '' = only look), then inflight fields that are done
 #: -> {queued, busy workers, live workers, requests requeued from dead workers}
 _HEARTBEAT = _NOW + """
@@ -133,6 +140,7 @@ class SharedCrawl:
         self.requeued = 0
         self._begin = server.register_script(_BEGIN)
         self._pop = server.register_script(_POP)
+        self._add = server.register_script(_ADD)
         self._heartbeat = server.register_script(_HEARTBEAT)
 
     @property
@@ -158,6 +166,12 @@ class SharedCrawl:
                                       args=[self.worker, self.ttl, int(register)])
         self.requeued += int(requeued)
         return bool(fresh)
+
+    def add_unseen(self, seen_key: str, fingerprint: str, score: float, data: bytes) -> bool:
+        """Queue a request unless its fingerprint is in ``seen_key``; one atomic step, so a
+        worker dying in between cannot leave a request marked seen but never queued."""
+        return bool(self._add(keys=[seen_key, self.keys.queue],
+                              args=[fingerprint, score, data]))
 
     def pop(self, in_progress: Collection[Any] | None = None) -> bytes | None:
         """Take the highest-priority request, mark this worker busy and record the request

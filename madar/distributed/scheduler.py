@@ -11,6 +11,8 @@ What it changes in ``scrapy_redis.scheduler.Scheduler`` (0.9.1):
 - popping a request also marks the worker busy and records the request in flight, in one
   Redis script (see :mod:`madar.distributed.coordination`), so no other worker closes in
   between, and the request is queued again if this worker dies holding it;
+- checking the dupefilter and queueing a request are one Redis script (one round trip, and
+  no request can end up seen but not queued);
 - the queue is always persisted (``close()`` never flushes it): one worker stopping must not
   drop the requests the others still need. ``python -m madar.distributed reset`` clears it;
 - ``enqueue_request``/``next_request`` count stats without the ``spider`` argument, which
@@ -39,6 +41,9 @@ class SharedQueue(PriorityQueue):
         super().__init__(server, spider, key, serializer)
         self.crawl = crawl
         self.engine = engine
+
+    def encode(self, request: Any) -> bytes:
+        return self._encode_request(request)
 
     def pop(self, timeout: float = 0) -> Any:
         if self.crawl is None:
@@ -91,10 +96,13 @@ class SharedScheduler(Scheduler):
             self.stats.set_value("madar/distributed/new_run", fresh)
 
     def enqueue_request(self, request: Any) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        if request.dont_filter:
+            self.queue.push(request)
+        elif not self.crawl.add_unseen(self.df.key_for(request),
+                                       self.df.request_fingerprint(request),
+                                       -request.priority, self.queue.encode(request)):
             self.df.log(request, self.spider)
             return False
-        self.queue.push(request)
         if self.stats is not None:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True

@@ -251,3 +251,10 @@ def test_requests_that_failed_for_good_are_forgotten(server, keys):
     assert not dupefilter.request_seen(busy), "a 503 after all retries: try again next run"
     assert not dupefilter.request_seen(broken), "a timeout after all retries: next run"
     assert not server.exists(keys.failed_articles)
+
+
+def test_add_unseen_checks_and_queues_in_one_step(server, keys):
+    crawl = SharedCrawl(server, keys, "a")
+    assert crawl.add_unseen(keys.seen_articles, "fp1", -5, b"request-1") is True
+    assert crawl.add_unseen(keys.seen_articles, "fp1", -5, b"request-1-again") is False
+    assert server.zrange(keys.queue, 0, -1, withscores=True) == [(b"request-1", -5.0)]
