@@ -12,9 +12,11 @@ Reasons (checked in this order, first failure wins):
 - ``no_url`` / ``bad_url``            missing, or not an absolute http(s) URL
 - ``no_title``         title missing or blank
 - ``no_text``          text missing or blank
-- ``no_published``     no publication date: an article without any date is dropped, since
-                       a dated corpus cannot place it (the page objects try the visible date,
-                       metadata and JSON-LD before giving up)
+- ``no_published``     no publication date, only when ``MADAR_REQUIRE_PUBLISHED`` is on.
+                       By default such an article is kept with ``published: null`` (the
+                       item contract allows it; the page objects try the visible date,
+                       metadata and JSON-LD before giving up) and counted as
+                       ``madar/missing/published``, which the coverage monitor watches.
 - ``bad_published``    not an ISO 8601 date/datetime, or outside 1990 .. now + 2 days
 - ``bad_<field>``      a field of the wrong type (``post_id`` int or None, lists of str,
                        ``images`` a list of ``{url, caption}``, ISO ``modified``/``fetched_at``,
@@ -68,6 +70,7 @@ class ValidationRules:
     min_text_chars: int = 50
     max_text_chars: int = 500_000
     min_arabic_share: float = 0.5
+    require_published: bool = False
 
 
 def parse_iso(value: str) -> datetime | None:
@@ -126,13 +129,15 @@ def check_article(data: Any, rules: ValidationRules = ValidationRules(),
 
     published = get("published")
     if published is None or published == "":
-        raise InvalidArticle("no_published")
-    if not isinstance(published, str):
-        raise InvalidArticle("bad_published", _short(published))
-    when = parse_iso(published)
-    latest = (now or datetime.now(timezone.utc)) + timedelta(days=2)
-    if when is None or not _OLDEST <= when <= latest:
-        raise InvalidArticle("bad_published", _short(published))
+        if rules.require_published:
+            raise InvalidArticle("no_published")
+    else:
+        if not isinstance(published, str):
+            raise InvalidArticle("bad_published", _short(published))
+        when = parse_iso(published)
+        latest = (now or datetime.now(timezone.utc)) + timedelta(days=2)
+        if when is None or not _OLDEST <= when <= latest:
+            raise InvalidArticle("bad_published", _short(published))
 
     _check_types(get)
 
@@ -205,6 +210,7 @@ class ValidateArticlePipeline:
             min_text_chars=s.getint("MADAR_MIN_TEXT_CHARS", 50),
             max_text_chars=s.getint("MADAR_MAX_TEXT_CHARS", 500_000),
             min_arabic_share=s.getfloat("MADAR_MIN_ARABIC_SHARE", 0.5),
+            require_published=s.getbool("MADAR_REQUIRE_PUBLISHED", False),
         )
         return cls(crawler.stats, rules, s.getint("MADAR_DROP_LOG_LIMIT", 10))
 
@@ -215,6 +221,8 @@ class ValidateArticlePipeline:
             self._count(invalid, item)
             raise DropItem(f"invalid article ({invalid}): {_url_of(item)}",
                            log_level="DEBUG") from None
+        if self.stats is not None and not ItemAdapter(item).get("published"):
+            self.stats.inc_value("madar/missing/published")
         return item
 
     def _count(self, invalid: InvalidArticle, item: Any) -> None:

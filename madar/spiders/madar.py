@@ -122,7 +122,7 @@ class MadarSpider(scrapy.Spider):
         self._count("listing_pages")
         page = ListingPage(response.url, response.text)
         entries = page.entries()
-        fresh = [e for e in entries if not self._older_than_since(e.published)]
+        fresh = [e for e in entries if not self._older_than_since(e.date)]
         yield from self._article_requests([e.url for e in fresh], depth=0)
         if entries and not fresh:
             self.logger.info("Listing page %d holds only articles before %s: stop",

@@ -82,12 +82,12 @@ def test_second_run_emits_nothing_and_updates_come_back(tmp_path) -> None:
     items.append(article(21, "weather_cold"))                           # same text, new post
     items.append(article(22, "astana_prep",                             # republication
                          text="بيروت – وكالات\n\n" + ORIGINALS["astana_prep"].split("\n\n", 1)[1]))
-    items.append(article(23, "astana_prep", published=None))            # invalid
+    items.append(article(23, "astana_prep", title=None))                # invalid
 
     first, stats1 = crawl(tmp_path, items, 1)
     assert len(first) == len(ORIGINALS)
     assert {a["revision"] for a in first} == {1}
-    assert stats1["madar/dropped/no_published"] == 1
+    assert stats1["madar/dropped/no_title"] == 1
     assert stats1["madar/duplicates/near"] == 1
     assert stats1["madar/duplicates/text"] + stats1.get("madar/duplicates/url", 0) == 2
     sides = (tmp_path / "duplicates.jsonl").read_text(encoding="utf-8").splitlines()

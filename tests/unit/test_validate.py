@@ -16,6 +16,7 @@ from madar.items import Article
 from madar.pipelines.validate import (
     InvalidArticle,
     ValidateArticlePipeline,
+    ValidationRules,
     arabic_share,
     check_article,
 )
@@ -58,7 +59,6 @@ def test_valid_article_passes() -> None:
     ({"text": None}, "no_text"),
     ({"text": "\n\n"}, "no_text"),
     ({"text": b"bytes"}, "bad_text"),
-    ({"published": None}, "no_published"),
     ({"published": "أغسطس 10, 2017"}, "bad_published"),
     ({"published": "2017-13-40"}, "bad_published"),
     ({"published": "1970-01-01"}, "bad_published"),
@@ -100,7 +100,8 @@ def test_arabic_share_counts_letters_only() -> None:
 
 
 def test_pipeline_counts_and_logs_once_per_drop(caplog) -> None:
-    crawler = get_crawler(settings_dict={"MADAR_DROP_LOG_LIMIT": 2})
+    crawler = get_crawler(settings_dict={"MADAR_DROP_LOG_LIMIT": 2,
+                                         "MADAR_REQUIRE_PUBLISHED": True})
     crawler.stats.open_spider()
     pipeline = ValidateArticlePipeline.from_crawler(crawler)
     assert pipeline.process_item(good()) is not None
@@ -133,3 +134,13 @@ def test_nothing_crashes_on_odd_items(data) -> None:
     pipeline = ValidateArticlePipeline()
     with contextlib.suppress(DropItem):
         pipeline.process_item(dict(vars(good()), **data))
+
+
+def test_undated_article_is_kept_and_counted_unless_dates_are_required() -> None:
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    pipeline = ValidateArticlePipeline.from_crawler(crawler)
+    assert pipeline.process_item(good(published=None)) is not None
+    assert crawler.stats.get_value("madar/missing/published") == 1
+    with pytest.raises(InvalidArticle, match="no_published"):
+        check_article(good(published=None), ValidationRules(require_published=True))
