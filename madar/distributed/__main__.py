@@ -39,10 +39,15 @@ def _settings(redis_url: str | None, base_url: str | None) -> Any:
 
 
 def _server(settings: Any) -> Any:
+    import redis
     from scrapy_redis.connection import get_redis_from_settings
 
     server = get_redis_from_settings(settings)
-    server.ping()
+    try:
+        server.ping()
+    except redis.RedisError as error:
+        url = settings.get("REDIS_URL")
+        raise SystemExit(f"error: cannot use Redis at {url}: {error}") from None
     return server
 
 
