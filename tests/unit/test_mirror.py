@@ -24,8 +24,8 @@ from madar.mirror import Mirror, MirrorServer, clean_text, ground_truth, serve_m
 from madar.mirror.generator import LATEST, _build_site, build_site, wp_quote
 from madar.mirror.truth import article_record
 from madar.urls import canonical_url
+from tests.seed import seed_path
 
-SEED_FILE = Path("/work/shared/seed/000_457a80a7c2cb7216.txt")
 HOST = "127.0.0.1:8000"
 BASE = f"http://{HOST}"
 META_KEYS = ["_in_scope", "_theme", "_duplicate_of", "_url_forms", "_event", "_special"]
@@ -190,7 +190,7 @@ def test_precedence_cases_are_all_present(truth):
 def test_seed_article_is_there_verbatim(mirror, truth):
     seed = special(mirror, "seed")
     html = html_of(mirror, seed.path)
-    lines = [line for line in SEED_FILE.read_text(encoding="utf-8").splitlines() if line]
+    lines = [line for line in seed_path().read_text(encoding="utf-8").splitlines() if line]
     text = squash(parsel.Selector(html).xpath("string(//body)").get())
     for line in lines[1:]:
         assert line in text, line
