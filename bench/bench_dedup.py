@@ -8,6 +8,8 @@ Each size runs in its own subprocess (clean peak RSS). Per size:
 - ``per_item_ms``: mean wall time of one article through the whole rule set (normalize,
   signature, lookups, LSH, record) over the run, and over its last 10 % (``tail_ms``: the
   cost at that size); ``normalize_ms`` and ``signature_ms`` are the shares of the first two;
+  ``cpu_ms`` / ``cpu_tail_ms``: the same in process CPU time, which other jobs on a shared
+  machine do not inflate (for the local store, where all the work is in-process);
 - ``rss_peak_mib``: peak resident memory of the process (includes the rebuild measurement);
   ``rss_growth_bytes_per_article``: resident memory added during the run / kept articles
   (index + SQLite page cache, at most 64 MiB, + allocator slack);
@@ -21,7 +23,8 @@ vocabulary of real Arabic words (the seed article, when present) plus generated 
 the items are edited copies of an earlier article (2 %, 5 % or 10 % of words changed, one
 sentence rewritten, dateline changed, a closing line added), 5 % are "related" stories that
 reuse 25 % of an earlier article's sentences (must be kept: distinct stories). Results go to
-bench/results/dedup.json; the README's table is written from it.
+bench/results/dedup.json (rows of sizes/backends not rerun are kept); the README's table is
+written from it.
 """
 
 from __future__ import annotations
@@ -180,10 +183,12 @@ def run_one(size: int, backend: str, redis_url: str | None) -> dict:
     rss_start = current_rss_mib()
 
     times = np.empty(size)
+    cpu_times = np.empty(size)
     t_norm = t_sig = 0.0
     tp = fn = fp = 0
     dropped_as = {}
     for i, item in enumerate(corpus.items(size)):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         normalized = normalize_for_matching(item.text)
         t1 = time.perf_counter()
@@ -192,6 +197,7 @@ def run_one(size: int, backend: str, redis_url: str | None) -> dict:
         t2 = time.perf_counter()
         verdict = dedup.check(fp_)
         times[i] = time.perf_counter() - t0
+        cpu_times[i] = time.process_time() - c0
         t_norm += t1 - t0
         t_sig += t2 - t1
         is_copy = item.copy_of is not None
@@ -212,6 +218,8 @@ def run_one(size: int, backend: str, redis_url: str | None) -> dict:
         "copies": tp + fn,
         "per_item_ms": round(times.mean() * 1000, 3),
         "tail_ms": round(times[-max(1, size // 10):].mean() * 1000, 3),
+        "cpu_ms": round(cpu_times.mean() * 1000, 3),
+        "cpu_tail_ms": round(cpu_times[-max(1, size // 10):].mean() * 1000, 3),
         "normalize_ms": round(t_norm / size * 1000, 3),
         "signature_ms": round(t_sig / size * 1000, 3),
         "precision": round(tp / (tp + fp), 4) if tp + fp else None,
@@ -361,7 +369,8 @@ def machine() -> dict:
 
 
 def print_table(results: list[dict]) -> None:
-    cols = ["backend", "size", "per_item_ms", "tail_ms", "normalize_ms", "signature_ms",
+    cols = ["backend", "size", "per_item_ms", "tail_ms", "cpu_ms", "cpu_tail_ms",
+            "normalize_ms", "signature_ms",
             "rss_peak_mib", "rss_growth_bytes_per_article", "index_bytes_per_article",
             "disk_bytes_per_article",
             "redis_bytes_per_article", "rebuild_s", "precision", "recall", "false_positives"]
@@ -431,6 +440,15 @@ def main() -> None:
         report["index_memory_comparison"] = child("--datasketch-only")
         print(report["index_memory_comparison"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    if RESULTS.exists():  # keep rows (and comparisons) this run did not redo
+        previous = json.loads(RESULTS.read_text())
+        done = {(r["backend"], r["size"]) for r in results}
+        kept = [r for r in previous.get("results", []) if (r["backend"], r["size"]) not in done]
+        report["results"] = sorted(kept + results, key=lambda r: (r["backend"] != "sqlite",
+                                                                  r["size"]))
+        for key in ("index_memory_comparison", "datasketch_redis_lsh"):
+            if key not in report and key in previous:
+                report[key] = previous[key]
     RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"saved {RESULTS.relative_to(ROOT)}")
 
