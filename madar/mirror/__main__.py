@@ -2,7 +2,7 @@
 
     python -m madar.mirror --port 8000 [--host 127.0.0.1] [--articles 200] [--seed 1]
                            [--log requests.jsonl] [--allow-remote] [--faults RATE]
-                           [--script-filled RATE]
+                           [--script-filled RATE] [--load-more] [--script-boxes]
     python -m madar.mirror generate --out DIR [--articles N] [--seed S] [--base-url URL]
     python -m madar.mirror truth --base-url URL [--articles N] [--seed S] [--out FILE]
 """
@@ -44,13 +44,18 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--fault-stall", type=float, default=5.0, metavar="SECONDS")
     parser.add_argument("--script-filled", type=float, default=0.0, metavar="RATE",
                         help="share of article pages whose body an inline script fills in")
+    parser.add_argument("--load-more", action="store_true",
+                        help="list some posts only in a script-filled 'load more' list")
+    parser.add_argument("--script-boxes", action="store_true",
+                        help="fill the boxes that link some orphans by script")
     _common(parser)
     args = parser.parse_args(argv)
     try:
         server = MirrorServer(args.articles, args.seed, host=args.host, port=args.port,
                               log_path=args.log, allow_remote=args.allow_remote,
                               faults=args.faults, fault_stall=args.fault_stall,
-                              script_filled=args.script_filled)
+                              script_filled=args.script_filled,
+                              script_boxes=args.script_boxes, load_more=args.load_more)
     except ValueError as exc:
         parser.error(str(exc))
     print(server.base_url + "/", flush=True)

@@ -11,8 +11,8 @@ import json
 import random
 from urllib.parse import quote
 
+from . import scripted, vocab
 from . import seed as seed_data
-from . import vocab
 from .generator import BodyImage, Post, Site
 from .render import (
     AD_TEXT,
@@ -282,8 +282,19 @@ def _body_class(post: Post) -> str:
     return base if post.theme == "sahifa" else base + " tie-no-js wrapper-has-shadow sidebar-left"
 
 
-def _sahifa(site: Site, chrome: Chrome, post: Post, script_filled: bool) -> str:
+def _boxes(site: Site, post: Post, script_boxes: bool) -> tuple[str, str]:
+    """(related box, check-also box); ``script_boxes`` ships both empty, filled by script."""
+    related, check_also = _related(site, post), _check_also(site, post)
+    if not script_boxes:
+        return related, check_also
+    return (scripted.script_filled(related) if related else "",
+            scripted.script_filled(check_also) if check_also else "")
+
+
+def _sahifa(site: Site, chrome: Chrome, post: Post, script_filled: bool,
+            script_boxes: bool = False) -> str:
     inner, after = _entry(site, post, script_filled)
+    related, check_also = _boxes(site, post, script_boxes)
     cat = post.category
     crumbs = (f'<div id="crumbs"><a href="{BASE}/">الرئيسية</a> <span class="delimiter">/</span> '
               f'<a href="{category_url(site, cat)}">{e(cat)}</a> <span class="delimiter">/</span> '
@@ -322,13 +333,15 @@ def _sahifa(site: Site, chrome: Chrome, post: Post, script_filled: bool) -> str:
         f'<div class="post-inner"><h1 class="name post-title entry-title"><span itemprop="name">'
         f"{e(post.title)}</span></h1>{meta}<div class=\"clear\"></div>\n<div class=\"entry\">\n"
         f"{inner}\n</div>{after}{tags}</div></article>\n"
-        + _author_box(post) + _neighbours(site, post) + _related(site, post)
+        + _author_box(post) + _neighbours(site, post) + related
         + _comments(post) + "</div>"
-        + page_bottom(chrome, "sahifa", chrome.sidebar(), _check_also(site, post)))
+        + page_bottom(chrome, "sahifa", chrome.sidebar(), check_also))
 
 
-def _jannah(site: Site, chrome: Chrome, post: Post, script_filled: bool) -> str:
+def _jannah(site: Site, chrome: Chrome, post: Post, script_filled: bool,
+            script_boxes: bool = False) -> str:
     inner, after = _entry(site, post, script_filled)
+    related, check_also = _boxes(site, post, script_boxes)
     cat = post.category
     crumbs = (f'<nav id="breadcrumb"><a href="{BASE}/"><span class="tie-icon-home" '
               'aria-hidden="true"></span> الرئيسية</a><em class="delimiter">/</em>'
@@ -375,8 +388,8 @@ def _jannah(site: Site, chrome: Chrome, post: Post, script_filled: bool) -> str:
         f"</header>{featured}\n"
         f'<div class="entry-content entry clearfix">\n{inner}\n</div>{after}{tags}'
         "</article>\n<div class=\"post-components\">" + _author_box(post)
-        + _neighbours(site, post) + _related(site, post) + _comments(post) + "</div></div>"
-        + page_bottom(chrome, "jannah", chrome.sidebar(), _check_also(site, post)))
+        + _neighbours(site, post) + related + _comments(post) + "</div></div>"
+        + page_bottom(chrome, "jannah", chrome.sidebar(), check_also))
 
 
 def _entry(site: Site, post: Post, script_filled: bool) -> tuple[str, str]:
@@ -394,11 +407,13 @@ def _entry(site: Site, post: Post, script_filled: bool) -> tuple[str, str]:
             f'<script type="application/json" id="madar-entry-data">{blob}</script>{script}')
 
 
-def article_page(site: Site, chrome: Chrome, post: Post, script_filled: bool = False) -> str:
-    """The post's page; ``script_filled`` leaves the body to a script (rendering tests)."""
+def article_page(site: Site, chrome: Chrome, post: Post, script_filled: bool = False,
+                 script_boxes: bool = False) -> str:
+    """The post's page; ``script_filled`` leaves the body to a script, ``script_boxes`` the
+    check-also and related boxes (rendering tests, see ``scripted``)."""
     head_html = _head(site, post)
     theme = _sahifa if post.theme == "sahifa" else _jannah
-    return head_html + theme(site, chrome, post, script_filled)
+    return head_html + theme(site, chrome, post, script_filled, script_boxes)
 
 
 def amp_page(site: Site, post: Post) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from email.utils import format_datetime
 
+from . import scripted as scripted_mode
 from .generator import PER_PAGE, Post, Site
 from .render import (
     BASE,
@@ -125,12 +126,18 @@ def _sahifa_entries(posts: list[Post]) -> str:
 
 def listing_page(chrome: Chrome, *, theme: str, title: str, base: str, posts: list[Post],
                  page: int, body_class: str, month: tuple[int, int] | None = None,
-                 home: bool = False) -> str | None:
-    """One page of an archive; None when ``page`` is past the end (WordPress answers 404)."""
+                 home: bool = False, scripted: frozenset[int] = frozenset()) -> str | None:
+    """One page of an archive; None when ``page`` is past the end (WordPress answers 404).
+
+    Posts in ``scripted`` are listed only in a script-filled "load more" list (see
+    ``scripted``)."""
     pages = page_count(len(posts))
     if page < 1 or page > pages:
         return None
     shown = posts[(page - 1) * PER_PAGE: page * PER_PAGE]
+    later = [p for p in shown if p.id in scripted]
+    if later:
+        shown = [p for p in shown if p.id not in scripted]
     links = ""
     if page < pages:
         links += f'<link rel="next" href="{_page_url(base, page + 1)}" />\n'
@@ -157,12 +164,15 @@ def listing_page(chrome: Chrome, *, theme: str, title: str, base: str, posts: li
                 f'{e(title)}</h1></header><div class="mag-box wide-post-box"><div '
                 'class="container-wrapper"><div class="mag-box-container clearfix">'
                 + _jannah_entries(shown, home and page == 1)
+                + (scripted_mode.load_more_list(_jannah_entries(later, False), theme)
+                   if later else "")
                 + "</div></div>" + _jannah_pagination(base, page, pages) + "</div></div>")
     else:
         out += (f'<div class="content"><div id="crumbs"><a href="{BASE}/">الرئيسية</a> <span '
                 f'class="delimiter">/</span> <span class="current">{e(title)}</span></div>'
                 f'<div class="page-head"><h1 class="page-title">{e(title)}</h1><div '
                 f'class="stripe-line"></div></div>{_sahifa_entries(shown)}'
+                + (scripted_mode.load_more_list(_sahifa_entries(later), theme) if later else "")
                 + _sahifa_pagination(base, page, pages) + "</div>")
     return out + page_bottom(chrome, theme, chrome.sidebar(month))
 

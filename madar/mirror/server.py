@@ -10,6 +10,7 @@ without touching the routes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import json
@@ -25,16 +26,17 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
+from . import scripted
 from .article import amp_page, article_page, attachment_page
 from .generator import Post, Site, build_site, wp_quote
 from .listing import (
     feed_xml,
-    listing_page,
     robots_txt,
     simple_page,
     sitemap_xml,
     wp_json,
 )
+from .listing import listing_page as _listing_page
 from .render import BASE, Chrome
 
 BASE_BYTES = BASE.encode()
@@ -69,8 +71,12 @@ class Mirror:
     """Routes requests to cached page bytes for one (articles, seed) site."""
 
     def __init__(self, articles: int = 200, seed: int = 1, cache_size: int = 8192,
-                 script_filled: float = 0.0) -> None:
+                 script_filled: float = 0.0, script_boxes: bool = False,
+                 load_more: bool = False) -> None:
         self.site: Site = build_site(articles, seed)
+        #: script-filled "load more" lists and boxes (``scripted``); empty when both are off
+        self.scripts = scripted.plan(self.site, seed, load_more=load_more,
+                                     script_boxes=script_boxes)
         #: posts whose body is filled by script (share ``script_filled``, chosen by id)
         self.script_filled_ids = {
             p.id for p in self.site.posts
@@ -184,7 +190,10 @@ class Mirror:
                              b"</title></head><body><h1>Error establishing a database "
                              b"connection</h1></body></html>")
             if kind == "post":
-                html = article_page(site, chrome, post, post.id in self.script_filled_ids)
+                html = article_page(site, chrome, post, post.id in self.script_filled_ids,
+                                    post.id in self.scripts.box_host_ids)
+                if self.scripts.enabled:
+                    html = scripted.with_lazy_loader(html)
             elif kind == "amp":
                 html = amp_page(site, post)
             else:
@@ -206,6 +215,7 @@ class Mirror:
 
     def _listing(self, key: tuple) -> str | None:
         site, chrome, kind = self.site, self.chrome, key[0]
+        listing_page = functools.partial(_listing_page, scripted=self.scripts.load_more_ids)
         if kind == "home":
             return listing_page(chrome, theme="jannah", title="آخر الأخبار", base=f"{BASE}/",
                                 posts=site.listed, page=key[1], body_class="rtl home blog",
@@ -347,10 +357,12 @@ class MirrorServer:
     def __init__(self, articles: int = 200, seed: int = 1, *, host: str = "127.0.0.1",
                  port: int = 0, log_path: str | None = None, allow_remote: bool = False,
                  faults: float = 0.0, fault_stall: float = 5.0,
-                 script_filled: float = 0.0) -> None:
+                 script_filled: float = 0.0, script_boxes: bool = False,
+                 load_more: bool = False) -> None:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to bind non-loopback address {host!r}")
-        self.mirror = Mirror(articles, seed, script_filled=script_filled)
+        self.mirror = Mirror(articles, seed, script_filled=script_filled,
+                             script_boxes=script_boxes, load_more=load_more)
         self.reply_hooks: list[Callable[[BaseHTTPRequestHandler, Reply], Reply]] = []
         self.faults = None
         if faults:
@@ -425,16 +437,21 @@ class MirrorServer:
 @contextlib.contextmanager
 def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None, *,
                  faults: float = 0.0, fault_stall: float = 5.0,
-                 script_filled: float = 0.0) -> Iterator[MirrorServer]:
+                 script_filled: float = 0.0, script_boxes: bool = False,
+                 load_more: bool = False) -> Iterator[MirrorServer]:
     """Run the mirror in a background thread on a free loopback port for the block.
 
     ``faults`` > 0 injects 5xx/reset/stall/truncation into that share of requests (each path
     fails at most twice in a row; see ``faults.FaultInjector``). ``script_filled`` > 0 ships
     that share of article bodies as JSON filled in by an inline script (a browser renders the
     same DOM; the ground truth is unchanged); the ids are ``server.mirror.script_filled_ids``.
+    ``load_more`` / ``script_boxes`` list some posts only in a script-filled "load more" list
+    and fill the boxes that link some orphans by script; ``server.mirror.scripts`` (a
+    ``scripted.ScriptPlan``) names the posts a crawler reaches only by running scripts.
     """
     server = MirrorServer(articles, seed, log_path=log_path, faults=faults,
-                          fault_stall=fault_stall, script_filled=script_filled).start()
+                          fault_stall=fault_stall, script_filled=script_filled,
+                          script_boxes=script_boxes, load_more=load_more).start()
     try:
         yield server
     finally:
