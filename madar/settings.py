@@ -53,9 +53,21 @@ MADAR_MAX_LISTING_PAGES = 5000
 
 # --- Middlewares --------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: refuse other hosts/ports/schemes, credentials, private addresses.
+    "madar.middlewares.guard.UrlGuardMiddleware": 40,
+    # Before RetryMiddleware (550) sees the answer: wait Retry-After, then retry.
+    "madar.middlewares.backoff.RetryAfterMiddleware": 560,
+    # With AutoThrottle: each error answer or failure doubles the site's delay.
+    "madar.middlewares.backoff.ErrorBackoffMiddleware": 570,
+    # After decompression (590): an empty or cut-off 200 page is retried, never parsed.
+    "madar.middlewares.damaged.DamagedPageMiddleware": 580,
     # After decompression (590), before anything reads response.text.
     "madar.middlewares.charset.Utf8CharsetMiddleware": 585,
 }
+# Longest Retry-After we wait for (seconds); a longer one is cut to this.
+MADAR_RETRY_AFTER_MAX = 300
+# Hosts besides the base host (and its www. twin) the crawler may fetch (none).
+MADAR_ALLOWED_HOSTS: list = []
 
 # --- Item pipelines: clean -> validate -> dedup -----------------------------------------
 ITEM_PIPELINES = {
@@ -89,3 +101,34 @@ SPLASH_URL = os.environ.get("SPLASH_URL") or None
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("MADAR_LOG_LEVEL", "INFO")
+
+# --- Operations: item quality, monitors, crawl report, progress line (madar/extensions) ---
+EXTENSIONS = {
+    "madar.extensions.quality.ItemQualityStats": 400,   # field coverage + JSON Schema stats
+    "madar.extensions.durability.CommitStoreAfterExport": 450,  # only with the setting below
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "madar.extensions.report.CrawlReport": 900,         # after Spidermon: reads its verdict
+    "madar.extensions.progress.ProgressLine": 910,
+}
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["madar.extensions.monitors.CrawlHealthMonitorSuite"]
+# Monitor thresholds (see madar/extensions/monitors.py).
+MADAR_MONITOR_MIN_ITEMS = 1
+MADAR_MONITOR_MAX_ERRORS = 0
+MADAR_MONITOR_MAX_RETRY_RATIO = 0.1
+MADAR_MONITOR_MAX_FAILED_RATIO = 0.05
+MADAR_MONITOR_FIELD_COVERAGE = {"title": 0.99, "text": 0.99, "published": 0.95}
+MADAR_MONITOR_COVERAGE_MIN_ITEMS = 10
+MADAR_MONITOR_MAX_SCHEMA_INVALID = 0
+# Live progress line on stderr: "auto" = only when stderr is a terminal (off in cron/Scrapyd).
+MADAR_PROGRESS = "auto"
+# Each exported JSON line goes to the OS at once: a killed run keeps every finished item.
+FEED_STORAGES = {"file": "madar.extensions.feeds.LineFlushedFileFeedStorage"}
+# Commit the dedup store right after each exported line (cron runs turn this on, with
+# MADAR_STATE_COMMIT_EVERY/SECONDS very high): after a SIGKILL, store and feed agree.
+MADAR_COMMIT_AFTER_EXPORT = False
+
+# --- Incremental crawls (madar/incremental.py; `python -m madar.cron` turns them on) ------
+MADAR_INCREMENTAL = False           # spider argument -a incremental=1 overrides
+MADAR_INCREMENTAL_MARGIN_PAGES = 1  # stop after this many listing pages of known articles
+MADAR_INCREMENTAL_CATCH_UP = False  # walk the whole listing (set by cron after a broken run)

@@ -11,6 +11,9 @@ the pipelines' business. Arguments (``-a name=value``):
   and skip older listing entries.
 - ``related_depth``: how many hops of check-also/related links to follow from a listed
   article (default: unlimited within the site; ``0`` follows none).
+- ``incremental``: ``1`` to fetch only articles the dedup store does not know and stop
+  paginating at the first listing page holding only known ones (default: setting
+  ``MADAR_INCREMENTAL``; see :mod:`madar.incremental`).
 - ``render``: ``off`` (default), ``splash`` or ``playwright``; with ``SPLASH_URL`` set, Splash.
   Only pages that show script-filled containers are rendered (``madar.rendering``).
 """
@@ -25,6 +28,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
+from madar.incremental import IncrementalPolicy
 from madar.pages import ListingPage, article_page_for
 from madar.rendering import (
     apply_render_settings,
@@ -58,6 +62,7 @@ class MadarSpider(scrapy.Spider):
         max_pages: str | int | None = None,
         since: str | None = None,
         related_depth: str | int | None = None,
+        incremental: str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -67,6 +72,8 @@ class MadarSpider(scrapy.Spider):
         self.related_depth = _optional_int(related_depth, "related_depth")
         self.since: dt.date | None = dt.date.fromisoformat(since) if since else None
         self.base_url = ""
+        self._incremental_arg = incremental
+        self.incremental: IncrementalPolicy | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -86,6 +93,7 @@ class MadarSpider(scrapy.Spider):
         spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE", 20)
         hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
         spider.max_pages = min(spider.max_pages or hard_cap, hard_cap)
+        spider.incremental = IncrementalPolicy.from_crawler(crawler, spider._incremental_arg)
         return spider
 
     # --- start ---------------------------------------------------------------------------
@@ -124,6 +132,9 @@ class MadarSpider(scrapy.Spider):
         entries = page.entries()
         fresh = [e for e in entries if not self._older_than_since(e.date)]
         yield from self._article_requests([e.url for e in fresh], depth=0)
+        if self.incremental is not None and self.incremental.should_stop(
+                [urljoin(self.base_url, e.url) for e in entries], page_number):
+            return
         if entries and not fresh:
             self.logger.info("Listing page %d holds only articles before %s: stop",
                              page_number, self.since)
@@ -180,8 +191,10 @@ class MadarSpider(scrapy.Spider):
             if not same_host(url, self.base_url) or not is_article_candidate(url):
                 self._count("links_skipped")
                 continue
-            yield scrapy.Request(canonical_url(url), callback=self.parse_article,
-                                 cb_kwargs={"depth": depth})
+            url = canonical_url(url)
+            if self.incremental is not None and self.incremental.is_known(url):
+                continue  # counted by the policy: madar/incremental/skipped_known
+            yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"depth": depth})
 
     # --- responses ---------------------------------------------------------------------
 
