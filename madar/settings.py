@@ -109,7 +109,11 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "madar.extensions.report.CrawlReport": 900,         # after Spidermon: reads its verdict
     "madar.extensions.progress.ProgressLine": 910,
+    # A feed that cannot be written stops the crawl (finish reason "feed_error").
+    "madar.safety.feeds.FeedWriteGuard": 100,
 }
+# Project commands: `scrapy crawl` exits 1 when feed output was lost (madar/commands).
+COMMANDS_MODULE = "madar.commands"
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["madar.extensions.monitors.CrawlHealthMonitorSuite"]
 # Monitor thresholds (see madar/extensions/monitors.py).

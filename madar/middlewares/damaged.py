@@ -1,0 +1,94 @@
+"""Turn a damaged ``200`` page into a retry, never into a damaged item.
+
+A server under load, a proxy or a dropped connection can hand back a ``200`` whose body is
+empty, cut off mid-page, or shorter than its own ``Content-Length``. Parsed, such a page
+yields an article with half its text (or none) and the dedup store then remembers it as
+done. An HTML page is judged damaged when:
+
+- the body is empty (or whitespace only);
+- Scrapy flagged it ``dataloss`` (``DOWNLOAD_FAIL_ON_DATALOSS = False``) or it is far
+  shorter than the ``Content-Length`` it announced;
+- it has no ``<body`` tag, or no closing ``</html>`` near its end (every page of the site,
+  rendered or not, ends with it; caches may append a comment, hence the tail window).
+
+A damaged page is retried with Scrapy's ``get_retry_request`` (same budget as
+``RETRY_TIMES``; stats ``retry/reason_count/damaged_<why>`` and ``madar/retry/damaged``);
+when the retries run out the request is dropped (``IgnoreRequest``, stat
+``madar/retry/damaged_given_up``) instead of being parsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request, Response, TextResponse
+
+#: Bytes at the end of a page searched for ``</html>`` (trailing cache comments fit).
+TAIL_WINDOW = 8192
+#: A body shorter than this share of its ``Content-Length`` was cut in transit.
+MIN_LENGTH_RATIO = 0.9
+_CLOSING = re.compile(rb"</html\s*>", re.IGNORECASE)
+_BODY_TAG = re.compile(rb"<body[\s>]", re.IGNORECASE)
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+def _is_html(response: Response) -> bool:
+    content_type = (response.headers.get(b"Content-Type") or b"").lower()
+    return isinstance(response, TextResponse) and content_type.startswith(_HTML_TYPES)
+
+
+def damage_reason(response: Response) -> str | None:
+    """Why this ``200`` HTML response is damaged (``'empty'``, ``'dataloss'``, ``'short'``,
+    ``'no_body'``, ``'no_closing_markup'``), or ``None`` when it looks whole."""
+    if response.status != 200 or not _is_html(response):
+        return None
+    body = response.body
+    if not body.strip():
+        return "empty"
+    if "dataloss" in response.flags:
+        return "dataloss"
+    declared = response.headers.get(b"Content-Length")
+    if (declared and declared.isdigit() and not response.headers.get(b"Content-Encoding")
+            and len(body) < MIN_LENGTH_RATIO * int(declared)):
+        return "short"
+    if not _BODY_TAG.search(body):
+        return "no_body"
+    if not _CLOSING.search(body, max(0, len(body) - TAIL_WINDOW)):
+        return "no_closing_markup"
+    return None
+
+
+class DamagedPageMiddleware:
+    """Downloader middleware: retry damaged ``200`` HTML pages, drop them when retries end.
+
+    Disable per request with ``meta={"madar_accept_damaged": True}`` (or ``dont_retry``).
+    Register after decompression (``HttpCompressionMiddleware`` = 590) so the body is
+    plain HTML: any order number below 590.
+    """
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("MADAR_RETRY_DAMAGED", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if request.meta.get("madar_accept_damaged") or request.meta.get("dont_retry"):
+            return response
+        reason = damage_reason(response)
+        if reason is None:
+            return response
+        stats = self.crawler.stats
+        stats.inc_value("madar/retry/damaged")
+        stats.inc_value(f"madar/retry/damaged/{reason}")
+        retry = get_retry_request(request, spider=self.crawler.spider,
+                                  reason=f"damaged_{reason}")
+        if retry is not None:
+            return retry
+        stats.inc_value("madar/retry/damaged_given_up")
+        raise IgnoreRequest(f"damaged page ({reason}) after all retries: {request.url}")

@@ -1,0 +1,170 @@
+"""Refuse every request that leaves the crawled site: the last line of defence.
+
+The spider only yields same-host links, and Scrapy's offsite middleware filters other
+domains; but redirects, robots.txt quirks, renderers and future code all create requests
+too, and Scrapy's offsite check ignores the port and allows subdomains. This downloader
+middleware (order 40, before everything that could fetch) checks every request, redirects
+included, against the base URL and raises ``IgnoreRequest`` for:
+
+- ``scheme``: anything but http/https (``file:``, ``data:``, ``ftp:``, ``javascript:`` …;
+  Scrapy has download handlers for ``file:`` and ``data:``);
+- ``credentials``: a user name or password in the URL;
+- ``too_long``: longer than ``URLLENGTH_LIMIT`` (redirects bypass Scrapy's own check);
+- ``private_address``: when the base host is public, an IP literal that is loopback,
+  private, link-local, reserved, multicast or unspecified, in any spelling the resolver
+  accepts (``127.1``, ``0x7f000001``, ``2130706433``, ``[::ffff:127.0.0.1]``), or a local
+  name (``localhost``, ``*.local``, ``*.internal`` …);
+- ``other_host``: any host but the base host (its ``www.`` twin and ``MADAR_ALLOWED_HOSTS``
+  excepted; the rendering service ``SPLASH_URL`` is allowed when set);
+- ``other_port``: another port than the base URL's (an http→https upgrade between the
+  default ports is allowed when the base uses a default port).
+
+Counts refusals in ``madar/guard/refused/<reason>``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".localdomain")
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host *literal* denotes, in every spelling ``getaddrinfo`` accepts
+    (dotted, shortened, octal, hex, one integer), or None for a real name."""
+    host = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefxABCDEFX." for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def is_private_host(host: str) -> bool:
+    """Loopback, private, link-local, reserved … addresses and local-only names."""
+    host = host.lower().rstrip(".")
+    if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
+        return True
+    address = ip_of(host)
+    if address is None:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+
+
+def _twins(host: str) -> set[str]:
+    bare = host.removeprefix("www.")
+    return {bare, "www." + bare} if ip_of(host) is None else {host}
+
+
+@dataclass
+class UrlPolicy:
+    """Which URLs a crawl of ``base_url`` may fetch (see the module docstring)."""
+
+    base_url: str
+    extra_hosts: tuple[str, ...] = ()
+    extra_origins: tuple[str, ...] = ()  # "host:port" always allowed (rendering service)
+    max_length: int = 2083
+    hosts: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        base = urlsplit(self.base_url)
+        if base.scheme not in DEFAULT_PORTS or not base.hostname:
+            raise ValueError(f"base URL must be absolute http(s), got {self.base_url!r}")
+        self.base_host = base.hostname.rstrip(".")
+        self.base_port = _port(base)
+        self.base_default_port = base.port is None or base.port == DEFAULT_PORTS[base.scheme]
+        self.public = not is_private_host(self.base_host)
+        self.hosts = _twins(self.base_host) | {h.lower().rstrip(".") for h in self.extra_hosts}
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` must not be fetched, or None when it may."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").rstrip(".")
+            port = _port(parts)
+        except ValueError:
+            return "malformed"
+        if parts.scheme not in DEFAULT_PORTS:
+            return "scheme"
+        if not host or port is None:
+            return "malformed"
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+            return "credentials"
+        if len(url) > self.max_length:
+            return "too_long"
+        if f"{host}:{port}" in self.extra_origins:
+            return None
+        if self.public and is_private_host(host):
+            return "private_address"
+        if host not in self.hosts:
+            return "other_host"
+        if port != self.base_port and not (
+                self.base_default_port and port == DEFAULT_PORTS[parts.scheme]):
+            return "other_port"
+        return None
+
+
+def _origin(url: str | None) -> tuple[str, ...]:
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    port = _port(parts)
+    return (f"{parts.hostname}:{port}",) if parts.hostname and port else ()
+
+
+class UrlGuardMiddleware:
+    """Downloader middleware applying :class:`UrlPolicy` to every request."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self._policy: UrlPolicy | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def policy(self) -> UrlPolicy:
+        if self._policy is None:
+            settings = self.crawler.settings
+            base = getattr(self.crawler.spider, "base_url", None) or settings.get(
+                "MADAR_BASE_URL")
+            self._policy = UrlPolicy(
+                base,
+                extra_hosts=tuple(settings.getlist("MADAR_ALLOWED_HOSTS")),
+                extra_origins=_origin(settings.get("SPLASH_URL")),
+                max_length=settings.getint("URLLENGTH_LIMIT", 2083) or 10**9)
+        return self._policy
+
+    def process_request(self, request: Request, spider=None):
+        reason = self.policy.refusal(request.url)
+        if reason is None:
+            return None
+        self.crawler.stats.inc_value(f"madar/guard/refused/{reason}")
+        logger.info("Refused (%s): %s", reason, request.url[:300])
+        raise IgnoreRequest(f"url guard: {reason}")

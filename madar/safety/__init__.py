@@ -1,0 +1,1 @@
+"""Guards that turn silent loss into a loud failure (unwritable or full feed storage)."""
