@@ -210,6 +210,11 @@ class ArticlePage:
 
     @attribute
     def url(self) -> str:
+        return self._url
+
+    @cached_property
+    def _url(self) -> str:
+        """The page's canonical URL (asked for by several fields: computed once)."""
         doc = self.document
         for candidate in (doc.link_first("canonical"), doc.absolute(doc.meta_first("og:url")),
                           self.page_url):
@@ -311,7 +316,7 @@ class ArticlePage:
         crumbs = self._first(self.BREADCRUMB)
         if crumbs is None:
             return None
-        own = self.url()
+        own = self._url
         names: list[str] = []
         for index, link in enumerate(crumbs.iter("a")):
             text = element_text(link)
@@ -433,7 +438,12 @@ class ArticlePage:
 
     def related_urls(self) -> list[str]:
         """Posts recommended by the page: check-also box first, then related posts."""
-        own = self.url()
+        return list(self._related_urls)
+
+    @cached_property
+    def _related_urls(self) -> tuple[str, ...]:
+        """Computed once: the spider asks for them after ``to_item()`` has."""
+        own = self._url
         found: list[str | None] = []
         for selector in (self.CHECK_ALSO, self.RELATED):
             if not selector:
@@ -445,7 +455,7 @@ class ArticlePage:
                     href = self.document.absolute(anchor.get("href"))
                     if href and not _is_archive(href):
                         found.append(self._safe_canonical(href))
-        return [url for url in unique(found) if url != own]
+        return tuple(url for url in unique(found) if url != own)
 
     @attribute
     def related(self) -> list[str]:

@@ -20,17 +20,30 @@ _SINGLE_CLASSES = frozenset({"single", "single-post", "single-format-standard"})
 _NOT_FOUND_TITLES = ("الصفحة غير موجودة", "page not found", "404", "لم يتم العثور")
 
 # Sahifa also marks its post ``article#the-post``: only Jannah-specific markers here.
-_JANNAH = xpath("//nav[@id='breadcrumb'] | //*[@id='tie-wrapper'] | //body[@id='tie-body']"
-                " | //div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]"
-                " | //*[contains(concat(' ', normalize-space(@class), ' '),"
-                " ' entry-header-outer ')]")
-_SAHIFA = xpath("//*[@id='crumbs'] | //article[contains(concat(' ', normalize-space(@class),"
-                " ' '), ' post-listing ')] | //div[contains(concat(' ', normalize-space(@class),"
-                " ' '), ' post-inner ')]")
-_SAHIFA_BODY = xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' entry ')]")
+# Each marker is (tag or None, "id" or "class", value), answered from the document's
+# id/class index (one dict lookup) instead of an XPath scan of every element.
+_JANNAH: tuple[tuple[str | None, str, str], ...] = (
+    ("nav", "id", "breadcrumb"), (None, "id", "tie-wrapper"), ("body", "id", "tie-body"),
+    ("div", "class", "entry-content"), (None, "class", "entry-header-outer"))
+_SAHIFA: tuple[tuple[str | None, str, str], ...] = (
+    (None, "id", "crumbs"), ("article", "class", "post-listing"), ("div", "class", "post-inner"),
+    ("div", "class", "entry"))
 _SINGLE_H1 = xpath("//h1[contains(@class, 'post-title') or contains(@class, 'entry-title')"
                    " or contains(@class, 'amp-wp-title')]")
 _TITLE = xpath("string(//title)")
+
+
+def _has_marker(document: HtmlDocument, markers: tuple[tuple[str | None, str, str], ...]
+                ) -> bool:
+    """Does any element match one of ``(tag, "id"|"class", value)``? (exact id, class token)"""
+    by_id, by_class = document._index
+    for tag, kind, value in markers:
+        for element in (by_id if kind == "id" else by_class).get(value, ()):
+            if kind == "id" and element.get("id") != value:
+                continue  # the index strips ids; XPath's @id='x' does not
+            if tag is None or element.tag == tag:
+                return True
+    return False
 
 
 def _has_article_metadata(document: HtmlDocument) -> bool:
@@ -74,9 +87,9 @@ def article_page_for(url: str, html: str | bytes, fetched_at: str | None = None
     attributes = document.html_attributes
     if "amp" in attributes or "⚡" in attributes:
         page_class: type[ArticlePage] = AmpArticlePage
-    elif _JANNAH(document.root):
+    elif _has_marker(document, _JANNAH):
         page_class = JannahArticlePage
-    elif _SAHIFA(document.root) or _SAHIFA_BODY(document.root):
+    elif _has_marker(document, _SAHIFA):
         page_class = SahifaArticlePage
     else:
         page_class = MetadataArticlePage

@@ -241,6 +241,10 @@ class HtmlDocument:
 
     @cached_property
     def body_classes(self) -> frozenset[str]:
+        body = self.root.find("body")  # the parser puts <body> under <html>: no tree scan
+        value = body.get("class") if body is not None else None
+        if value is not None:
+            return frozenset(value.lower().split())
         values = xpath("//body/@class")(self.root)
         return frozenset(values[0].lower().split()) if values else frozenset()
 
