@@ -85,24 +85,29 @@ class TooManyRequests:
 
 
 class EndlessPagination:
+    """Every page of one listing links ``rel=next`` to the following page, and pages past
+    the real end answer 200 (a copy of page 2) instead of 404: the listing never ends."""
+
     def __init__(self, server, category_path: str) -> None:
         self.server = server
         self.prefix = category_path  # e.g. "/category/%d8%a2.../" as the site links it
-        self._paged = re.compile(re.escape(unquote(category_path)) + r"page/(\d+)/$")
-        self.served: list[int] = []
+        self._paged = re.compile(re.escape(unquote(category_path)) + r"(?:page/(\d+)/)?$")
+        self.served: list[int] = []  # page numbers past the real end
 
     def __call__(self, handler, reply: Reply) -> Reply:
         m = self._paged.match(unquote(handler.path.split("?", 1)[0]))
-        if not m or reply.status != 404:
+        if not m or reply.status not in (200, 404):
             return reply
-        n = int(m.group(1))
-        self.served.append(n)
+        n = int(m.group(1) or 1)
         host = handler.headers.get("Host")
-        page2 = self.server.mirror.respond(self.prefix + "page/2/", host).body.decode()
-        page2 = re.sub(r'<link rel="(?:next|prev)"[^>]*>', "", page2)
+        if reply.status == 404:
+            self.served.append(n)
+            reply = self.server.mirror.respond(self.prefix + "page/2/", host)
+        html = re.sub(r'<link rel="next"[^>]*>', "", reply.body.decode("utf-8"))
         link = f'<link rel="next" href="http://{host}{self.prefix}page/{n + 1}/" />'
-        html = page2.replace("</head>", link + "</head>", 1)
-        return dataclasses.replace(reply, status=200, body=html.encode(), templated=False)
+        html = html.replace("</head>", link + "</head>", 1)
+        return dataclasses.replace(reply, status=200, body=html.encode("utf-8"),
+                                   templated=False)
 
 
 class HostilePage:
@@ -143,6 +148,7 @@ class HostilePage:
             "/private/2017/01/01/disallowed/",
             "/wp-admin/2017/01/01/disallowed/",
             "/feed/2017/01/01/disallowed/",
+            "/2017/01/01/" + "long-" * 500 + "/",  # a same-site URL of 2.5 kB
             *self.redirects,
         ]
 
