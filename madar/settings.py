@@ -77,16 +77,31 @@ ITEM_PIPELINES = {
 }
 # Export the matching form of the text (``text_normalized``) beside the display text.
 MADAR_EXPORT_NORMALIZED = False
+# Validation (madar/pipelines/validate.py): drops are counted as madar/dropped/<reason>.
+MADAR_MIN_TEXT_CHARS = 50
+MADAR_MAX_TEXT_CHARS = 500_000
+MADAR_MIN_ARABIC_SHARE = 0.5
+MADAR_REQUIRE_PUBLISHED = False  # True: drop undated articles instead of keeping null
+MADAR_DROP_LOG_LIMIT = 10  # WARNING lines per drop reason, then DEBUG
 
 # --- State (dedup memory across runs) ----------------------------------------------------
 # One directory holds everything that must survive between runs (SQLite dedup store).
 MADAR_STATE_DIR = os.environ.get("MADAR_STATE_DIR", ".madar-state")
 # Redis replaces the local store (and the scheduler, see below) when set.
 REDIS_URL = os.environ.get("REDIS_URL") or None
-# Near-duplicate detection (MinHash LSH on word shingles of the normalized text).
-MADAR_NEAR_DUP_THRESHOLD = 0.7
+# The SQLite store commits every N items or S seconds (a SIGKILL loses at most that batch,
+# which the next run emits again); cron runs commit after each exported line instead.
+MADAR_STATE_COMMIT_EVERY = 50
+MADAR_STATE_COMMIT_SECONDS = 5
+# Key prefix of the dedup state in Redis (distributed mode).
+MADAR_REDIS_PREFIX = "madar:{seen}"
+# Near-duplicate detection: MinHash LSH on word 3-shingles of the normalized text. 0.6 was
+# measured (bench/README.md): republications with one long sentence rewritten score
+# 0.62-0.78, distinct same-topic stories at most 0.27. Existing state refuses other values.
+MADAR_NEAR_DUP_THRESHOLD = 0.6
 MADAR_NEAR_DUP_NUM_PERM = 128
 MADAR_NEAR_DUP_SHINGLE = 3
+MADAR_NEAR_DUP_SEED = 1
 # Write dropped duplicates to a side feed (JSON Lines path) with ``duplicate_of`` set.
 MADAR_DUPLICATES_FEED = None
 
