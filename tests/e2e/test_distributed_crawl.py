@@ -197,3 +197,24 @@ def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path
     twice = [p for p, n in fetched.items() if n > 1]
     # At most what the victim held: its downloads plus responses waiting to be parsed.
     assert len(twice) <= 2 * int(FAST_LOCAL["CONCURRENT_REQUESTS"]), twice
+
+
+def test_seeded_crawl_fetches_the_home_page_once(tmp_path, redis_url):  # noqa: F811
+    """``python -m madar.distributed seed`` queues the home page; a worker started later
+    takes it from the queue (its own start request is filtered) and crawls the site."""
+    db_url = redis_url.rsplit("/", 1)[0] + "/2"
+    log_path = tmp_path / "requests.jsonl"
+    with serve_mirror(articles=60, seed=SEED, log_path=log_path) as mirror:
+        seeded = subprocess.run(
+            [sys.executable, "-m", "madar.distributed", "seed", "--redis-url", db_url,
+             "--base-url", mirror.base_url], cwd=REPO, capture_output=True, text=True,
+            timeout=60, check=False)
+        assert seeded.returncode == 0, seeded.stderr
+        assert json.loads(seeded.stdout)["queued"] == [mirror.base_url + "/"]
+        workers = run_workers(mirror.base_url, tmp_path, db_url, workers=("late",))
+        result = workers["late"]["result"]
+        requests = read_jsonl(log_path)
+    assert result.returncode == 0, stats_from_log(result.stderr)
+    assert "joining (1 requests queued)" in result.stderr
+    assert [r["path"] for r in requests].count("/") == 1
+    assert len(workers["late"]["items"]) > 20
