@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 from madar.items import ARTICLE_FIELDS, Article, Image
 from madar.pages import body
-from madar.pages.document import HtmlDocument, collapse, element_text
+from madar.pages.document import HtmlDocument, canonical, collapse, element_text
 from madar.text.dates import normalize_datetime, parse_datetime, parse_visible_date
-from madar.urls import canonical_url, post_id_from_shortlink
+from madar.urls import post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class ArticlePage:
         if not url:
             return None
         try:
-            return canonical_url(url)
+            return canonical(url)
         except (ValueError, TypeError):
             return None
 

@@ -12,11 +12,13 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from cssselect import HTMLTranslator
 from lxml import etree
 from w3lib.url import safe_url_string
+
+from madar.urls import canonical_url
 
 _TRANSLATOR = HTMLTranslator()
 _SPACES = re.compile(r"\s+")
@@ -62,6 +64,32 @@ def _plan(selector: str) -> tuple[str, str, etree.XPath, etree.XPath | None] | N
 def xpath(expression: str) -> etree.XPath:
     """An XPath expression compiled once per process."""
     return etree.XPath(expression)
+
+
+@lru_cache(maxsize=16384)
+def canonical(url: str) -> str:
+    """:func:`madar.urls.canonical_url`, memoized: the same links (breadcrumb, related posts,
+    menus) recur on page after page, and w3lib's canonicalization is the costly part of
+    reading them. Bounded, so memory stays flat however long the crawl."""
+    return canonical_url(url)
+
+
+@lru_cache(maxsize=16384)
+def _absolute_url(base_scheme: str, href: str) -> str:
+    """``safe_url_string(urljoin(base, href))`` for an href with its own ``scheme://host``:
+    urljoin then depends on the base only through its scheme, so the result is shared."""
+    return safe_url_string(urljoin(f"{base_scheme}://_/", href))
+
+
+def _has_own_host(href: str) -> bool:
+    """``http(s)://`` followed by a host (not ``/``, ``?``, ``#``, ``\\`` or nothing)."""
+    if href.startswith("https://"):
+        rest = href[8:]
+    elif href.startswith("http://"):
+        rest = href[7:]
+    else:
+        return False
+    return bool(rest) and rest[0] not in "/?#\\" and "\\" not in rest
 
 
 def collapse(text: str | None) -> str | None:
@@ -190,6 +218,10 @@ class HtmlDocument:
         base = xpath("//base/@href")(self.root)
         return urljoin(self.url, base[0].strip()) if base and base[0].strip() else self.url
 
+    @cached_property
+    def _base_scheme(self) -> str:
+        return urlsplit(self.base_url).scheme
+
     def absolute(self, href: str | None) -> str | None:
         """An href resolved against the page, percent-encoded; None for non-http links."""
         if not href:
@@ -197,7 +229,10 @@ class HtmlDocument:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             return None
-        url = safe_url_string(urljoin(self.base_url, href))
+        if self._base_scheme and _has_own_host(href):
+            url = _absolute_url(self._base_scheme, href)
+        else:
+            url = safe_url_string(urljoin(self.base_url, href))
         return url if url.startswith(("http://", "https://")) else None
 
     @cached_property

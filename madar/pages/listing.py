@@ -16,9 +16,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from madar.pages.body import fold
-from madar.pages.document import HtmlDocument, classes, collapse, element_text, xpath
+from madar.pages.document import (
+    HtmlDocument,
+    canonical,
+    classes,
+    collapse,
+    element_text,
+    xpath,
+)
 from madar.text.dates import parse_datetime, parse_visible_date
-from madar.urls import canonical_url, same_host
+from madar.urls import same_host
 
 LATEST_NEWS = "آخر الأخبار"
 
@@ -82,7 +89,7 @@ class ListingPage:
         if not absolute:
             return None
         try:
-            return canonical_url(absolute)
+            return canonical(absolute)
         except ValueError:
             return None
 
