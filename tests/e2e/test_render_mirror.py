@@ -220,6 +220,9 @@ def test_rendered_crawl_collects_everything(crawled, renderer):
     assert_fields(crawl)
     stats = crawl["stats"]
     assert int(stats.get("madar/pages/rendered", 0)) > 0, stats
+    # The renderer's own stats are visible (so their absence elsewhere means something).
+    prefix = "splash/" if renderer == "splash" else "playwright/browser"
+    assert [k for k in stats if k.startswith(prefix)], stats
     assert "madar/pages/broken" not in stats and "Traceback" not in crawl["log"]
     assert_each_article_fetched_once(crawl)
 
@@ -240,5 +243,7 @@ def test_rendered_mode_on_a_plain_mirror_renders_nothing(crawled, renderer):
     crawl = crawled(renderer, scripted=False)
     assert_collected(crawl, missing_ok=set())
     assert "madar/pages/rendered" not in crawl["stats"], crawl["stats"]
-    assert not [k for k in crawl["stats"] if k.startswith(("splash/", "playwright/page"))]
+    # No page went to Splash, and Chromium was never launched.
+    assert not [k for k in crawl["stats"]
+                if k.startswith(("splash/", "playwright/page", "playwright/browser"))]
     assert_each_article_fetched_once(crawl)
