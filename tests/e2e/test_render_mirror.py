@@ -134,7 +134,7 @@ def crawled(tmp_path_factory, splash):
 
 
 def expected_urls(truth: list[dict], exclude: set[str] = frozenset()) -> set[str]:
-    """In-scope article URLs the crawl must emit (one of each republished pair is enough)."""
+    """In-scope article URLs the crawl must emit (republished pairs are checked apart)."""
     return {t["url"] for t in truth if t["_in_scope"] and t["url"] not in exclude
             and t["_duplicate_of"] is None
             and not any(o["_duplicate_of"] == t["post_id"] for o in truth)}
@@ -145,6 +145,13 @@ def assert_collected(crawl: dict, missing_ok: set[str]) -> set[str]:
     assert not [u for u, n in urls.items() if n > 1], "an article was emitted twice"
     missing = expected_urls(crawl["truth"], exclude=missing_ok) - set(urls)
     assert not missing, f"missing {sorted(missing)}\n{stats_from_log(crawl['log'])}"
+    by_post = {t["post_id"]: t for t in crawl["truth"]}
+    for copy in (t for t in crawl["truth"] if t["_duplicate_of"] is not None):
+        original = by_post[copy["_duplicate_of"]]
+        if {copy["url"], original["url"]} & missing_ok:
+            continue
+        assert (copy["url"] in urls) != (original["url"] in urls), (
+            f"exactly one of the republished pair: {copy['url']} / {original['url']}")
     known = {t["url"] for t in crawl["truth"]}
     assert not set(urls) - known, f"not articles of the site: {sorted(set(urls) - known)[:5]}"
     return set(urls)
