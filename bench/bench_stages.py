@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, machine, mirror_pages, save, table
+from common import REPO, machine, mirror_pages, rss_kib, save, table
 
 RESULTS = REPO / "bench" / "results" / "stages.json"
 STAGES = ("decode", "parse", "extract", "clean", "validate", "dedup", "export")
@@ -61,7 +61,9 @@ def build_pipelines(state_dir: Path):
     return clean, validate, dedup, exporter, sink
 
 
-def run(pages, state_dir: Path) -> dict:
+def run(pages, state_dir: Path, sample_every: int = 0) -> dict:
+    """Every page through every stage; ``sample_every`` > 0 records (pages, seconds of
+    madar's work so far, RSS KiB)."""
     from scrapy.exceptions import DropItem
 
     from madar.pages import article_page_for
@@ -73,7 +75,11 @@ def run(pages, state_dir: Path) -> dict:
     counts = {"pages": 0, "items": 0, "dropped": 0, "not_article": 0}
     fetched_at = "2026-11-29T00:00:00+00:00"
     clock = time.perf_counter
+    samples: list[tuple[int, float, int]] = []
+    work = 0.0  # madar's own time so far (page rendering excluded)
     for url, body, _post in pages:
+        if sample_every and counts["pages"] % sample_every == 0:
+            samples.append((counts["pages"], work, rss_kib()[0]))
         counts["pages"] += 1
         t0 = clock()
         text = body.decode("utf-8")
@@ -109,10 +115,14 @@ def run(pages, state_dir: Path) -> dict:
             counts["dropped"] += 1
             t8 = clock()
         per_article.append((t3 - t2) + (t8 - t4) + (t1 - t0))
+        work += per_article[-1]
     exporter.finish_exporting()
     sink.close()
     dedup.close_spider()
-    return {"totals": totals, "counts": counts, "per_article": per_article}
+    if sample_every:
+        samples.append((counts["pages"], work, rss_kib()[0]))
+    return {"totals": totals, "counts": counts, "per_article": per_article,
+            "samples": samples}
 
 
 def main(argv: list[str] | None = None) -> int:

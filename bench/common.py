@@ -227,16 +227,22 @@ class MirrorProcess:
         self.stop()
 
 
-def mirror_pages(articles: int, seed: int = 1, *, amp: bool = False
+def uncached_mirror(articles: int, seed: int = 1):
+    """A :class:`madar.mirror.Mirror` that renders every page anew (no page cache)."""
+    from madar.mirror import Mirror
+
+    mirror = Mirror(articles, seed, cache_size=0)
+    mirror.render = mirror._render  # no cache: pages are produced and dropped
+    return mirror
+
+
+def mirror_pages(articles: int, seed: int = 1, *, amp: bool = False, mirror=None
                  ) -> Iterator[tuple[str, bytes, object]]:
     """(url, HTML bytes, post) of every post page, rendered in process, not cached.
 
     Lazy: at 20,000 articles the pages are never all in memory at once.
     """
-    from madar.mirror import Mirror
-
-    mirror = Mirror(articles, seed, cache_size=0)
-    mirror.render = mirror._render  # no cache: pages are produced and dropped
+    mirror = mirror or uncached_mirror(articles, seed)
     for post in mirror.site.posts:
         for path in ([post.path, post.path + "amp/"] if amp else [post.path]):
             reply = mirror.respond(path, LOCAL_HOST)
