@@ -183,6 +183,11 @@ def assert_each_article_fetched_once(crawl: dict) -> None:
     assert fetched, "no article fetched"
     twice = sorted(p for p, n in fetched.items() if n > 1)
     assert not twice, f"articles fetched more than once: {twice[:5]}"
+    # Listing pages (home, latest news) too: a re-render never fetches the page again.
+    pages = Counter(canonical_url(crawl["base_url"] + r["path"]) for r in crawl["requests"]
+                    if r["status"] == 200 and not r["path"].startswith("/wp-"))
+    again = sorted(url for url, n in pages.items() if n > 1)
+    assert not again, f"pages fetched more than once: {again[:5]}"
 
 
 def assert_no_renderer_ran(crawl: dict) -> None:
