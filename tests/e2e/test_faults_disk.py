@@ -10,6 +10,8 @@ Both through ``scrapy crawl -O`` (this project's crawl command) and through
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from madar.mirror import serve_mirror
-from tests.crawl import FAST_LOCAL, REPO, run_crawl
+from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +113,33 @@ def test_cron_run_with_readonly_data_dir_exits_1(mirror, readonly_dir, tmp_path)
     log = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "logs").rglob("*.log"))
     assert "Read-only file system" in log or "Permission denied" in log or \
         "Read-only file system" in result.stderr, log[-3000:]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the dedup store learns articles whose feed line could not be written (pipelines run "
+    "before the exporter, and the store commits at close / after each item_scraped even "
+    "when the write failed); the next run then skips them. Fix belongs in the dedup "
+    "pipeline / CommitStoreAfterExport: do not commit when madar/feed/failed is set."))
+def test_articles_lost_to_a_full_disk_are_fetched_by_the_next_run(mirror, full_disk,
+                                                                     tmp_path):
+    state = tmp_path / "state"
+    first = run_crawl(mirror.base_url, full_disk, state, timeout=120)
+    assert first.returncode == 1
+    again = run_crawl(mirror.base_url, tmp_path / "again.jsonl", state, timeout=120)
+    fresh = run_crawl(mirror.base_url, tmp_path / "fresh.jsonl", tmp_path / "fresh-state",
+                      timeout=120)
+    assert again.returncode == 0 and fresh.returncode == 0
+    written = set() if full_disk.is_symlink() else {  # /dev/full keeps nothing
+        row["url"] for row in _complete_lines(full_disk)}
+    again_urls = {row["url"] for row in read_jsonl(tmp_path / "again.jsonl")}
+    fresh_urls = {row["url"] for row in read_jsonl(tmp_path / "fresh.jsonl")}
+    assert written | again_urls == fresh_urls, f"lost: {len(fresh_urls - written - again_urls)}"
+
+
+def _complete_lines(path: Path) -> list[dict]:
+    rows = []
+    for line in path.read_bytes().splitlines(keepends=True):
+        if line.endswith(b"\n"):
+            with contextlib.suppress(ValueError):
+                rows.append(json.loads(line))
+    return rows
