@@ -12,6 +12,10 @@ machine's load):
 - ``madar-cache``: madar with rendering off and ``HTTPCACHE_ENABLED`` on a cache filled by
   one unmeasured run first (warm cache: the server is not asked at all).
 
+``--decompose`` runs ``madar-spider`` (madar's spider and page objects, no pipelines, none
+of the project's extensions), ``madar-nopipe`` (+ the extensions), ``madar`` and ``bare``
+instead: where madar's extra CPU per page goes.
+
 All with ``CONCURRENT_REQUESTS=16`` (per domain too), ``DOWNLOAD_DELAY=0``, AutoThrottle off.
 On this 2-CPU machine the mirror is pinned to CPU 0 and the crawler to CPU 1 (``--no-pin``
 lets the scheduler place them). Per run: pages (downloader responses), pages/s over Scrapy's
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import statistics
 import sys
@@ -51,6 +56,9 @@ from common import (
 RESULTS = REPO / "bench" / "results" / "throughput.json"
 SEED = 1
 VARIANTS = ("madar", "bare", "madar-cache")
+#: ``--decompose``: where madar's extra CPU goes (spider + page objects alone, + the
+#: project's extensions, + the item pipelines = ``madar``).
+DECOMPOSE = ("madar-spider", "madar-nopipe", "madar", "bare")
 
 
 def crawl_settings(concurrency: int) -> dict[str, str]:
@@ -75,6 +83,14 @@ def command(variant: str, base_url: str, work: Path, concurrency: int, tag: str
         if variant == "madar-cache":
             settings.update({"HTTPCACHE_ENABLED": "True",
                              "HTTPCACHE_DIR": str(work / "httpcache")})
+        if variant in ("madar-nopipe", "madar-spider"):
+            settings["ITEM_PIPELINES"] = "{}"
+        if variant == "madar-spider":  # no pipelines, none of the project's extensions
+            from madar import settings as project
+
+            off = dict.fromkeys(getattr(project, "EXTENSIONS", {}), None)
+            settings["EXTENSIONS"] = json.dumps(off)
+            settings["SPIDERMON_ENABLED"] = "False"
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     return cmd, cwd
@@ -146,7 +162,7 @@ def probe(mirror: MirrorProcess, articles: int, threads: int = 8) -> dict:
 
 def summarize(runs: list[dict]) -> dict:
     summary: dict = {}
-    for variant in VARIANTS:
+    for variant in dict.fromkeys((*VARIANTS, *DECOMPOSE)):
         mine = [r for r in runs if r["variant"] == variant and r["tag"] != "warmup"]
         if not mine:
             continue
@@ -160,7 +176,7 @@ def summarize(runs: list[dict]) -> dict:
                 statistics.median(r["server_cpu_ms_per_page"] for r in mine),
         }
     rounds = sorted({r["tag"] for r in runs if r["tag"].startswith("r")})
-    for variant in ("madar", "madar-cache"):
+    for variant in ("madar", "madar-cache", "madar-nopipe", "madar-spider"):
         ratios = []
         for tag in rounds:
             a = [r for r in runs if r["tag"] == tag and r["variant"] == variant]
@@ -185,10 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-probe", action="store_true")
     parser.add_argument("--quick", action="store_true", help="1,000 articles, 1 round")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--decompose", action="store_true",
+                        help="variants " + ",".join(DECOMPOSE) + " (where the CPU goes)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     articles, rounds = (1000, 1) if args.quick else (args.articles, args.rounds)
-    variants = [v for v in args.variants.split(",") if v]
+    variants = list(DECOMPOSE) if args.decompose else [v for v in args.variants.split(",")
+                                                         if v]
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2
     server_cpu, crawler_cpu = (0, 1) if pin else (None, None)
 
@@ -231,13 +250,18 @@ def main(argv: list[str] | None = None) -> int:
           f"medians; crawler pinned to CPU {crawler_cpu}, mirror to CPU {server_cpu}:")
     print(table(["crawler", "pages", "pages/s", "CPU ms/page", "peak RSS MiB",
                  "pages/s ÷ bare", "mirror CPU ms/page"], rows))
-    save(args.out, {
+    payload = {
         "benchmark": "throughput", "machine": machine(), "articles": articles, "seed": SEED,
         "rounds": rounds, "concurrency": args.concurrency,
         "pinning": {"mirror_cpu": server_cpu, "crawler_cpu": crawler_cpu},
         "mirror_warm_s": mirror.warm_s, "mirror_rss_mib": mirror_rss / 1024,
         "probe": probed, "summary": summary, "runs": runs,
-    })
+    }
+    if args.decompose and args.out.exists():  # kept beside the main comparison
+        main_result = json.loads(args.out.read_text(encoding="utf-8"))
+        main_result["decomposition"] = payload
+        payload = main_result
+    save(args.out, payload)
     return 0
 
 
