@@ -76,6 +76,8 @@ def faulty_crawl(tmp_path_factory):
             "retries": stat(result.stderr, "retry/count"),
             "damaged_retried": stat(result.stderr, "madar/retry/damaged"),
             "retry_after_waits": stat(result.stderr, "madar/retry_after/count"),
+            "retry_reasons": dict(re.findall(r"'retry/reason_count/([^']+)': (\d+)",
+                                             stats_from_log(result.stderr))),
             "seconds": round(seconds, 1),
         }
         yield {"result": result, "out": out, "truth": truth, "figures": figures,
