@@ -148,12 +148,12 @@ class UrlGuardMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    @property
-    def policy(self) -> UrlPolicy:
+    def policy(self, first_url: str) -> UrlPolicy:
+        """The policy of this crawl: the spider's ``base_url``; for spiders without one
+        (``scrapy shell``/``fetch``), the site of the first URL asked for."""
         if self._policy is None:
             settings = self.crawler.settings
-            base = getattr(self.crawler.spider, "base_url", None) or settings.get(
-                "MADAR_BASE_URL")
+            base = getattr(self.crawler.spider, "base_url", None) or first_url
             self._policy = UrlPolicy(
                 base,
                 extra_hosts=tuple(settings.getlist("MADAR_ALLOWED_HOSTS")),
@@ -162,7 +162,11 @@ class UrlGuardMiddleware:
         return self._policy
 
     def process_request(self, request: Request, spider=None):
-        reason = self.policy.refusal(request.url)
+        try:
+            policy = self.policy(request.url)
+        except ValueError:  # the very first URL is not http(s): nothing to derive from
+            policy = UrlPolicy(self.crawler.settings.get("MADAR_BASE_URL"))
+        reason = policy.refusal(request.url)
         if reason is None:
             return None
         self.crawler.stats.inc_value(f"madar/guard/refused/{reason}")

@@ -203,3 +203,13 @@ def test_feed_failures():
     assert feed_failures({"madar/feed/failed": 1, "madar/feed/error": "disk full"}) == [
         "disk full"]
     assert feed_failures({"feedexport/failed_count/FileFeedStorage": 1})
+
+
+def test_guard_without_a_madar_spider_keeps_to_the_first_site():
+    """``scrapy shell``/``fetch``: no ``base_url``; the site asked for first is the site."""
+    guard, crawler = _guard()
+    assert guard.process_request(Request("http://127.0.0.1:8000/2017/08/10/x/")) is None
+    assert guard.process_request(Request("http://127.0.0.1:8000/robots.txt")) is None
+    with pytest.raises(IgnoreRequest):
+        guard.process_request(Request("http://127.0.0.1:8001/"))
+    assert crawler.stats.get_value("madar/guard/refused/other_port") == 1
