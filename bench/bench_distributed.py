@@ -22,7 +22,11 @@ Scrapy keeps them alive, so this is a lower bound of the ceiling): if the crawle
 approach the probe's, the server, not Scrapy, bounds the crawl.
 Results: bench/results/distributed.json.
 
-    python bench/bench_distributed.py [--articles 1000] [--repeat 2]
+A second scenario sets ``DOWNLOAD_DELAY`` (``--delay``, default 0.05 s, on ``--delay-articles``
+articles): each worker is then held to its own request rate, as a polite crawler of a real
+site is, and that limit, not the CPU, bounds one worker.
+
+    python bench/bench_distributed.py [--articles 1000] [--repeat 2] [--delay 0.05]
 """
 
 from __future__ import annotations
@@ -104,7 +108,8 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -> dict:
+def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str,
+            extra_settings: dict[str, str] | None = None) -> dict:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     tmp.mkdir(parents=True, exist_ok=True)
@@ -116,7 +121,8 @@ def one_run(mode: str, workers: int, articles: int, tmp: Path, redis_url: str) -
             env = {"REDIS_URL": redis_url, "MADAR_WORKER_ID": name} if mode == "redis" else {}
             out = tmp / f"{mode}-{workers}-%(worker)s.jsonl"
             result = run_crawl(mirror.base_url, out, tmp / f"state-{mode}-{workers}-{name}",
-                               settings=SETTINGS, env={**env, "MADAR_WORKER_ID": name},
+                               settings={**SETTINGS, **(extra_settings or {})},
+                               env={**env, "MADAR_WORKER_ID": name},
                                timeout=1800)
             if result.returncode != 0:
                 raise SystemExit(f"{mode}/{name} failed:\n{stats_from_log(result.stderr)}")
@@ -182,26 +188,8 @@ def summarize(runs: list[dict]) -> list[dict]:
     return table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    runs = []
-    load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="bench-distributed-") as name:
-        tmp = Path(name)
-        with redis_server(tmp / "redis") as redis_url:
-            for i in range(args.repeat):
-                for mode, workers in (("plain", 1), ("redis", 1), ("redis", 2)):
-                    run = one_run(mode, workers, args.articles, tmp / f"r{i}", redis_url)
-                    print(json.dumps(run), file=sys.stderr)
-                    runs.append(run)
-        ceiling = probe(args.articles, tmp)
-    table = summarize(runs)
-    print(f"\n{args.articles} articles, best of {args.repeat}; {os.cpu_count()} CPUs; "
-          f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after\n")
+def print_table(title: str, table: list[dict]) -> float | None:
+    print(f"\n{title}")
     print(f"{'run':9} {'pages':>6} {'items':>6} {'per worker':>12} {'start s':>8} "
           f"{'crawl s':>8} {'chain s':>8} {'wall s':>7} {'pages/s':>8} {'CPU workers':>12} "
           f"{'CPU mirror':>11} {'CPU redis':>10}")
@@ -212,23 +200,61 @@ def main() -> None:
               f"{row['crawl_s']:>8} {row['listing_chain_s']:>8} {row['wall_s']:>7} "
               f"{row['pages_per_s']:>8} "
               f"{cpu['workers']:>12} {cpu['bench_and_mirror']:>11} {cpu['redis']:>10}")
+    by_run = {row["run"]: row for row in table}
+    if "redis-2" not in by_run or "redis-1" not in by_run:
+        return None
+    speedup = by_run["redis-2"]["pages_per_s"] / by_run["redis-1"]["pages_per_s"]
+    print(f"two workers vs one (Redis): x{speedup:.2f}")
+    return round(speedup, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--delay", type=float, default=0.05,
+                        help="DOWNLOAD_DELAY of the rate-limited scenario (0: skip it)")
+    parser.add_argument("--delay-articles", type=int, default=300)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    scenarios = [("unthrottled", args.articles, {})]
+    if args.delay > 0:
+        scenarios.append((f"download_delay_{args.delay:g}", args.delay_articles,
+                          {"DOWNLOAD_DELAY": str(args.delay),
+                           "RANDOMIZE_DOWNLOAD_DELAY": "False"}))
+    results: dict[str, dict] = {}
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-distributed-") as name:
+        tmp = Path(name)
+        with redis_server(tmp / "redis") as redis_url:
+            for scenario, articles, extra in scenarios:
+                runs = []
+                for i in range(args.repeat):
+                    for mode, workers in (("plain", 1), ("redis", 1), ("redis", 2)):
+                        run = one_run(mode, workers, articles, tmp / f"{scenario}-{i}",
+                                      redis_url, extra)
+                        print(json.dumps(run), file=sys.stderr)
+                        runs.append(run)
+                results[scenario] = {"articles": articles, "settings": extra, "runs": runs,
+                                     "table": summarize(runs)}
+        ceiling = probe(args.articles, tmp)
+    load_after = os.getloadavg()
+    print(f"\nbest of {args.repeat}; {os.cpu_count()} CPUs; "
+          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    for scenario, result in results.items():
+        title = f"{scenario}: {result['articles']} articles {result['settings'] or ''}"
+        result["speedup_two_vs_one"] = print_table(title, result["table"])
     print(f"\nmirror ceiling (thin client, {ceiling['threads']} threads): "
           f"{ceiling['pages_per_s']} pages/s over {ceiling['pages']} pages")
-    by_run = {row["run"]: row for row in table}
-    speedup = (by_run["redis-2"]["pages_per_s"] / by_run["redis-1"]["pages_per_s"]
-               if "redis-2" in by_run and "redis-1" in by_run else None)
-    if speedup:
-        print(f"two workers vs one (Redis): x{speedup:.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
-        "benchmark": "distributed", "articles": args.articles, "repeat": args.repeat,
+        "benchmark": "distributed", "repeat": args.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(),
                     # Other work on the machine skews a 2-CPU benchmark: load before / after.
                     "loadavg_1m_before_after": [round(load_before[0], 2),
-                                                round(os.getloadavg()[0], 2)]},
-        "table": table, "speedup_two_vs_one": round(speedup, 2) if speedup else None,
-        "mirror_ceiling": ceiling, "runs": runs,
+                                                round(load_after[0], 2)]},
+        "scenarios": results, "mirror_ceiling": ceiling,
     }, indent=2) + "\n", encoding="utf-8")
     print(f"saved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
 
