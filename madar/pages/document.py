@@ -112,6 +112,8 @@ BREAKING_TAGS = frozenset({
 
 def element_text(element: Any) -> str | None:
     """Visible text of an element (no script/style), whitespace collapsed."""
+    if element is None:
+        return None
     parts: list[str] = []
 
     def walk(el: Any) -> None:
@@ -230,10 +232,13 @@ class HtmlDocument:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             return None
-        if self._base_scheme and _has_own_host(href):
-            url = _absolute_url(self._base_scheme, href)
-        else:
-            url = safe_url_string(urljoin(self.base_url, href))
+        try:
+            if self._base_scheme and _has_own_host(href):
+                url = _absolute_url(self._base_scheme, href)
+            else:
+                url = safe_url_string(urljoin(self.base_url, href))
+        except ValueError:  # a malformed URL (bad port, bad IPv6 literal): not a link
+            return None
         return url if url.startswith(("http://", "https://")) else None
 
     @cached_property
