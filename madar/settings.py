@@ -10,7 +10,9 @@ import os
 BOT_NAME = "madar"
 SPIDER_MODULES = ["madar.spiders"]
 NEWSPIDER_MODULE = "madar.spiders"
-ADDONS: dict = {}
+# Distributed mode switches itself on when REDIS_URL is set (madar/distributed/addon.py);
+# it also adds %(worker)s to feed URI parameters.
+ADDONS: dict = {"madar.distributed.DistributedAddon": 100}
 
 # --- Target -----------------------------------------------------------------------------
 # The site to crawl; the spider argument ``-a base_url=...`` overrides it (e.g. the offline
@@ -104,6 +106,13 @@ MADAR_NEAR_DUP_SHINGLE = 3
 MADAR_NEAR_DUP_SEED = 1
 # Write dropped duplicates to a side feed (JSON Lines path) with ``duplicate_of`` set.
 MADAR_DUPLICATES_FEED = None
+
+# --- Distributed mode (REDIS_URL set; README "Distributed crawling") -------------------
+MADAR_REDIS_IDLE_CLOSE_SECONDS = 5  # queue empty and nobody busy this long: workers close
+MADAR_REDIS_HEARTBEAT_SECONDS = 0.5  # heartbeat; an idle worker checks for work this often
+MADAR_REDIS_HEARTBEAT_TTL = 20  # a worker silent this long is dead; its requests re-queued
+MADAR_REDIS_REMEMBER_ARTICLES = True  # article fingerprints kept across runs (cron-friendly)
+MADAR_REDIS_CRAWL_PREFIX = "madar:{%(host)s}"
 
 # --- Feeds ----------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Arabic as is, never \\u-escaped

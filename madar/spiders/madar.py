@@ -112,14 +112,18 @@ class MadarSpider(scrapy.Spider):
         if self._needs_render(response):
             yield self._render(response, self.parse_home)
             return
-        page = ListingPage(response.url, response.text)
-        latest = page.latest_news_url()
+        try:
+            page = ListingPage(response.url, response.text)
+            latest, links = page.latest_news_url(), page.article_links()
+        except Exception:
+            self._broken(response)
+            latest, links = None, []
         if latest is None:
             self.logger.warning("No 'آخر الأخبار' link on %s; using %s",
                                 response.url, FALLBACK_LATEST_NEWS_PATH)
             latest = self.base_url + FALLBACK_LATEST_NEWS_PATH
         yield from self._listing_request(latest, page_number=1)
-        yield from self._article_requests(page.article_links(), depth=0)
+        yield from self._article_requests(links, depth=0)
 
     def parse_listing(self, response: Response, page_number: int):
         if not self._usable(response):
@@ -128,8 +132,12 @@ class MadarSpider(scrapy.Spider):
             yield self._render(response, self.parse_listing)
             return
         self._count("listing_pages")
-        page = ListingPage(response.url, response.text)
-        entries = page.entries()
+        try:
+            page = ListingPage(response.url, response.text)
+            entries, next_url = page.entries(), page.next_page_url()
+        except Exception:
+            self._broken(response)
+            return
         fresh = [e for e in entries if not self._older_than_since(e.date)]
         yield from self._article_requests([e.url for e in fresh], depth=0)
         if self.incremental is not None and self.incremental.should_stop(
@@ -142,7 +150,6 @@ class MadarSpider(scrapy.Spider):
         if page_number >= self.max_pages:
             self.logger.info("Reached max_pages=%d", self.max_pages)
             return
-        next_url = page.next_page_url()
         if next_url:
             yield from self._listing_request(next_url, page_number + 1)
 
@@ -177,8 +184,7 @@ class MadarSpider(scrapy.Spider):
             item = page.to_item()
             related = page.related_urls()
         except Exception:
-            self._count("broken")
-            self.logger.exception("Broken page, skipped: %s", response.url)
+            self._broken(response)
             return
         yield item
         if self.related_depth is None or depth < self.related_depth:
@@ -214,6 +220,11 @@ class MadarSpider(scrapy.Spider):
         self._count("rendered")
         return rendered_request(response.url, self.render_mode, callback, html=response.text,
                                 cb_kwargs=response.cb_kwargs)
+
+    def _broken(self, response: Response) -> None:
+        """A page the page objects could not read: logged with its URL and counted."""
+        self._count("broken")
+        self.logger.exception("Broken page, skipped: %s", response.url)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"madar/pages/{key}")

@@ -1,0 +1,70 @@
+"""The spider's navigation on hand-made responses: what it requests, and what it refuses."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.test import get_crawler
+
+from madar.spiders import madar as spider_module
+from madar.spiders.madar import MadarSpider
+
+BASE = "http://127.0.0.1:8000"
+LATEST = BASE + "/category/%d8%a2%d8%ae%d8%b1-%d8%a7%d9%84%d8%a3%d8%ae%d8%a8%d8%a7%d8%b1/"
+HOME = f"""<html><body class="home blog">
+<nav id="main-nav"><ul><li><a href="{LATEST}">آخر الأخبار</a></li></ul></nav>
+<ul id="posts-container" class="posts-items">
+<li class="post-item"><h2 class="post-title">
+<a href="{BASE}/2024/01/02/خبر/?utm_source=x">خبر</a></h2></li>
+<li class="post-item"><h2 class="post-title"><a href="https://evil.example/2024/01/02/x/">x</a></h2></li>
+<li class="post-item"><h2 class="post-title"><a href="{BASE}/feed/">feed</a></h2></li>
+<li class="post-item"><h2 class="post-title"><a href="{BASE}/?p=77">قصير</a></h2></li>
+</ul></body></html>"""
+
+
+@pytest.fixture
+def spider():
+    crawler = get_crawler(MadarSpider, settings_dict={"ADDONS": {}})
+    crawler.stats.open_spider()
+    return crawler._create_spider(base_url=BASE)
+
+
+def _html(url: str, body: str) -> HtmlResponse:
+    return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
+
+
+def test_home_leads_to_latest_news_and_to_canonical_article_urls(spider):
+    requests = list(spider.parse_home(_html(BASE + "/", HOME)))
+    urls = [r.url for r in requests]
+    assert urls[0] == BASE + "/category/" + quote("آخر-الأخبار") + "/"
+    assert BASE + "/2024/01/02/%D8%AE%D8%A8%D8%B1/" in urls
+    assert BASE + "/?p=77" in urls
+    assert not [u for u in urls if "evil.example" in u or "/feed/" in u]
+
+
+def test_a_broken_listing_page_is_counted_not_raised(spider, monkeypatch):
+    class Exploding:
+        def __init__(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(spider_module, "ListingPage", Exploding)
+    assert list(spider.parse_listing(_html(LATEST, "<html></html>"), page_number=1)) == []
+    home = list(spider.parse_home(_html(BASE + "/", HOME)))
+    assert [r.callback for r in home] == [spider.parse_listing]  # falls back to the known slug
+    assert spider.crawler.stats.get_value("madar/pages/broken") == 2
+
+
+def test_non_html_responses_are_counted_and_skipped(spider):
+    binary = Response(BASE + "/x.pdf", body=b"%PDF-1.4", request=Request(BASE + "/x.pdf"))
+    assert list(spider.parse_article(binary, depth=0)) == []
+    assert spider.crawler.stats.get_value("madar/pages/not_html") == 1
+
+
+def test_arguments_are_checked():
+    with pytest.raises(ValueError):
+        MadarSpider(max_pages="-1")
+    with pytest.raises(ValueError):
+        MadarSpider(since="yesterday")
