@@ -15,6 +15,7 @@ from madar.items import ARTICLE_FIELDS
 from madar.mirror import ground_truth, serve_mirror
 from madar.urls import canonical_url
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
+from tests.truth import corpus_problems
 
 pytestmark = pytest.mark.slow
 
@@ -49,28 +50,9 @@ def crawl(tmp_path_factory):
                "base_url": mirror.base_url, "log": result.stderr, "out": out}
 
 
-def _expected(truth: list[dict]) -> dict[str, dict]:
-    return {t["url"]: t for t in truth if t["_in_scope"]}
-
-
 def test_every_in_scope_article_exactly_once(crawl):
-    items, truth = crawl["items"], crawl["truth"]
-    urls = Counter(item["url"] for item in items)
-    assert not [u for u, n in urls.items() if n > 1], "an article was emitted twice"
-    expected = _expected(truth)
-    by_post = {t["post_id"]: t for t in truth}
-    for url in expected:
-        record = expected[url]
-        if record["_duplicate_of"] is not None:
-            original = by_post[record["_duplicate_of"]]
-            assert (url in urls) != (original["url"] in urls), (
-                f"exactly one of the republished pair must be kept: {url} / {original['url']}")
-            continue
-        if any(t["_duplicate_of"] == record["post_id"] for t in truth):
-            continue  # checked from the copy's side
-        assert url in urls, f"missing in-scope article {url}\n{stats_from_log(crawl['log'])}"
-    unknown = [u for u in urls if u not in {t["url"] for t in truth}]
-    assert not unknown, f"items that are not articles of the site: {unknown[:5]}"
+    problems = corpus_problems((item["url"] for item in crawl["items"]), crawl["truth"])
+    assert not problems, "\n".join(problems[:10]) + "\n" + stats_from_log(crawl["log"])
 
 
 def test_fields_match_ground_truth(crawl):

@@ -28,6 +28,7 @@ from madar.mirror import ground_truth, serve_mirror
 from madar.urls import canonical_url
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl, stats_from_log
 from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
+from tests.truth import corpus_problems
 
 pytestmark = pytest.mark.slow
 
@@ -103,27 +104,9 @@ def test_workers_exit_by_themselves(shared):
 
 
 def test_together_every_in_scope_article_exactly_once(shared):
-    truth = shared["truth"]
     items = [i for w in shared["workers"].values() for i in w["items"]]
-    urls = Counter(item["url"] for item in items)
-    twice = [u for u, n in urls.items() if n > 1]
-    assert not twice, f"emitted by both workers or twice: {twice[:5]}"
-    by_post = {t["post_id"]: t for t in truth}
-    expected = {t["url"]: t for t in truth if t["_in_scope"]}
-    missing = []
-    for url, record in expected.items():
-        if record["_duplicate_of"] is not None:
-            original = by_post[record["_duplicate_of"]]
-            assert (url in urls) != (original["url"] in urls), (
-                f"exactly one of the republished pair must be kept: {url} / {original['url']}")
-            continue
-        if any(t["_duplicate_of"] == record["post_id"] for t in truth):
-            continue  # checked from the copy's side
-        if url not in urls:
-            missing.append(url)
-    assert not missing, f"{len(missing)} in-scope articles missing: {missing[:5]}\n{_logs(shared)}"
-    unknown = [u for u in urls if u not in {t["url"] for t in truth}]
-    assert not unknown, f"items that are not articles of the site: {unknown[:5]}"
+    problems = corpus_problems((item["url"] for item in items), shared["truth"])
+    assert not problems, "\n".join(problems[:10]) + "\n" + _logs(shared)
 
 
 def test_each_worker_did_a_share(shared):

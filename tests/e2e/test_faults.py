@@ -22,6 +22,7 @@ import pytest
 from madar.mirror import ground_truth, serve_mirror
 from madar.mirror.hostile import DamagedPages, TooManyRequests
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
+from tests.truth import expected_once
 
 pytestmark = pytest.mark.slow
 
@@ -115,8 +116,7 @@ def test_every_in_scope_article_once_and_identical_to_a_healthy_crawl(faulty_cra
     differ = [u for u in got if got[u] != clean_crawl[u]]
     assert not differ, f"items damaged by faults: {differ[:3]}"
     truth = faulty_crawl["truth"]
-    in_scope = {t["url"] for t in truth if t["_in_scope"] and t["_duplicate_of"] is None
-                and not any(o["_duplicate_of"] == t["post_id"] for o in truth)}
+    in_scope = expected_once(truth)
     assert in_scope <= set(urls), sorted(in_scope - set(urls))[:5]
 
 

@@ -25,6 +25,7 @@ from madar.mirror import ground_truth, serve_mirror
 from madar.urls import canonical_url
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
 from tests.e2e.conftest_render import chromium_ready_or_reason, running_splash, splash_installed
+from tests.truth import expected_once, republished_pairs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -135,9 +136,7 @@ def crawled(tmp_path_factory, splash):
 
 def expected_urls(truth: list[dict], exclude: set[str] = frozenset()) -> set[str]:
     """In-scope article URLs the crawl must emit (republished pairs are checked apart)."""
-    return {t["url"] for t in truth if t["_in_scope"] and t["url"] not in exclude
-            and t["_duplicate_of"] is None
-            and not any(o["_duplicate_of"] == t["post_id"] for o in truth)}
+    return expected_once(truth) - set(exclude)
 
 
 def assert_collected(crawl: dict, missing_ok: set[str]) -> set[str]:
@@ -145,9 +144,7 @@ def assert_collected(crawl: dict, missing_ok: set[str]) -> set[str]:
     assert not [u for u, n in urls.items() if n > 1], "an article was emitted twice"
     missing = expected_urls(crawl["truth"], exclude=missing_ok) - set(urls)
     assert not missing, f"missing {sorted(missing)}\n{stats_from_log(crawl['log'])}"
-    by_post = {t["post_id"]: t for t in crawl["truth"]}
-    for copy in (t for t in crawl["truth"] if t["_duplicate_of"] is not None):
-        original = by_post[copy["_duplicate_of"]]
+    for copy, original in republished_pairs(crawl["truth"]):
         if {copy["url"], original["url"]} & missing_ok:
             continue
         assert (copy["url"] in urls) != (original["url"] in urls), (

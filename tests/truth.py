@@ -1,0 +1,37 @@
+"""Compare what a crawl emitted with the mirror's ground truth: one set of rules for every
+end-to-end test (plain, faults, rendering, distributed)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+
+def republished_pairs(truth: list[dict]) -> list[tuple[dict, dict]]:
+    """(copy, original) for each story the mirror republished under another URL."""
+    by_post = {t["post_id"]: t for t in truth}
+    return [(t, by_post[t["_duplicate_of"]]) for t in truth if t["_duplicate_of"] is not None]
+
+
+def expected_once(truth: list[dict]) -> set[str]:
+    """In-scope URLs that must each be emitted exactly once (republished pairs aside:
+    either member may be the one kept, first seen wins)."""
+    paired = {url for pair in republished_pairs(truth) for url in (pair[0]["url"], pair[1]["url"])}
+    return {t["url"] for t in truth if t["_in_scope"] and t["url"] not in paired}
+
+
+def corpus_problems(emitted: Iterable[str], truth: list[dict]) -> list[str]:
+    """Everything wrong with a corpus of emitted URLs; empty when it is exactly right:
+    every in-scope article once, one of each republished pair, nothing else."""
+    counts = Counter(emitted)
+    problems = [f"emitted {n} times: {url}" for url, n in counts.items() if n > 1]
+    problems += [f"missing in-scope article: {url}"
+                 for url in sorted(expected_once(truth)) if url not in counts]
+    for copy, original in republished_pairs(truth):
+        kept = (copy["url"] in counts) + (original["url"] in counts)
+        if kept != 1:
+            problems.append(f"{kept} of the republished pair kept: {copy['url']} / "
+                            f"{original['url']}")
+    known = {t["url"] for t in truth}
+    problems += [f"not an article of the site: {url}" for url in counts if url not in known]
+    return problems
