@@ -72,6 +72,8 @@ def pipeline_one(articles: int) -> dict:
         "rss_baseline_mib": baseline / 1024, "rss_end_mib": end[2] / 1024,
         "rss_peak_mib": rss_kib()[1] / 1024,
         "rss_growth_kib_per_article": growth,
+        "ms_per_item_by_stage": {stage: 1e3 * seconds / items
+                                 for stage, seconds in result["totals"].items()},
         "samples": samples,
     }
 
