@@ -12,14 +12,16 @@ Two measurements, each size in a fresh process:
   dedup (fresh SQLite state) and JSON Lines export (``bench_stages.run``). Per-item time
   over the whole run and over its last 10 %; RSS sampled every 500 pages, growth per article
   measured from 10 % of the run to its end (the mirror's own site model is built before, so
-  it is not counted). A 20,000-article real crawl would take ~10 minutes here, hence the
-  in-process run at that size.
+  it is not counted).
+
+``--crawl-sizes 20000 --pipeline-sizes "" --merge`` adds a 20,000-article real crawl to the
+saved results (~8 minutes here: two crawls of ~22,000 pages and a ~1 GB mirror process).
 
 Targets: per-item time at the largest size within 1.3x of the smallest; RSS growth at most
 ~8 KiB per article. Results: bench/results/scale.json.
 
     python bench/bench_scale.py [--crawl-sizes 1000,5000] [--pipeline-sizes 1000,5000,20000]
-                                [--quick]
+                                [--quick] [--merge]
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="crawl 500,2000; pipeline 500,2000,5000")
     parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument("--merge", action="store_true",
+                        help="add to the saved results instead of replacing them")
     parser.add_argument("--one-pipeline", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -125,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipeline {size:>6}: {record['ms_per_item']:.2f} ms/item "
               f"(last 10 %: {record['ms_per_item_last_10pct']:.2f}), RSS +"
               f"{record['rss_growth_kib_per_article']:.2f} KiB/article", flush=True)
-    crawls = []
+    crawls: list[dict] = []
     for size in crawl_sizes:
         for variant in ("madar", "bare"):
             record = crawl_one(size, variant, cpus)
@@ -135,6 +139,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{record['wall_ms_per_page']:.2f} wall ms/page, "
                   f"peak RSS {record['peak_rss_mib']:.0f} MiB", flush=True)
 
+    if args.merge and args.out.exists():  # keep the sizes this run did not measure
+        old = json.loads(args.out.read_text(encoding="utf-8"))
+        done = {r["articles"] for r in pipeline}
+        pipeline = sorted([r for r in old.get("pipeline", []) if r["articles"] not in done]
+                          + pipeline, key=lambda r: r["articles"])
+        done_crawls = {(r["articles"], r["variant"]) for r in crawls}
+        crawls = sorted([r for r in old.get("crawl", [])
+                         if (r["articles"], r["variant"]) not in done_crawls] + crawls,
+                        key=lambda r: (r["variant"] != "madar", r["articles"]))
     rows = [["pipeline (in process)", r["articles"], r["ms_per_item"], r["ms_per_item_last_10pct"],
              r["rss_end_mib"] - r["rss_baseline_mib"], r["rss_growth_kib_per_article"]]
             for r in pipeline]
@@ -161,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(["run", "articles", "ms/item", "ms/item (2)", "RSS MiB", "KiB/article"], rows))
     print(json.dumps(summary, indent=1))
     for record in pipeline:
-        record["samples"] = record["samples"][:: max(1, len(record["samples"]) // 20)]
+        if len(record["samples"]) > 25:
+            record["samples"] = record["samples"][:: max(1, len(record["samples"]) // 20)]
     save(args.out, {"benchmark": "scale", "machine": machine(), "seed": SEED,
                     "pinning": {"mirror_cpu": cpus[0], "crawler_cpu": cpus[1]},
                     "pipeline": pipeline, "crawl": crawls, "summary": summary})
