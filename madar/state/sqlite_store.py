@@ -10,6 +10,11 @@ lost in the same crash. ``commit_every=1`` gives per-item commits (each one a WA
 with ``synchronous=NORMAL`` no fsync, so a killed process loses nothing committed, a power
 loss may lose the last commits).
 
+A store owner that knows better when a commit is safe (the dedup pipeline in a crawl: when
+every stored article has its feed line written) sets ``autocommit = False`` and calls
+:meth:`flush` itself; :meth:`rollback` forgets the open batch (articles whose feed line
+could not be written).
+
 Size: URLs, post ids and text hashes are 64-bit integer primary keys (rowid tables, no
 separate index); the URL text is stored once, on its document; a signature is ``num_perm``
 uint32 (512 bytes at 128). About 700 bytes per article on disk (bench/README.md).
@@ -77,6 +82,8 @@ class SQLiteSeenStore:
                           "shingle_size": str(shingle_size), "seed": str(seed)})
         self._pending = 0
         self._batch_started = 0.0
+        #: False: writes never commit on their own; the owner calls :meth:`flush`.
+        self.autocommit = True
         self.index = NearDuplicateIndex(num_perm=num_perm, threshold=threshold)
         self._load_index()
 
@@ -120,14 +127,38 @@ class SQLiteSeenStore:
 
     def _wrote(self) -> None:
         self._pending += 1
-        if (self._pending >= self.commit_every
-                or time.monotonic() - self._batch_started >= self.commit_seconds):
+        if self.autocommit and self.commit_due():
             self.flush()
+
+    @property
+    def pending(self) -> int:
+        """Writes since the last commit."""
+        return self._pending
+
+    def commit_due(self) -> bool:
+        """Has the open batch reached ``commit_every`` writes or ``commit_seconds`` of age?"""
+        return self._pending > 0 and (
+            self._pending >= self.commit_every
+            or time.monotonic() - self._batch_started >= self.commit_seconds)
 
     def flush(self) -> None:
         if self._db.in_transaction:
             self._db.execute("COMMIT")
         self._pending = 0
+
+    def rollback(self) -> int:
+        """Forget every write since the last commit; returns how many there were.
+
+        The near-duplicate index is rebuilt from the committed signatures, so the store
+        stays usable (and consistent) afterwards.
+        """
+        dropped = self._pending
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+            self.index = NearDuplicateIndex(num_perm=self.num_perm, threshold=self.threshold)
+            self._load_index()
+        self._pending = 0
+        return dropped
 
     def close(self) -> None:
         self.flush()
@@ -142,7 +173,7 @@ class SQLiteSeenStore:
 
     def lookup_url(self, url: str) -> UrlSighting | None:
         # Called once per item: also the place where a quiet batch gets its time-based commit.
-        if self._pending and time.monotonic() - self._batch_started >= self.commit_seconds:
+        if self.autocommit and self.commit_due():
             self.flush()
         row = self._db.execute("SELECT doc_id, content_hash FROM urls WHERE url_key = ?",
                                (url_key(url),)).fetchone()

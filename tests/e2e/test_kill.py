@@ -93,10 +93,6 @@ def test_no_article_and_no_story_twice(killed_runs):
     assert not [s for s, n in stories.items() if n > 1], "one story in two feeds"
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known race (madar.extensions.durability): the store commit after item N's export also "
-    "commits item N+1's dedup add when N+1 passed the pipeline but is not exported yet; a "
-    "SIGKILL in between loses N+1 (store knows it, no feed has it). Seen ~1 run in 2."))
 def test_union_of_feeds_is_the_full_set(killed_runs):
     truth = killed_runs["truth"]
     stories = truth.stories(r["url"] for r in all_lines(killed_runs["root"]))
