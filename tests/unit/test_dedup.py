@@ -207,3 +207,45 @@ def test_odd_items_do_not_crash_the_dedup_pipeline(tmp_path) -> None:
 
     check()
     r.close()
+
+
+def _committed(state_dir: Path) -> int:
+    import sqlite3
+
+    reader = sqlite3.connect(state_dir / "seen.sqlite3")
+    try:
+        return reader.execute("SELECT count(*) FROM docs").fetchone()[0]
+    finally:
+        reader.close()
+
+
+def test_store_commits_only_when_no_stored_item_awaits_export(run, tmp_path) -> None:
+    from scrapy import signals
+
+    r = run(MADAR_STATE_COMMIT_EVERY=1)
+    first, second = r.pipeline.process_item(article(1)), r.pipeline.process_item(
+        article(2, key="weather_storm"))
+    assert r.pipeline.unexported == 2 and _committed(tmp_path / "state") == 0
+    r.crawler.signals.send_catch_log(signals.item_scraped, item=first, spider=None)
+    assert _committed(tmp_path / "state") == 0  # the second is stored, its line is not
+    r.crawler.signals.send_catch_log(signals.item_dropped, item=second,
+                                     exception=DropItem("later pipeline"), spider=None)
+    assert r.pipeline.unexported == 0 and _committed(tmp_path / "state") == 2
+
+
+def test_after_a_feed_failure_nothing_more_is_committed(run, tmp_path) -> None:
+    from scrapy import signals
+
+    from madar.safety.feeds import FAILED_KEY
+
+    r = run()
+    written = r.pipeline.process_item(article(1))
+    r.crawler.signals.send_catch_log(signals.item_scraped, item=written, spider=None)
+    assert _committed(tmp_path / "state") == 1
+    lost = r.pipeline.process_item(article(2, key="weather_storm"))
+    r.stats.set_value(FAILED_KEY, 1)  # FeedWriteGuard: this line could not be written
+    r.crawler.signals.send_catch_log(signals.item_scraped, item=lost, spider=None)
+    r.close()
+    again = run()
+    assert again.pipeline.store.count() == 1
+    assert not again.pipeline.store.knows_url(lost.url)

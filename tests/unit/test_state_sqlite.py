@@ -136,3 +136,41 @@ def test_sigkill_mid_write_leaves_a_consistent_store(tmp_path, kill_after) -> No
     assert len(store.index) == docs == store.count()
     assert store.knows_url(f"https://madaralyoum.com/{docs}/")
     store.close()
+
+
+def _committed_count(tmp_path) -> int:
+    reader = sqlite3.connect(tmp_path / DB_FILENAME)
+    try:
+        return reader.execute("SELECT count(*) FROM docs").fetchone()[0]
+    finally:
+        reader.close()
+
+
+def test_without_autocommit_only_flush_commits(tmp_path) -> None:
+    store = SQLiteSeenStore(tmp_path, commit_every=1, commit_seconds=0)
+    store.autocommit = False
+    store.add(new(1))
+    store.lookup_url("https://madaralyoum.com/1/")  # no time-based commit either
+    assert store.pending == 1 and store.commit_due()
+    assert _committed_count(tmp_path) == 0
+    store.flush()
+    assert store.pending == 0 and _committed_count(tmp_path) == 1
+    store.close()
+
+
+def test_rollback_forgets_the_open_batch_and_its_signatures(tmp_path) -> None:
+    store = SQLiteSeenStore(tmp_path, commit_every=1000)
+    kept = store.add(new(1))
+    store.flush()
+    store.add(new(2))
+    store.alias("https://madaralyoum.com/2-copy/", kept.doc_id, 5)
+    assert store.rollback() == 2
+    assert store.pending == 0 and store.count() == 1
+    assert not store.knows_url("https://madaralyoum.com/2/")
+    assert not store.knows_url("https://madaralyoum.com/2-copy/")
+    assert store.near_candidates(new(2).signature) == []  # the index forgot it too
+    assert store.near_candidates(new(1).signature)[0][0] == kept
+    assert store.rollback() == 0
+    store.add(new(3))  # still usable
+    store.close()
+    assert _committed_count(tmp_path) == 2
