@@ -24,6 +24,7 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,9 +118,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict | None = None, cpu: int | 
     full_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SPLASH_URL")}
     full_env["PYTHONPATH"] = str(REPO)
     full_env.update(env or {})
-    err_path = Path(cwd) / f"stderr-{time.monotonic_ns()}.log"
     start = time.perf_counter()
-    with open(err_path, "w") as err:
+    with tempfile.TemporaryFile("w+", errors="replace") as err:  # the log, off the work tree
         proc = subprocess.Popen(pin_prefix(cpu) + cmd, cwd=cwd, env=full_env,
                                 stdout=subprocess.DEVNULL, stderr=err)
         deadline = start + timeout
@@ -132,9 +132,10 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict | None = None, cpu: int | 
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
             time.sleep(0.05)
-    wall = time.perf_counter() - start
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = err_path.read_text(errors="replace")
     return ChildResult(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_utime,
                        usage.ru_stime, usage.ru_maxrss, stderr)
 
