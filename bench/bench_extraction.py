@@ -24,26 +24,16 @@ import logging
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import LOCAL_BASE, REPO, machine, mirror_pages, save, table
 
+from madar.mirror.truth import token_f1
+
 RESULTS = REPO / "bench" / "results" / "extraction.json"
 FIELDS = ("title", "date", "author", "body_f1", "body_f1>=0.99")
-
-
-def token_f1(expected: str | None, got: str | None) -> float:
-    exp, out = Counter((expected or "").split()), Counter((got or "").split())
-    if not exp and not out:
-        return 1.0
-    overlap = sum((exp & out).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(out.values()), overlap / sum(exp.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def _same(expected: str | None, got: str | None) -> bool:

@@ -17,6 +17,7 @@ extractor follows (and this file encodes):
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from madar.items import ARTICLE_FIELDS
@@ -111,3 +112,15 @@ def _ground_truth(base: str, articles: int, seed: int) -> tuple[dict, ...]:
     site = build_site(articles, seed)
     urls = {p.id: canonical_url(base + p.path) for p in site.posts}
     return tuple(article_record(site, p, base, urls) for p in site.posts)
+
+
+def token_f1(expected: str | None, got: str | None) -> float:
+    """Bag-of-words F1 of an extracted body against the ground truth's (1.0: identical)."""
+    exp, out = Counter((expected or "").split()), Counter((got or "").split())
+    if not exp and not out:
+        return 1.0
+    overlap = sum((exp & out).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(out.values()), overlap / sum(exp.values())
+    return 2 * precision * recall / (precision + recall)

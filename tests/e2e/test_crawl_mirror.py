@@ -13,6 +13,7 @@ import pytest
 
 from madar.items import ARTICLE_FIELDS
 from madar.mirror import ground_truth, serve_mirror
+from madar.mirror.truth import token_f1
 from madar.urls import canonical_url
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
 from tests.truth import corpus_problems
@@ -23,17 +24,6 @@ ARTICLES = 240
 SEED = 7
 #: Fields compared exactly; ``text`` is compared by token F1, ``fetched_at`` not at all.
 EXACT_FIELDS = [f for f in ARTICLE_FIELDS if f not in ("text", "fetched_at")]
-
-
-def token_f1(expected: str | None, got: str | None) -> float:
-    exp, out = Counter((expected or "").split()), Counter((got or "").split())
-    if not exp and not out:
-        return 1.0
-    overlap = sum((exp & out).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(out.values()), overlap / sum(exp.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 @pytest.fixture(scope="module")
