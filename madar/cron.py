@@ -59,7 +59,8 @@ CRON_SETTINGS: dict[str, Any] = {
     "MADAR_COMMIT_AFTER_EXPORT": True,
     "MADAR_STATE_COMMIT_EVERY": 10**9,
     "MADAR_STATE_COMMIT_SECONDS": 10.0**9,
-    "FEED_STORAGES": {"file": "madar.extensions.feeds.LineFlushedFileFeedStorage"},
+    "FEED_STORAGES": {"": "madar.extensions.feeds.LineFlushedFileFeedStorage",
+                      "file": "madar.extensions.feeds.LineFlushedFileFeedStorage"},
     "MADAR_PROGRESS": False,
     # The log file is new for each run (its name holds the start time). Append, because
     # Scrapy opens it twice (process, then crawler): 'w' would erase the recovery lines.

@@ -91,8 +91,9 @@ MADAR_DROP_LOG_LIMIT = 10  # WARNING lines per drop reason, then DEBUG
 MADAR_STATE_DIR = os.environ.get("MADAR_STATE_DIR", ".madar-state")
 # Redis replaces the local store (and the scheduler, see below) when set.
 REDIS_URL = os.environ.get("REDIS_URL") or None
-# The SQLite store commits every N items or S seconds (a SIGKILL loses at most that batch,
-# which the next run emits again); cron runs commit after each exported line instead.
+# In a crawl the dedup store commits once the articles it stored have reached the feed
+# (madar/pipelines/dedup.py), so store and feed agree after a SIGKILL. Outside a crawl
+# (scripts, benchmarks) the SQLite store commits every N items or S seconds.
 MADAR_STATE_COMMIT_EVERY = 50
 MADAR_STATE_COMMIT_SECONDS = 5
 # Key prefix of the dedup state in Redis (distributed mode).
@@ -151,7 +152,9 @@ MADAR_MONITOR_MAX_SCHEMA_INVALID = 0
 # Live progress line on stderr: "auto" = only when stderr is a terminal (off in cron/Scrapyd).
 MADAR_PROGRESS = "auto"
 # Each exported JSON line goes to the OS at once: a killed run keeps every finished item.
-FEED_STORAGES = {"file": "madar.extensions.feeds.LineFlushedFileFeedStorage"}
+# ("" is a plain path such as -O articles.jsonl; Scrapy maps it apart from "file".)
+FEED_STORAGES = {"": "madar.extensions.feeds.LineFlushedFileFeedStorage",
+                 "file": "madar.extensions.feeds.LineFlushedFileFeedStorage"}
 # Commit the dedup store right after each exported line (cron runs turn this on, with
 # MADAR_STATE_COMMIT_EVERY/SECONDS very high): after a SIGKILL, store and feed agree.
 MADAR_COMMIT_AFTER_EXPORT = False

@@ -66,13 +66,8 @@ def xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression)
 
 
-@lru_cache(maxsize=4096)
-def canonical(url: str) -> str:
-    """:func:`madar.urls.canonical_url`, memoized: the same links (breadcrumb, related posts,
-    menus) recur on page after page, and w3lib's canonicalization is the costly part of
-    reading them. Bounded (4,096 URLs, ~2.5 MiB), so memory stays flat however long
-    the crawl."""
-    return canonical_url(url)
+#: :func:`madar.urls.canonical_url` (memoized there): the one canonical form of a link.
+canonical = canonical_url
 
 
 @lru_cache(maxsize=4096)
