@@ -19,22 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import numpy as np
-
 from madar.dedup.minhash import MinHasher, stable_hash64
 from madar.state.base import Conflict, NewArticle, SeenRecord, SeenStore
 
 
 @dataclass(frozen=True)
-class Fingerprint:
-    """What the rules compare: built once per item from its normalized text."""
-
-    url: str
-    post_id: int | None
-    text_hash: int
-    content_hash: int
-    modified: str | None
-    signature: np.ndarray
+class Fingerprint(NewArticle):
+    """What the rules compare, built once per item from its normalized text; it is also
+    exactly what a store records when the article is kept."""
 
     @classmethod
     def build(cls, hasher: MinHasher, *, url: str, post_id: int | None,
@@ -48,10 +40,6 @@ class Fingerprint:
             modified=modified,
             signature=hasher.signature(normalized_text),
         )
-
-    def as_new_article(self) -> NewArticle:
-        return NewArticle(self.url, self.post_id, self.text_hash, self.content_hash,
-                          self.modified, self.signature)
 
 
 @dataclass(frozen=True)
@@ -134,13 +122,13 @@ class Deduplicator:
             rec, similarity = near[0]
             store.alias(fp.url, rec.doc_id, fp.content_hash)
             return self._duplicate("near", rec, similarity)
-        outcome = store.add(fp.as_new_article())
+        outcome = store.add(fp)
         if isinstance(outcome, Conflict):
             return self._lost_race(outcome, fp)
         return Verdict(emit=True, revision=outcome.revision)
 
     def _revise(self, rec: SeenRecord, fp: Fingerprint) -> Verdict | None:
-        outcome = self.store.revise(rec, fp.as_new_article())
+        outcome = self.store.revise(rec, fp)
         if isinstance(outcome, Conflict):
             return None  # someone else revised it meanwhile: look again
         return Verdict(emit=True, revision=outcome.revision)

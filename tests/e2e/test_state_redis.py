@@ -79,10 +79,10 @@ def test_the_atomic_claim_rechecks_near_duplicates(url) -> None:
     original = fingerprint(1, ORIGINALS["weather_storm"])
     copy = fingerprint(2, "حمص – مدار اليوم\n\n" + ORIGINALS["weather_storm"].split("\n\n")[1])
     assert b.near_candidates(copy.signature) == []
-    kept = a.add(original.as_new_article())
-    lost = b.add(copy.as_new_article())
+    kept = a.add(original)
+    lost = b.add(copy)
     assert lost.reason == "near" and lost.record.doc_id == kept.doc_id
-    assert b.add(replace(original, url=f"{SITE}/3/").as_new_article()).reason == "text"
+    assert b.add(replace(original, url=f"{SITE}/3/")).reason == "text"
     a.close()
     b.close()
 
@@ -146,8 +146,8 @@ def test_a_url_kept_meanwhile_by_another_worker_is_not_kept_twice(url) -> None:
     first = fingerprint(1, ORIGINALS["weather_cold"])
     changed = fingerprint(1, ORIGINALS["weather_storm"])  # same URL, the page changed
     assert b.lookup_url(changed.url) is None  # b decided "new" before a's claim
-    a.add(first.as_new_article())
-    lost = b.add(changed.as_new_article())
+    a.add(first)
+    lost = b.add(changed)
     assert lost.reason == "url"
     assert Deduplicator(b).check(changed).revision == 2  # retried: an update of a's article
     assert b.count() == 1
