@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import sys
 import time
@@ -40,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import ftfy  # noqa: E402
+from common import machine  # noqa: E402
 from pyarabic import araby  # noqa: E402
 
 from madar.text.clean import clean_text  # noqa: E402
@@ -134,18 +134,6 @@ def best_rate(func: Callable[[str], str], texts: list[str], repeat: int) -> dict
         "chars_per_s": round(chars / best),
         "us_per_doc": round(best / len(texts) * 1e6, 1),
     }
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu}
 
 
 def main() -> None:

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import shutil
 import socket
@@ -48,6 +46,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import machine  # noqa: E402
 
 from madar.dedup.decide import Deduplicator, Fingerprint  # noqa: E402
 from madar.dedup.minhash import MinHasher  # noqa: E402
@@ -355,19 +355,6 @@ def start_redis(workdir: Path):
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
-def machine() -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__}
-
-
 def print_table(results: list[dict]) -> None:
     cols = ["backend", "size", "per_item_ms", "tail_ms", "cpu_ms", "cpu_tail_ms",
             "normalize_ms", "signature_ms",
@@ -431,7 +418,7 @@ def main() -> None:
                 proc.wait(10)
     print()
     print_table(results)
-    report = {"machine": machine(), "parameters": {
+    report = {"machine": machine(numpy=np.__version__), "parameters": {
         "threshold": THRESHOLD, "num_perm": NUM_PERM, "shingle": SHINGLE},
         "results": results}
     if comparison:

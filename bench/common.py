@@ -43,7 +43,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # --- machine -----------------------------------------------------------------------------
 
-def machine() -> dict:
+def machine(**extra: str) -> dict:
+    """The facts a benchmark result needs to be read against (plus ``extra`` versions)."""
     import lxml.etree
     import scrapy
 
@@ -63,6 +64,7 @@ def machine() -> dict:
         "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
         "platform": platform.platform(),
         "loadavg_at_start": list(os.getloadavg()),
+        **extra,
     }
 
 
