@@ -2,7 +2,8 @@
 
 Defaults are for the real site (https://madaralyoum.com): polite, throttled, robots-obeying.
 Tests and benchmarks override them per run (``-s NAME=VALUE``); environment variables
-``MADAR_STATE_DIR``, ``REDIS_URL`` and ``SPLASH_URL`` switch modes without editing this file.
+``MADAR_STATE_DIR``, ``REDIS_URL``, ``SPLASH_URL`` and ``MADAR_LOG_LEVEL`` switch modes
+without editing this file (and ``MADAR_WORKER_ID`` names a worker in distributed mode).
 """
 
 import os
@@ -68,6 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Longest Retry-After we wait for (seconds); a longer one is cut to this.
 MADAR_RETRY_AFTER_MAX = 300
+MADAR_RETRY_DAMAGED = True  # retry 200 pages that are empty or cut off (damaged.py)
+# MADAR_ERROR_BACKOFF (unset: follows AUTOTHROTTLE_ENABLED): errors double the site's delay.
 # Hosts besides the base host (and its www. twin) the crawler may fetch (none).
 MADAR_ALLOWED_HOSTS: list = []
 
@@ -151,6 +154,12 @@ MADAR_MONITOR_COVERAGE_MIN_ITEMS = 10
 MADAR_MONITOR_MAX_SCHEMA_INVALID = 0
 # Live progress line on stderr: "auto" = only when stderr is a terminal (off in cron/Scrapyd).
 MADAR_PROGRESS = "auto"
+MADAR_PROGRESS_INTERVAL = 1.0  # seconds between progress-line updates
+MADAR_MONITOR_RATIO_MIN_REQUESTS = 100  # error/retry ratios judged from this many requests
+MADAR_ITEM_QUALITY_ENABLED = True  # field coverage + JSON Schema check of every item
+MADAR_SCHEMA_LOG_LIMIT = 5  # schema violations logged per run (all are counted)
+MADAR_REPORT_ENABLED = True  # crawl report in the log and beside each file feed
+MADAR_REPORT_PATH = None  # also write the report's JSON here
 # Each exported JSON line goes to the OS at once: a killed run keeps every finished item.
 # ("" is a plain path such as -O articles.jsonl; Scrapy maps it apart from "file".)
 FEED_STORAGES = {"": "madar.extensions.feeds.LineFlushedFileFeedStorage",
@@ -163,3 +172,4 @@ MADAR_COMMIT_AFTER_EXPORT = False
 MADAR_INCREMENTAL = False           # spider argument -a incremental=1 overrides
 MADAR_INCREMENTAL_MARGIN_PAGES = 1  # stop after this many listing pages of known articles
 MADAR_INCREMENTAL_CATCH_UP = False  # walk the whole listing (set by cron after a broken run)
+MADAR_INCREMENTAL_RETRY_FAILED_HOURS = 24  # a URL that failed (5xx) is skipped this long

@@ -6,9 +6,9 @@ be between the two at once. Committing the store on its own schedule, a SIGKILL 
 two either loses an item (store committed, line not written: the next run skips it) or
 repeats one (line written, store batch lost). So, in a crawl, the dedup pipeline commits
 only when every article it stored has been through ``item_scraped`` and after handing the
-feed files' buffers to the OS (:func:`flush_feeds`; Scrapy maps plain feed paths, without
-``file://``, to its own buffered ``FileFeedStorage`` through ``FEED_STORAGES_BASE[""]``),
-and never once a feed failed
+feed files' buffers to the OS (:func:`flush_feeds`; settings.py maps both plain paths and
+``file://`` to the line-flushed storage, the flush covers any other buffered storage), and
+never once a feed failed
 (:meth:`madar.pipelines.dedup.DeduplicatePipeline.commit_if_safe`). A kill can then only
 leave lines whose store entries were not committed; the cron entry point teaches the store
 those lines when it recovers the feed (:func:`madar.cron.relearn_recovered`).

@@ -6,7 +6,8 @@ requests each article once, and follows the check-also and related-posts boxes. 
 the pipelines' business. Arguments (``-a name=value``):
 
 - ``base_url``: the site to crawl (default: setting ``MADAR_BASE_URL``, the real site).
-- ``max_pages``: listing pages to walk at most (default: to the end).
+- ``max_pages``: listing pages to walk at most (default: to the end; ``0``: none, only the
+  home page's articles).
 - ``since``: ``YYYY-MM-DD``; stop paginating once a listing page holds only older articles,
   and skip older listing entries.
 - ``related_depth``: how many hops of check-also/related links to follow from a listed
@@ -92,7 +93,8 @@ class MadarSpider(scrapy.Spider):
         settings = crawler.settings
         spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE", 20)
         hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
-        spider.max_pages = min(spider.max_pages or hard_cap, hard_cap)
+        spider.max_pages = hard_cap if spider.max_pages is None else min(spider.max_pages,
+                                                                         hard_cap)
         spider.incremental = IncrementalPolicy.from_crawler(crawler, spider._incremental_arg)
         return spider
 
@@ -122,7 +124,8 @@ class MadarSpider(scrapy.Spider):
             self.logger.warning("No 'آخر الأخبار' link on %s; using %s",
                                 response.url, FALLBACK_LATEST_NEWS_PATH)
             latest = self.base_url + FALLBACK_LATEST_NEWS_PATH
-        yield from self._listing_request(latest, page_number=1)
+        if self.max_pages > 0:  # max_pages=0: the home page's articles only
+            yield from self._listing_request(latest, page_number=1)
         yield from self._article_requests(links, depth=0)
 
     def parse_listing(self, response: Response, page_number: int):

@@ -70,3 +70,9 @@ def test_bad_arguments_fail_fast(mirror, tmp_path):
     result = run_crawl("ftp://example.invalid", tmp_path / "x.jsonl", tmp_path / "s")
     assert result.returncode != 0
     assert "base_url must be an absolute http(s) URL" in result.stderr
+
+
+def test_max_pages_zero_walks_no_listing(mirror, tmp_path):
+    items, paths = _crawl(mirror, tmp_path, max_pages=0, related_depth=0)
+    assert _listing_pages(paths) == []
+    assert 1 <= len(items) <= 10  # the home page's latest posts
