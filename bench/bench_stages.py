@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"rendering {articles} mirror articles in process ...", flush=True)
     pages = list(mirror_pages(articles, args.seed))
-    # Warm-up: imports, compiled selectors/regexes, dateparser's first call.
+    # Warm-up: imports, compiled selectors and regexes.
     with tempfile.TemporaryDirectory() as tmp:
         run(pages[:30], Path(tmp))
     with tempfile.TemporaryDirectory() as tmp:
