@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import stop_server
+
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
@@ -54,12 +56,7 @@ def redis_server(workdir: Path, startup_timeout: float = 10.0) -> Iterator[str]:
         client.close()
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
         log.close()
 
 

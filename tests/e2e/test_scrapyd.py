@@ -21,6 +21,7 @@ import pytest
 
 from madar.mirror import ground_truth, serve_mirror
 from tests.crawl import REPO, read_jsonl, run_crawl
+from tests.servers import stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -103,12 +104,7 @@ poll_interval = 0.5
             time.sleep(0.2)
         yield url, root
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process, timeout=15)
         log.close()
 
 
