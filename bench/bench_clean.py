@@ -2,8 +2,8 @@
 
 Corpora (built in memory, deterministic):
 
-- ``mirror``: the offline mirror's article bodies (``madar.mirror``), as the pages show them;
-- ``plain``: realistic article bodies from ``madar.text.samples`` (already clean: fast path);
+- ``mirror``: the offline mirror's article bodies (``mirror``), as the pages show them;
+- ``plain``: realistic article bodies from ``mirror.samples`` (already clean: fast path);
 - ``dirty``: the same bodies with what scraping leaves behind (nbsp, stray ZWNJ/RLM,
   decorative tatweel, entities, tags, doubled spaces, spaces before punctuation,
   presentation forms);
@@ -49,7 +49,7 @@ from madar.text.normalize import (  # noqa: E402
     collapse_repeated_letters,
     normalize_for_matching,
 )
-from madar.text.samples import article_text  # noqa: E402
+from mirror.samples import article_text  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "clean.json"
 
@@ -80,7 +80,7 @@ def normalize_with_dict_table(text: str) -> str:
 
 def mirror_bodies(count: int) -> list[str]:
     try:
-        from madar.mirror.generator import build_site
+        from mirror.generator import build_site
     except ImportError:
         return []
     site = build_site(count, 1)

@@ -1,6 +1,6 @@
 """Pages per second of one worker vs two workers sharing a crawl through Redis.
 
-Every run crawls a fresh offline mirror (``madar.mirror``, ``--articles`` articles) with the
+Every run crawls a fresh offline mirror (``mirror``, ``--articles`` articles) with the
 real ``scrapy crawl madar`` in subprocesses, AutoThrottle off, no download delay,
 ``CONCURRENT_REQUESTS=16`` per worker (``tests/crawl.py`` FAST_LOCAL), on a fresh Redis DB:
 
@@ -52,7 +52,7 @@ sys.path.insert(0, str(REPO))
 import redis  # noqa: E402
 
 from madar import settings as project_settings  # noqa: E402
-from madar.mirror import ground_truth, serve_mirror  # noqa: E402
+from mirror import ground_truth, serve_mirror  # noqa: E402
 from tests.crawl import read_jsonl, run_crawl, stats_from_log  # noqa: E402
 from tests.e2e.redis_server import redis_server  # noqa: E402
 

@@ -8,7 +8,7 @@ Every post page of the offline mirror (rendered in process, no HTTP) is read by
 - ``trafilatura+clean``: the same output passed through madar's ``clean_text`` (so that
   the body score is not lost to invisible characters alone).
 
-and compared with the mirror's ground truth (``madar.mirror.ground_truth``, built from the
+and compared with the mirror's ground truth (``mirror.ground_truth``, built from the
 generator's data, never from HTML): title and author exact (whitespace collapsed), date =
 the publication day (``YYYY-MM-DD``; a page that shows no date expects none), body token
 F1 (whitespace tokens, multiset overlap). Speed: ms per page from the decoded HTML string,
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import LOCAL_BASE, REPO, machine, mirror_pages, save, table
 
-from madar.mirror.truth import token_f1
+from mirror.truth import token_f1
 
 RESULTS = REPO / "bench" / "results" / "extraction.json"
 FIELDS = ("title", "date", "author", "body_f1", "body_f1>=0.99")
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import trafilatura
 
-    from madar.mirror import ground_truth
     from madar.text.clean import clean_text
+    from mirror import ground_truth
 
     truth = {t["post_id"]: t for t in ground_truth(LOCAL_BASE, articles, args.seed)}
     pages = [(url, body.decode("utf-8"), post.id)

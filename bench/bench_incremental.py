@@ -1,7 +1,7 @@
 """Requests of an incremental cron run over an unchanged site / requests of a full crawl.
 
 For each mirror size (``--articles``, default 200 and 1000): a fresh offline mirror
-(``madar.mirror``) logs every request it serves; ``python -m madar.cron`` runs twice on one
+(``mirror``) logs every request it serves; ``python -m madar.cron`` runs twice on one
 state directory, as cron would an hour apart:
 
 - ``full``: the first run (empty dedup store: it walks the whole listing, fetches every
@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from madar.mirror import serve_mirror  # noqa: E402
+from mirror import serve_mirror  # noqa: E402
 from tests.crawl import FAST_LOCAL, read_jsonl  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "incremental.json"

@@ -2,7 +2,7 @@
 
 Serves N article pages (body and check-also box filled by XHR), N/4 listing pages (a
 "load more" list filled by inline script) and N server-rendered pages on loopback, then
-crawls them with ``madar.rendering.probe`` in a subprocess for each configuration:
+crawls them with ``mirror.probe`` in a subprocess for each configuration:
 
 - ``plain``: rendering off (the script-filled content is missed);
 - ``<renderer>-direct``: every page sent to the renderer straight away;

@@ -6,7 +6,7 @@ shared machine hits all modes alike; the median of the rounds is reported. Two w
 
 - ``js-pages``: only the pages that need JavaScript (script-filled bodies, pages whose
   check-also/related boxes are script-filled, the home page with its "load more" list),
-  crawled by ``madar.rendering.probe`` (plain fetch, ``needs_rendering``, re-render of the
+  crawled by ``mirror.probe`` (plain fetch, ``needs_rendering``, re-render of the
   fetched HTML). Plain mode is fast and misses the script-filled content.
 - ``spider``: the real ``scrapy crawl madar`` over the whole mirror; only the pages that need
   it are rendered. Reported as site pages (responses minus re-renders) and articles per
@@ -34,8 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from madar.mirror import serve_mirror  # noqa: E402
 from madar.rendering import needs_rendering  # noqa: E402
+from mirror import serve_mirror  # noqa: E402
 from tests.crawl import read_jsonl, run_crawl, stats_from_log  # noqa: E402
 from tests.e2e.conftest_render import (  # noqa: E402
     chromium_ready_or_reason,
@@ -174,7 +174,7 @@ def main() -> int:
         "skipped": skipped,
         "notes": [
             "median of rounds; modes alternate within each round",
-            "js-pages: madar.rendering.probe (concurrency 8) over the pages that need JS; "
+            "js-pages: mirror.probe (concurrency 8) over the pages that need JS; "
             "complete_pages = no script-filled container left empty",
             "spider: scrapy crawl madar over the whole mirror (concurrency 16), "
             "only pages that need it rendered",

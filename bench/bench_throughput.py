@@ -125,7 +125,7 @@ def crawl(variant: str, mirror: MirrorProcess, work: Path, concurrency: int, tag
 
 def probe(mirror: MirrorProcess, articles: int, threads: int = 8) -> dict:
     """The server alone: keep-alive clients fetch every post once; its CPU per page."""
-    from madar.mirror.generator import build_site
+    from mirror.generator import build_site
 
     paths = [p.path for p in build_site(articles, SEED).posts]
     netloc = urlsplit(mirror.base_url).netloc

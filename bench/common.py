@@ -161,8 +161,8 @@ def scrapy_stats(stderr: str) -> dict:
 
 def warm_paths(mirror) -> list[str]:
     """Paths a crawl of the mirror asks for: home, every category page, every post."""
-    from madar.mirror.generator import wp_quote
-    from madar.mirror.listing import page_count
+    from mirror.generator import wp_quote
+    from mirror.listing import page_count
 
     site = mirror.site
     paths = ["/robots.txt", "/"]
@@ -178,7 +178,7 @@ def serve_warm(articles: int, seed: int, port: int) -> None:
     """Serve a mirror whose pages are all rendered (unbounded page cache) before it binds."""
     from functools import lru_cache
 
-    from madar.mirror import MirrorServer
+    from mirror import MirrorServer
 
     server = MirrorServer(articles, seed, port=port)
     mirror = server.mirror
@@ -231,8 +231,8 @@ class MirrorProcess:
 
 
 def uncached_mirror(articles: int, seed: int = 1):
-    """A :class:`madar.mirror.Mirror` that renders every page anew (no page cache)."""
-    from madar.mirror import Mirror
+    """A :class:`mirror.Mirror` that renders every page anew (no page cache)."""
+    from mirror import Mirror
 
     mirror = Mirror(articles, seed, cache_size=0)
     mirror.render = mirror._render  # no cache: pages are produced and dropped

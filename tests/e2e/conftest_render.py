@@ -8,7 +8,7 @@ imports), or list this module in a conftest's ``pytest_plugins``.
 - ``chromium_ready``: Debian's /usr/bin/chromium and scrapy-playwright present, else skip.
 - ``js_site``: a loopback HTTP server over pages whose content is inserted by script, counting
   the hits per path (to prove a page is not fetched twice).
-- ``run_probe``: runs ``python -m madar.rendering.probe`` in a subprocess, returns its items.
+- ``run_probe``: runs ``python -m mirror.probe`` in a subprocess, returns its items.
 """
 
 from __future__ import annotations
@@ -254,13 +254,13 @@ def run_probe_process(
     concurrency: int = 8,
     timeout: float = 180,
 ) -> tuple[list[dict], dict]:
-    """One crawl of ``urls`` through madar.rendering.probe; return (items, stats)."""
+    """One crawl of ``urls`` through mirror.probe; return (items, stats)."""
     output = out_dir / f"items-{render}-{strategy}.jl"
     stats_path = out_dir / f"stats-{render}-{strategy}.json"
     command = [
         sys.executable,
         "-m",
-        "madar.rendering.probe",
+        "mirror.probe",
         "--render",
         render,
         "--strategy",

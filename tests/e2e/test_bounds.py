@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from madar.mirror import MirrorServer, serve_mirror
-from madar.mirror.hostile import EndlessPagination, HostilePage
+from mirror import MirrorServer, serve_mirror
+from mirror.hostile import EndlessPagination, HostilePage
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
 
 pytestmark = pytest.mark.slow

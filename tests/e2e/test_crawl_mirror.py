@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from madar.items import ARTICLE_FIELDS
-from madar.mirror import ground_truth, serve_mirror
-from madar.mirror.truth import token_f1
 from madar.urls import canonical_url
+from mirror import ground_truth, serve_mirror
+from mirror.truth import token_f1
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
 from tests.truth import corpus_problems
 

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from madar.mirror import MirrorServer, ground_truth, serve_mirror
 from madar.urls import canonical_url
+from mirror import MirrorServer, ground_truth, serve_mirror
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl
 
 pytestmark = pytest.mark.slow

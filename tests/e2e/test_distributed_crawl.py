@@ -24,8 +24,8 @@ import redis
 
 from madar import settings as project_settings
 from madar.distributed.keys import CrawlKeys
-from madar.mirror import ground_truth, serve_mirror
 from madar.urls import canonical_url
+from mirror import ground_truth, serve_mirror
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl, stats_from_log
 from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
 from tests.truth import corpus_problems

@@ -3,7 +3,7 @@ article exactly once, identical to a crawl of the healthy mirror, and ends by it
 
 The mirror injects 500/502/503 (+ Retry-After), connection resets, stalls past the download
 timeout and bodies cut under their Content-Length on 10 % of first attempts
-(``faults=0.1``), and, through :class:`madar.mirror.hostile.DamagedPages`, ``200`` pages
+(``faults=0.1``), and, through :class:`mirror.hostile.DamagedPages`, ``200`` pages
 that are empty or cut off with a *matching* Content-Length (only the HTML shows it).
 A separate test answers 429 + Retry-After and checks that the retry waited.
 """
@@ -19,8 +19,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from madar.mirror import ground_truth, serve_mirror
-from madar.mirror.hostile import DamagedPages, TooManyRequests
+from mirror import ground_truth, serve_mirror
+from mirror.hostile import DamagedPages, TooManyRequests
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
 from tests.truth import expected_once
 

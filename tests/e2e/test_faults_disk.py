@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from madar.mirror import ground_truth, serve_mirror
+from mirror import ground_truth, serve_mirror
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl
 
 pytestmark = pytest.mark.slow

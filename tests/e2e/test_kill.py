@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from madar.mirror import serve_mirror
+from mirror import serve_mirror
 from tests.e2e.test_cron import Truth, all_lines, log_tail, run_cron, start_cron
 
 pytestmark = pytest.mark.slow

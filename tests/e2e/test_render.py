@@ -2,7 +2,7 @@
 """Script-filled pages through Scrapy's downloader: plain misses them, both renderers see them.
 
 Real Splash 3.5 (loopback) and real Debian Chromium (scrapy-playwright); a crawl is a
-subprocess running madar.rendering.probe, which wires the switch as the madar spider does.
+subprocess running mirror.probe, which wires the switch as the madar spider does.
 """
 
 from __future__ import annotations

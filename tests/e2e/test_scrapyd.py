@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from madar.mirror import ground_truth, serve_mirror
+from mirror import ground_truth, serve_mirror
 from tests.crawl import REPO, read_jsonl, run_crawl
 from tests.servers import stop_server
 

@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from madar.mirror import ground_truth, serve_mirror
+from mirror import ground_truth, serve_mirror
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
 
 pytestmark = pytest.mark.slow

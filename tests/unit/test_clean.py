@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from madar.items import Article
 from madar.text.clean import clean_article, clean_inline, clean_text
-from madar.text.samples import DIACRITIZED, FRAGMENTS, LATIN, PERSIAN, article_text, sentences
+from mirror.samples import DIACRITIZED, FRAGMENTS, LATIN, PERSIAN, article_text, sentences
 
 
 def recorder() -> tuple[list[str], object]:

@@ -34,11 +34,11 @@ from scrapy.utils.test import get_crawler
 
 from madar.middlewares.charset import Utf8CharsetMiddleware
 from madar.middlewares.damaged import damage_reason
-from madar.mirror import Mirror
 from madar.pages import ListingPage, article_page_for
 from madar.pipelines.dedup import DeduplicatePipeline
 from madar.pipelines.validate import InvalidArticle, check_article
 from madar.text.clean import clean_article
+from mirror import Mirror
 
 pytestmark = pytest.mark.slow
 

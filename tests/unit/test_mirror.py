@@ -20,10 +20,10 @@ import parsel
 import pytest
 
 from madar.items import ARTICLE_FIELDS
-from madar.mirror import Mirror, MirrorServer, clean_text, ground_truth, serve_mirror
-from madar.mirror.generator import LATEST, _build_site, build_site, wp_quote
-from madar.mirror.truth import article_record
 from madar.urls import canonical_url
+from mirror import Mirror, MirrorServer, clean_text, ground_truth, serve_mirror
+from mirror.generator import LATEST, _build_site, build_site, wp_quote
+from mirror.truth import article_record
 from tests.seed import seed_path
 
 HOST = "127.0.0.1:8000"
@@ -217,7 +217,7 @@ def test_seed_article_is_there_verbatim(mirror, truth):
 def _fingerprint_script(articles: int, seed: int) -> str:
     return (
         "import hashlib, json\n"
-        "from madar.mirror import Mirror, ground_truth\n"
+        "from mirror import Mirror, ground_truth\n"
         f"m = Mirror({articles}, {seed})\n"
         "h = hashlib.sha256()\n"
         f"h.update(json.dumps(ground_truth('{BASE}', {articles}, {seed}), ensure_ascii=False)"
@@ -473,7 +473,7 @@ def test_refuses_non_loopback_bind():
 
 
 def test_cli_serves_on_a_free_port():
-    proc = subprocess.Popen([sys.executable, "-m", "madar.mirror", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "mirror", "--port", "0",
                              "--articles", "30"], stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()
@@ -485,7 +485,7 @@ def test_cli_serves_on_a_free_port():
 
 
 def test_cli_generate_writes_pages_and_ground_truth(tmp_path):
-    subprocess.run([sys.executable, "-m", "madar.mirror", "generate", "--out", str(tmp_path),
+    subprocess.run([sys.executable, "-m", "mirror", "generate", "--out", str(tmp_path),
                     "--articles", "25", "--base-url", "http://mirror.test:9000"],
                    check=True, capture_output=True)
     records = [json.loads(line) for line in
@@ -500,7 +500,7 @@ def test_cli_generate_writes_pages_and_ground_truth(tmp_path):
 
 # --- Fault injection ---------------------------------------------------------------------------
 def test_fault_choice_is_deterministic_and_bounded():
-    from madar.mirror.faults import KINDS, FaultInjector
+    from mirror.faults import KINDS, FaultInjector
 
     a, b = FaultInjector(0.3, seed=4), FaultInjector(0.3, seed=4)
     paths = [f"/p/{n}/" for n in range(2000)]

@@ -1,4 +1,4 @@
-"""The mirror's script-filled mode (madar.mirror.scripted), without a browser.
+"""The mirror's script-filled mode (mirror.scripted), without a browser.
 
 What a browser would do is simulated by putting each JSON blob back into its container; the
 result must be the page the mirror serves with the mode off (so the ground truth holds).
@@ -12,11 +12,11 @@ import re
 import lxml.html
 import pytest
 
-from madar.mirror import scripted
-from madar.mirror.generator import LATEST, wp_quote
-from madar.mirror.server import Mirror
 from madar.pages import ListingPage
 from madar.rendering import needs_rendering, script_filled_containers
+from mirror import scripted
+from mirror.generator import LATEST, wp_quote
+from mirror.server import Mirror
 
 ARTICLES, SEED = 60, 11
 HOST = "127.0.0.1:8000"

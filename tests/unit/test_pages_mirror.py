@@ -11,8 +11,8 @@ from dataclasses import asdict
 
 import pytest
 
-mirror_server = pytest.importorskip("madar.mirror.server")
-mirror_truth = pytest.importorskip("madar.mirror.truth")
+mirror_server = pytest.importorskip("mirror.server")
+mirror_truth = pytest.importorskip("mirror.truth")
 
 from madar.pages import ListingPage, article_page_for  # noqa: E402
 

@@ -9,7 +9,7 @@ It is also the reference wiring for a spider:
 
 Usage::
 
-    python -m madar.rendering.probe --render splash --splash-url http://127.0.0.1:8050 \
+    python -m mirror.probe --render splash --splash-url http://127.0.0.1:8050 \
         --output out.jl URL [URL ...]
 
 ``--strategy direct`` sends rendered requests straight away (no plain fetch first): the mode a

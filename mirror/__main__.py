@@ -1,10 +1,10 @@
 """Command line: serve the mirror, or write it to disk with its ground truth.
 
-    python -m madar.mirror --port 8000 [--host 127.0.0.1] [--articles 200] [--seed 1]
+    python -m mirror --port 8000 [--host 127.0.0.1] [--articles 200] [--seed 1]
                            [--log requests.jsonl] [--allow-remote] [--faults RATE]
                            [--script-filled RATE] [--load-more] [--script-boxes]
-    python -m madar.mirror generate --out DIR [--articles N] [--seed S] [--base-url URL]
-    python -m madar.mirror truth --base-url URL [--articles N] [--seed S] [--out FILE]
+    python -m mirror generate --out DIR [--articles N] [--seed S] [--base-url URL]
+    python -m mirror truth --base-url URL [--articles N] [--seed S] [--out FILE]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _write_jsonl(records: list[dict], out) -> None:
 
 
 def serve(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m madar.mirror")
+    parser = argparse.ArgumentParser(prog="python -m mirror")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--log", help="access log, JSON Lines")
@@ -90,7 +90,7 @@ def _site_paths(mirror: Mirror) -> list[str]:
 
 
 def generate(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m madar.mirror generate")
+    parser = argparse.ArgumentParser(prog="python -m mirror generate")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     _common(parser)
@@ -118,7 +118,7 @@ def generate(argv: list[str]) -> int:
 
 
 def truth(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m madar.mirror truth")
+    parser = argparse.ArgumentParser(prog="python -m mirror truth")
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--out", help="JSON Lines file (default: stdout)")
     _common(parser)
