@@ -23,7 +23,7 @@ vocabulary of real Arabic words (the seed article, when present) plus generated 
 the items are edited copies of an earlier article (2 %, 5 % or 10 % of words changed, one
 sentence rewritten, dateline changed, a closing line added), 5 % are "related" stories that
 reuse 25 % of an earlier article's sentences (must be kept: distinct stories). Results go to
-bench/results/dedup.json (rows of sizes/backends not rerun are kept); the README's table is
+bench/results/dedup.json (rows of sizes/backends not rerun are kept); docs/benchmarks.md's table is
 written from it.
 """
 
@@ -273,7 +273,7 @@ def run_one(size: int, backend: str, redis_url: str | None) -> dict:
 
 
 def datasketch_index_bytes(n: int = 20_000) -> dict:
-    """Memory per article of datasketch's MinHashLSH at the same parameters (for the README)."""
+    """Memory per article of datasketch's MinHashLSH at the same parameters (docs/benchmarks.md)."""
     from datasketch import MinHashLSH
 
     from madar.dedup.index import NearDuplicateIndex, lsh_bands

@@ -102,7 +102,7 @@ MADAR_STATE_COMMIT_SECONDS = 5
 # Key prefix of the dedup state in Redis (distributed mode).
 MADAR_REDIS_PREFIX = "madar:{seen}"
 # Near-duplicate detection: MinHash LSH on word 3-shingles of the normalized text. 0.6 was
-# measured (bench/README.md): republications with one long sentence rewritten score
+# measured (docs/benchmarks.md): republications with one long sentence rewritten score
 # 0.62-0.78, distinct same-topic stories at most 0.27. Existing state refuses other values.
 MADAR_NEAR_DUP_THRESHOLD = 0.6
 MADAR_NEAR_DUP_NUM_PERM = 128
@@ -111,7 +111,7 @@ MADAR_NEAR_DUP_SEED = 1
 # Write dropped duplicates to a side feed (JSON Lines path) with ``duplicate_of`` set.
 MADAR_DUPLICATES_FEED = None
 
-# --- Distributed mode (REDIS_URL set; README "Distributed crawling") -------------------
+# --- Distributed mode (REDIS_URL set; docs/distributed.md) ---------------------------------
 MADAR_REDIS_IDLE_CLOSE_SECONDS = 5  # queue empty and nobody busy this long: workers close
 MADAR_REDIS_HEARTBEAT_SECONDS = 0.5  # heartbeat; an idle worker checks for work this often
 MADAR_REDIS_HEARTBEAT_TTL = 20  # a worker silent this long is dead; its requests re-queued
@@ -122,7 +122,7 @@ MADAR_REDIS_CRAWL_PREFIX = "madar:{%(host)s}"
 FEED_EXPORT_ENCODING = "utf-8"  # Arabic as is, never \\u-escaped
 FEED_EXPORTERS = {"jsonlines": "scrapy.exporters.JsonLinesItemExporter"}
 
-# --- Rendering (off by default; see README "JavaScript rendering") ---------------------
+# --- Rendering (off by default; docs/rendering.md) -----------------------------------------
 SPLASH_URL = os.environ.get("SPLASH_URL") or None
 
 # --- Scrapy internals -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Why not ``datasketch.MinHashLSH``: it keeps, per article, a list of band byte strings plus one
 Python ``set`` per band bucket (about 200 bytes each even when it holds one key): 9.5 KB per
-article measured with these parameters (bench/README.md). Here each band bucket is one dict
+article measured with these parameters (docs/benchmarks.md). Here each band bucket is one dict
 entry ``band hash -> row`` (a list only on the rare collision) and the signatures sit in one
 growing ``uint32`` matrix: 2.8-3.5 KB per article, constant query cost (45 us at 10k and at
 200k). Measured and not kept: band keys in sorted numpy arrays (0.9 KB per article, rebuild

@@ -41,7 +41,7 @@ def _get(settings: Any, name: str, default: Any = None) -> Any:
 def dedup_parameters(settings: Any) -> dict[str, Any]:
     """MinHash/LSH parameters from settings (defaults: 128 permutations, word 3-grams, 0.6).
 
-    0.6 is the measured choice (bench/README.md): edited republications of short articles
+    0.6 is the measured choice (docs/benchmarks.md): edited republications of short articles
     (one long sentence of five rewritten) measure 0.62-0.75, distinct same-topic stories
     at most 0.27 (a daily exchange-rate bulletin and the next day's).
     """

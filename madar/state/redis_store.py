@@ -17,7 +17,7 @@ Layout (prefix ``madar:{seen}``; the hash tag keeps every key in one Redis Clust
 - ``…:next``  counter of doc ids
 
 Small hash fields instead of one key per bucket: about 70 bytes per band entry instead of
-about 100 for a key holding a set (see bench/README.md for the measured bytes per article).
+about 100 for a key holding a set (see docs/benchmarks.md for the measured bytes per article).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ could not be written).
 
 Size: URLs, post ids and text hashes are 64-bit integer primary keys (rowid tables, no
 separate index); the URL text is stored once, on its document; a signature is ``num_perm``
-uint32 (512 bytes at 128). About 700 bytes per article on disk (bench/README.md).
+uint32 (512 bytes at 128). About 700 bytes per article on disk (docs/benchmarks.md).
 """
 
 from __future__ import annotations

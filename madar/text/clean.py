@@ -33,7 +33,7 @@ it undoes what got in the way between the site and us. The steps, in order:
 8. **NFC** at the end (deleting an invisible character can leave a decomposable pair).
 
 Performance: every step is guarded by a precompiled search or ``in`` test, so plain text
-(the common case) only pays for a handful of scans; see bench/README.md.
+(the common case) only pays for a handful of scans; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
