@@ -152,6 +152,9 @@ MADAR_MONITOR_MAX_FAILED_RATIO = 0.05
 MADAR_MONITOR_FIELD_COVERAGE = {"title": 0.99, "text": 0.99, "published": 0.95}
 MADAR_MONITOR_COVERAGE_MIN_ITEMS = 10
 MADAR_MONITOR_MAX_SCHEMA_INVALID = 0
+# Theme-change alarm: share of article pages whose core fields came from the theme's markup
+MADAR_THEME_MARKUP_MIN_SHARE = 0.8
+MADAR_THEME_MARKUP_FIELDS = ["title", "text", "published", "related"]
 # Live progress line on stderr: "auto" = only when stderr is a terminal (off in cron/Scrapyd).
 MADAR_PROGRESS = "auto"
 MADAR_PROGRESS_INTERVAL = 1.0  # seconds between progress-line updates

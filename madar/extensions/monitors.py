@@ -16,7 +16,10 @@ judged from ``MADAR_MONITOR_RATIO_MIN_REQUESTS`` (100) requests on (one dead pag
 small crawl 5 requests),
 ``MADAR_MONITOR_FIELD_COVERAGE`` ({"title": 0.99, "text": 0.99, "published": 0.95}),
 ``MADAR_MONITOR_COVERAGE_MIN_ITEMS`` (10: coverage of a handful of items says little),
-``MADAR_MONITOR_MAX_SCHEMA_INVALID`` (0).
+``MADAR_MONITOR_MAX_SCHEMA_INVALID`` (0),
+``MADAR_THEME_MARKUP_MIN_SHARE`` (0.8) of the pages whose ``MADAR_THEME_MARKUP_FIELDS``
+(title, text, published, related) came from the theme's markup, judged from
+``MADAR_MONITOR_COVERAGE_MIN_ITEMS`` article pages on.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
-from madar.extensions.quality import FIELDS_PREFIX, SCHEMA_PREFIX
+from madar.extensions.quality import FIELDS_PREFIX, SCHEMA_PREFIX, field_sources
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
                         category=ScrapyDeprecationWarning)
 
 DEFAULT_FIELD_COVERAGE = {"title": 0.99, "text": 0.99, "published": 0.95}
+DEFAULT_THEME_MARKUP_FIELDS = ("title", "text", "published", "related")
 MONITOR_PREFIX = "madar/monitor"
 
 
@@ -139,6 +143,39 @@ class FieldCoverageMonitor(_MadarMonitor):
             self.fail("field coverage too low: " + ", ".join(low))
 
 
+@monitors.name("Theme markup")
+class ThemeMarkupMonitor(_MadarMonitor):
+    """The theme-change alarm: core fields must still come from the theme's own markup.
+
+    When the site changes its theme, metadata keeps titles and dates coming and the corpus
+    degrades quietly (no related links, worse bodies); the share of pages read through the
+    theme's markup drops first.
+    """
+
+    @monitors.name("core fields read from the theme's markup")
+    def test_theme_markup_share(self) -> None:
+        minimum = self.settings.getfloat("MADAR_THEME_MARKUP_MIN_SHARE", 0.8)
+        needed = self.settings.getint("MADAR_MONITOR_COVERAGE_MIN_ITEMS", 10)
+        fields = (self.settings.getlist("MADAR_THEME_MARKUP_FIELDS")
+                  or list(DEFAULT_THEME_MARKUP_FIELDS))
+        low, judged = [], 0
+        for field in fields:
+            counts = field_sources(self.stats, field)
+            pages = sum(counts.values())
+            if pages < needed:
+                continue
+            judged += 1
+            share = counts["theme"] / pages
+            if share < minimum:
+                low.append(f"{field} {share:.1%} < {minimum:.0%} "
+                           f"(metadata {counts['metadata']}, none {counts['none']})")
+        if not judged:
+            self.skipTest(f"fewer than {needed} article pages: too few to judge the markup")
+        if low:
+            self.fail("theme markup no longer read (did the site change its theme?): "
+                      + ", ".join(low))
+
+
 @monitors.name("Schema")
 class SchemaMonitor(_MadarMonitor):
     @monitors.name("items match the Article JSON Schema")
@@ -178,6 +215,7 @@ class CrawlHealthMonitorSuite(MonitorSuite):
         ItemsExpectedMonitor,
         ErrorsMonitor,
         FieldCoverageMonitor,
+        ThemeMarkupMonitor,
         SchemaMonitor,
     ]
     monitors_finished_actions = [RecordMonitorResult]  # noqa: RUF012

@@ -2,8 +2,10 @@
 
 Connected to ``item_scraped`` (after every pipeline, i.e. exactly what lands in the feed).
 Stats: ``madar/fields/<field>`` counts items where the field is non-empty (not ``None``,
-``""`` or ``[]``); ``madar/schema/checked``, ``madar/schema/invalid`` and
-``madar/schema/invalid/<field>`` count schema validation against the shipped Article schema
+``""`` or ``[]``) (the spider adds ``madar/fields/<field>/<theme|metadata|none>``: which
+source gave the field on each article page, see :func:`field_sources`);
+``madar/schema/checked``, ``madar/schema/invalid`` and ``madar/schema/invalid/<field>``
+count schema validation against the shipped Article schema
 (:mod:`madar.schema`). The first ``MADAR_SCHEMA_LOG_LIMIT`` (default 5) invalid items are
 logged with their errors. The monitors and the crawl report read these stats.
 """
@@ -37,6 +39,12 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
         return {}
     return {name: round(stats.get(f"{FIELDS_PREFIX}/{name}", 0) / total, 4)
             for name in ARTICLE_FIELDS}
+
+
+def field_sources(stats: dict[str, Any], field: str) -> dict[str, int]:
+    """Article pages whose ``field`` came from the theme's markup, from metadata, or nowhere."""
+    return {source: int(stats.get(f"{FIELDS_PREFIX}/{field}/{source}", 0) or 0)
+            for source in ("theme", "metadata", "none")}
 
 
 class ItemQualityStats:

@@ -9,7 +9,16 @@ broken field never loses the article.
 :class:`ArticlePage` itself reads only WordPress/SEO metadata (canonical, shortlink, Open
 Graph, ``article:*``, JSON-LD); theme subclasses set the CSS selectors of their markup,
 which each field consults where the theme is the better source (title, visible date,
-breadcrumb, body), with metadata as the fallback.
+breadcrumb, body, boxes), with metadata as the fallback.
+
+Selectors are ordered tuples of alternatives (:data:`Alternatives`): the first alternative
+that matches anything wins, the others are not unions. Boxes (check also, related posts,
+tags) are found by their container; every link inside a container counts, whatever inner
+markup a theme version draws.
+
+Every page records which source gave each of :data:`SOURCE_FIELDS` (``field_sources``:
+``theme``, ``metadata`` or ``none``); the spider counts them so that a crawl notices when the
+site's markup stops being understood (the theme-change alarm).
 """
 
 from __future__ import annotations
@@ -17,22 +26,32 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from functools import cached_property, lru_cache
+from datetime import date, datetime
+from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from madar.items import ARTICLE_FIELDS, Article, Image
 from madar.pages import body
 from madar.pages.document import HtmlDocument, canonical, collapse, element_text
+from madar.text.clean import clean_inline
 from madar.text.dates import normalize_datetime, parse_datetime, parse_visible_date
 from madar.urls import post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _ATTRIBUTE_MARK = "__madar_attribute__"
+
+#: CSS selectors tried in order; the first one that matches anything wins.
+Alternatives = tuple[str, ...]
+
+THEME, METADATA, NONE = "theme", "metadata", "none"
+#: Fields whose source (theme markup, metadata, nothing) each page records.
+SOURCE_FIELDS: tuple[str, ...] = ("title", "published", "category", "tags", "author", "text",
+                                  "related")
 
 
 def attribute(method: F) -> F:
@@ -60,9 +79,11 @@ def unique(values: Iterable[str | None]) -> list[str]:
     return result
 
 
-@lru_cache(maxsize=256)
-def _alternatives(selector: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in selector.split(",") if part.strip())
+def _day_of(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def strip_site_suffix(title: str | None) -> str | None:
@@ -89,24 +110,25 @@ def _ld_strings(value: Any) -> list[str]:
 class ArticlePage:
     """An article page read through WordPress/SEO metadata only (the fallback page).
 
-    Theme subclasses fill the selector slots below; an empty slot skips that source.
+    Theme subclasses fill the selector slots below; an empty tuple skips that source.
     """
 
-    #: CSS selectors of the theme's markup (first match wins; "" = none).
-    TITLE: ClassVar[str] = ""
-    BREADCRUMB: ClassVar[str] = ""
-    BREADCRUMB_CURRENT: ClassVar[str] = ".current, .breadcrumb_last"
-    VISIBLE_DATE: ClassVar[str] = ""
-    CATEGORIES: ClassVar[str] = ""
-    TAGS: ClassVar[str] = ""
-    AUTHOR: ClassVar[str] = ""
-    BODY: ClassVar[str] = ""
-    FEATURED_IMAGE: ClassVar[str] = ""
-    FEATURED_CAPTION: ClassVar[str] = ""
-    SHORTLINK_BOX: ClassVar[str] = ""
-    CHECK_ALSO: ClassVar[str] = "#check-also-box .check-also-post"
-    RELATED: ClassVar[str] = ""
-    TIME: ClassVar[str] = ""
+    #: The theme's markup, each slot an ordered tuple of alternative CSS selectors.
+    TITLE: ClassVar[Alternatives] = ()
+    BREADCRUMB: ClassVar[Alternatives] = ()
+    VISIBLE_DATE: ClassVar[Alternatives] = ()
+    CATEGORIES: ClassVar[Alternatives] = ()
+    #: Containers of the post's tags: every link inside is a tag.
+    TAGS_BOX: ClassVar[Alternatives] = ()
+    AUTHOR: ClassVar[Alternatives] = ()
+    BODY: ClassVar[Alternatives] = ()
+    FEATURED_IMAGE: ClassVar[Alternatives] = ()
+    FEATURED_CAPTION: ClassVar[Alternatives] = ()
+    SHORTLINK_BOX: ClassVar[Alternatives] = ()
+    #: Containers of recommended posts (check also, then related): every post link counts.
+    CHECK_ALSO_BOX: ClassVar[Alternatives] = ("#check-also-box",)
+    RELATED_BOX: ClassVar[Alternatives] = ()
+    TIME: ClassVar[Alternatives] = ()
     #: Use og:image / JSON-LD image as the featured image when the markup shows none. Off
     #: for themes: SEO plugins put the site logo there when a post has no image.
     METADATA_IMAGE: ClassVar[bool] = True
@@ -115,12 +137,23 @@ class ArticlePage:
     #: body from the validator.
     METADATA_TEXT: ClassVar[bool] = True
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Selector slots must be tuples of single selectors: a comma would read as a union."""
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            if name.isupper() and not isinstance(value, bool) and (
+                    not isinstance(value, tuple) or any("," in part for part in value)):
+                raise TypeError(f"{cls.__name__}.{name} must be a tuple of alternative "
+                                f"selectors without commas, not {value!r}")
+
     def __init__(self, url: str, html: str | bytes, fetched_at: str | None = None, *,
                  document: HtmlDocument | None = None) -> None:
         self.page_url = url
         self.html = html
         self._fetched_at = fetched_at
         self.document = document or HtmlDocument(url, html)
+        #: field -> "theme" | "metadata" | "none", for the fields of SOURCE_FIELDS read so far
+        self.field_sources: dict[str, str] = {}
 
     # --- collection -------------------------------------------------------------------
 
@@ -142,24 +175,35 @@ class ArticlePage:
                 values[name] = value
         if "url" not in values:
             values["url"] = self._safe_canonical(self.page_url) or self.page_url
+        for name in SOURCE_FIELDS:
+            self.field_sources.setdefault(name, NONE)
         return Article(**values)
+
+    def _sourced(self, field: str, source: str, value: T) -> T:
+        """Record where a field's value came from (``none`` when it is empty)."""
+        self.field_sources[field] = source if value else NONE
+        return value
 
     # --- shared helpers ---------------------------------------------------------------
 
-    def _select(self, selector: str) -> list[Any]:
-        """Elements of the first comma-separated alternative that matches (in order)."""
-        for alternative in _alternatives(selector):
-            found = self.document.select(alternative)
+    def _select(self, alternatives: Alternatives) -> list[Any]:
+        """Elements of the first alternative that matches anything (in order)."""
+        for selector in alternatives:
+            found = self.document.select(selector)
             if found:
                 return found
         return []
 
-    def _first(self, selector: str) -> Any:
-        found = self._select(selector)
+    def _first(self, alternatives: Alternatives) -> Any:
+        found = self._select(alternatives)
         return found[0] if found else None
 
-    def _texts(self, selector: str) -> list[str]:
-        return unique(element_text(el) for el in self._select(selector))
+    def _texts(self, alternatives: Alternatives) -> list[str]:
+        return unique(element_text(el) for el in self._select(alternatives))
+
+    def _box_links(self, alternatives: Alternatives) -> list[Any]:
+        """Every ``<a href>`` inside the containers of the first matching alternative."""
+        return [a for box in self._select(alternatives) for a in box.iter("a") if a.get("href")]
 
     @staticmethod
     def _safe_canonical(url: str | None) -> str | None:
@@ -192,19 +236,22 @@ class ArticlePage:
         return self._first(self.BODY)
 
     @cached_property
-    def _dateline_and_paragraphs(self) -> tuple[str | None, list[str]]:
+    def _body(self) -> tuple[str, str | None, list[str]]:
+        """(source, dateline, paragraphs): the theme's body, else the metadata's text."""
+        source = THEME
+        paragraphs = []
         if self._body_container is not None:
             paragraphs = body.body_paragraphs(self._body_container)
-        else:
-            paragraphs = []
         if not paragraphs:
-            source = self._ld.get("articleBody")
-            if (not isinstance(source, str) or not source.strip()) and self.METADATA_TEXT:
-                source = self.document.meta_first("og:description", "description",
-                                                  "twitter:description")
-            if source:
-                paragraphs = [p for p in (collapse(x) for x in re.split(r"\n\s*", source)) if p]
-        return body.split_dateline(paragraphs)
+            source = METADATA
+            text = self._ld.get("articleBody")
+            if (not isinstance(text, str) or not text.strip()) and self.METADATA_TEXT:
+                text = self.document.meta_first("og:description", "description",
+                                                "twitter:description")
+            if text:
+                paragraphs = [p for p in (collapse(x) for x in re.split(r"\n\s*", text)) if p]
+        dateline, paragraphs = body.split_dateline(paragraphs)
+        return source, dateline, paragraphs
 
     # --- fields -----------------------------------------------------------------------
 
@@ -236,13 +283,21 @@ class ArticlePage:
 
     @attribute
     def shortlink(self) -> str | None:
+        """The page's shortlink, else ``/?p=ID`` on the site's root when the post id is known."""
         for candidate in self._shortlink_candidates:
             if post_id_from_shortlink(candidate) is not None:
                 return self._safe_canonical(candidate)
-        return None
+        if self._post_id is None:
+            return None
+        parts = urlsplit(self._url)
+        return self._safe_canonical(f"{parts.scheme}://{parts.netloc}/?p={self._post_id}")
 
     @attribute
     def post_id(self) -> int | None:
+        return self._post_id
+
+    @cached_property
+    def _post_id(self) -> int | None:
         for candidate in self._shortlink_candidates:
             post_id = post_id_from_shortlink(candidate)
             if post_id is not None:
@@ -259,28 +314,30 @@ class ArticlePage:
                 post_id = post_id_from_shortlink(value.split("#")[0])
                 if post_id is not None:
                     return post_id
-        article = self._first("article[id^='post-'], article[class*='post-']")
-        if article is not None:
-            for name in f"{article.get('id', '')} {article.get('class', '')}".split():
-                match = _POST_CLASS.match(name)
-                if match:
-                    return int(match[1])
+        for selector in ("article[id^='post-']", "article[class*='post-']"):
+            for article in self.document.select(selector)[:1]:
+                for name in f"{article.get('id', '')} {article.get('class', '')}".split():
+                    match = _POST_CLASS.match(name)
+                    if match:
+                        return int(match[1])
         return None
 
     @attribute
     def title(self) -> str | None:
+        """The theme's heading, else og:title/headline/<title> without the site's name;
+        cleaned like the text (invisible characters, nbsp) so that it compares as shown."""
         heading = self._first(self.TITLE)
         if heading is not None:
-            text = element_text(heading)
+            text = collapse(clean_inline(element_text(heading) or ""))
             if text:
-                return text
+                return self._sourced("title", THEME, text)
         for candidate in (self.document.meta_first("og:title", "twitter:title"),
                           _ld_text(self._ld.get("headline")),
-                          element_text(self._first("title"))):
-            text = strip_site_suffix(candidate)
+                          element_text(self._first(("title",)))):
+            text = strip_site_suffix(clean_inline(candidate)) if candidate else None
             if text:
-                return text
-        return None
+                return self._sourced("title", METADATA, text)
+        return self._sourced("title", NONE, None)
 
     def _metadata_date(self, meta_keys: tuple[str, ...], ld_key: str) -> str | None:
         for value in (self.document.meta_first(*meta_keys), _ld_text(self._ld.get(ld_key))):
@@ -291,16 +348,21 @@ class ArticlePage:
 
     @attribute
     def published(self) -> str | None:
+        """Metadata's timestamp (it has the time and offset), else the theme's date.
+
+        The source is the theme whenever the theme's own date shows the same day (±1 for
+        time zones): what the alarm watches is whether the theme's markup is still read.
+        """
         found = self._metadata_date(
             ("article:published_time", "datepublished", "og:published_time"), "datePublished")
-        if found:
-            return found
         time = self._first(self.TIME)
-        if time is not None:
-            found = normalize_datetime(time.get("datetime"))
-            if found:
-                return found
-        return parse_visible_date(self._visible_date, self._now)
+        shown = normalize_datetime(time.get("datetime")) if time is not None else None
+        shown = shown or parse_visible_date(self._visible_date, self._now)
+        if not found:
+            return self._sourced("published", THEME, shown)
+        day, shown_day = _day_of(found), _day_of(shown)
+        agrees = day is not None and shown_day is not None and abs((day - shown_day).days) <= 1
+        return self._sourced("published", THEME if agrees else METADATA, found)
 
     @attribute
     def published_raw(self) -> str | None:
@@ -348,55 +410,60 @@ class ArticlePage:
 
     @attribute
     def category(self) -> str | None:
-        if self.BREADCRUMB:
-            found = self._breadcrumb_category
-            if found:
-                return found
+        if self._breadcrumb_category:
+            return self._sourced("category", THEME, self._breadcrumb_category)
         found = self._ld_breadcrumb_category()
         if found:
-            return found
-        categories = self.categories()
-        return categories[0] if categories else None
+            return self._sourced("category", METADATA, found)
+        categories = self._categories
+        return self._sourced("category", categories[0],
+                             categories[1][0] if categories[1] else None)
 
     @attribute
     def categories(self) -> list[str]:
+        return self._categories[1]
+
+    @cached_property
+    def _categories(self) -> tuple[str, list[str]]:
+        """(source, names): the theme's category links, else the breadcrumb, else metadata."""
         found = self._texts(self.CATEGORIES)
         if found:
-            return found
-        if self.BREADCRUMB and self._breadcrumb_category:
-            return [self._breadcrumb_category]
+            return THEME, found
+        if self._breadcrumb_category:
+            return THEME, [self._breadcrumb_category]
         found = unique(self._meta.get("article:section", []))
-        return found or unique(_ld_strings(self._ld.get("articleSection")))
+        return METADATA, found or unique(_ld_strings(self._ld.get("articleSection")))
 
     @attribute
     def tags(self) -> list[str]:
-        found = self._texts(self.TAGS)
+        found = unique(element_text(a) for a in self._box_links(self.TAGS_BOX))
         if found:
-            return found
+            return self._sourced("tags", THEME, found)
         found = unique(self._meta.get("article:tag", []))
-        return found or unique(_ld_strings(self._ld.get("keywords")))
+        found = found or unique(_ld_strings(self._ld.get("keywords")))
+        return self._sourced("tags", METADATA, found)
 
     @attribute
     def author(self) -> str | None:
         element = self._first(self.AUTHOR)
-        candidates = [element_text(element) if element is not None else None,
-                      self.document.meta_first("author"),
-                      _ld_text(self._ld.get("author"))]
-        for candidate in candidates:
+        candidates = [(THEME, element_text(element) if element is not None else None),
+                      (METADATA, self.document.meta_first("author")),
+                      (METADATA, _ld_text(self._ld.get("author")))]
+        for source, candidate in candidates:
             if candidate and not candidate.startswith(("http://", "https://")):
                 name = collapse(_BY_PREFIX.sub("", candidate))
                 if name:
-                    return name
-        return None
+                    return self._sourced("author", source, name)
+        return self._sourced("author", NONE, None)
 
     @attribute
     def dateline(self) -> str | None:
-        return self._dateline_and_paragraphs[0]
+        return self._body[1]
 
     @attribute
     def text(self) -> str | None:
-        paragraphs = self._dateline_and_paragraphs[1]
-        return "\n\n".join(paragraphs) if paragraphs else None
+        source, _, paragraphs = self._body
+        return self._sourced("text", source, "\n\n".join(paragraphs) if paragraphs else None)
 
     def _featured_image(self) -> tuple[str, str | None] | None:
         element = self._first(self.FEATURED_IMAGE)
@@ -442,24 +509,19 @@ class ArticlePage:
 
     @cached_property
     def _related_urls(self) -> tuple[str, ...]:
-        """Computed once: the spider asks for them after ``to_item()`` has."""
+        """Every post link inside the boxes (title, thumbnail, whatever the version draws);
+        archive links and the page itself left out. Computed once: the spider asks again."""
         own = self._url
         found: list[str | None] = []
-        for selector in (self.CHECK_ALSO, self.RELATED):
-            if not selector:
-                continue
-            for box in self._select(selector):
-                anchors = [a for a in box.iter("a") if a.get("href")]
-                titled = [a for a in anchors if _is_title_anchor(a)]
-                for anchor in titled or anchors:
-                    href = self.document.absolute(anchor.get("href"))
-                    if href and not _is_archive(href):
-                        found.append(self._safe_canonical(href))
+        for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX)):
+            href = self.document.absolute(anchor.get("href"))
+            if href and not _is_archive(href):
+                found.append(self._safe_canonical(href))
         return tuple(url for url in unique(found) if url != own)
 
     @attribute
     def related(self) -> list[str]:
-        return self.related_urls()
+        return self._sourced("related", THEME, self.related_urls())
 
     def latest_news_url(self) -> str | None:
         """The ``آخر الأخبار`` category link from this page's menu or breadcrumb."""
@@ -474,17 +536,6 @@ class ArticlePage:
     @attribute
     def fetched_at(self) -> str | None:
         return self._fetched_at
-
-
-def _is_title_anchor(anchor: Any) -> bool:
-    """A link that is (inside) a post title, not a thumbnail or category link."""
-    for depth, element in enumerate((anchor, *anchor.iterancestors())):
-        if depth > 3:
-            return False
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
-        if tag in ("h2", "h3", "h4") or "title" in (element.get("class") or ""):
-            return True
-    return False
 
 
 _ARCHIVE_PATH = re.compile(r"/(?:category|tag|author|page|feed|search)/|[?&]s=")

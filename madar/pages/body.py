@@ -1,10 +1,15 @@
 """The article body: paragraphs without boilerplate, the dateline, the images.
 
 One walk over the body container yields paragraph blocks. Boilerplate is recognised by
-structure (share/ad/related/author/caption containers by class or id, script-like tags,
-paragraphs whose only text is a link) and by the site's few fixed phrases (``اقرأ أيضاً``,
-``الرابط المختصر``). The dateline (``طهران – مدار اليوم``) opens the first paragraph or
-is a paragraph on its own.
+structure (share/ad/related/author/caption/newsletter/sub-title containers by class or id,
+script-like tags, paragraphs whose only text is a link), by the site's few fixed phrases
+(``اقرأ أيضاً``, ``الرابط المختصر``) and by the chrome lines themes and plugins print inside
+the content (an advertisement label, "follow us", newsletter prompts, disclaimers,
+copyright); once such a line is followed by nothing but short lines, the rest of the body is
+the site's footer and goes too. Lines are the ``<br>``-separated parts of a paragraph.
+The dateline opens the first paragraph or is a paragraph on its own: the place, a dash and
+a credit (``طهران – مدار اليوم``, ``بيروت – خاص مدار اليوم``, ``نيويورك – وكالات``,
+``موسكو – (أ ف ب)``), or the place and the agency in brackets (``دمشق (رويترز) –``).
 """
 
 from __future__ import annotations
@@ -28,17 +33,46 @@ BOILERPLATE = re.compile(
     r"check-also|related|yarpp|jp-relatedposts|ads?|adsbygoogle|advert|advertisement|"
     r"banner|sponsor(?:ed)?|e3lan|stream-item|author|comments?|respond|caption|newsletter|"
     r"subscribe|breadcrumbs?|crumbs|post-meta|print|rating|widget|wp-block-embed|"
-    r"read-also|readalso|more-posts|loading|spinner|preloader)(?:$|[\s_-])")
+    r"read-also|readalso|more-posts|loading|spinner|preloader|sub-title|subtitle|"
+    r"bannerize|adsense|addtoany|a2a|heateor|mc4wp|mailchimp|signup|optin|disclaimer|"
+    r"follow-us|followus|jp-relatedposts|crp)(?:$|[\s_-])")
 _MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"})
 _READ_ALSO = re.compile(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|ايضاً|كذلك|المزيد)")
 _SHORTLINK_LABEL = re.compile(r"^\W*الرابط المختصر")
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ـ": None})
 _DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
 _WORDLIKE = re.compile(r"[^\W_]")
-#: "طهران – مدار اليوم" opening a paragraph: the place, a dash, the agency.
+_DASH = r"(?:[–—-]+|\s\u0640+\s)"
+#: Who is credited after the place: the site (``خاص``: an exclusive), the agencies, or an
+#: agency in brackets.
+_CREDIT = (r"(?:(?:خاص\s*(?:[-–—:]\s*)?)?(?:موقع\s*)?مدار\s*اليوم|وكالات|رويترز|"
+           r"[اأ]\.?\s?ف\.?\s?ب|فرانس\s*برس|الأناضول|سانا|د\.?\s?ب\.?\s?[اأ]|"
+           r"\([^()\n]{1,30}\))")
+#: A dateline opening a paragraph: the place (up to 40 characters, no punctuation), then
+#: a dash and a credit, or the credit in brackets and a dash.
 DATELINE = re.compile(
-    r"^\s*(?P<place>[^\s–—-][^–—\-:.\n]{0,40}?)\s*[–—-]+\s*مدار\s*اليوم\s*[:،,.–—-]?\s*(?P<rest>.*)$",
-    re.S)
+    rf"^\s*(?P<place>[^\s–—\-:.()\u0640][^–—\-:.()\n\u0640]{{0,40}}?)\s*"
+    rf"(?:{_DASH}\s*{_CREDIT}(?!\w)|\([^()\n]{{1,30}}\)\s*{_DASH})"
+    rf"\s*[:،,.–—-]?\s*(?P<rest>.*)$", re.S)
+#: Lines that are the site's or a plugin's chrome, not the story: an advertisement label,
+#: "follow us", newsletter and notification prompts, disclaimers, copyright (Arabic, then
+#: the English and German of the themes' other users).
+_AD_LABEL = re.compile(r"^\W*(?:اعلان|مساحة اعلانية|advertisement|sponsored|anzeige|werbung)"
+                       r"\s*(?:$|[-–—:|])", re.I)
+_SOCIAL = (r"(?:فيسبوك|فيس\s*بوك|تويتر|تلغرام|تليغرام|يوتيوب|انستغرام|انستجرام|واتساب|"
+           r"مواقع|صفحت|قنات|حساب)")
+_CHROME_LINE = re.compile(  # matched against fold(line): alef forms folded, no diacritics
+    rf"^\W*(?:تابعونا\s*(?:على|عبر|في)|تابعنا\s*(?:على|عبر)\s*{_SOCIAL}|"
+    r"اشترك(?:وا)?\s*(?:الان|(?:في|ب)\s*(?:النشرة|نشرتنا|قناتنا|خدمة|موقع|صفحتنا))|"
+    r"للاشتراك\s*(?:في|ب)|النشرة\s*البريدية|القائمة\s*البريدية|جميع\s*الحقوق\s*محفوظة|"
+    r"اخلاء\s*(?:ال)?مسؤولية|الاراء\s*الواردة|المقال(?:ات)?\s*(?:المنشورة\s*)?(?:تعبر|يعبر)|"
+    r"follow\s+us|subscribe|sign\s+up\s+(?:for|to)|newsletter|disclaimer|"
+    r"all\s+rights\s+reserved|copyright|©|"
+    r"folg(?:e|t)\s+uns|abonniere|alle\s+angaben\s+ohne\s+gew[äa]hr|haftungsausschluss)",
+    re.I)
+_CHROME_MAX_WORDS = 60
+#: After a chrome line, a line this long is the story again (not the footer).
+_PROSE_WORDS = 25
 
 
 def fold(text: str) -> str:
@@ -58,13 +92,21 @@ def is_boilerplate_element(element: Any) -> bool:
         isinstance(d.tag, str) and d.tag.lower() in _MEDIA for d in element.iter())
 
 
+#: Stands for a ``<br>`` inside a block (a control character: never left in parsed text).
+_LINE_BREAK = "\x01"
+
+
 @dataclass
 class _Block:
     parts: list[str]
     link_chars: int = 0
 
     def text(self) -> str | None:
-        return collapse("".join(self.parts))
+        return collapse("".join(self.parts).replace(_LINE_BREAK, " "))
+
+    def lines(self) -> list[str]:
+        """The ``<br>``-separated lines, whitespace collapsed, empty ones dropped."""
+        return [line for line in map(collapse, "".join(self.parts).split(_LINE_BREAK)) if line]
 
 
 def _blocks(container: Any) -> list[_Block]:
@@ -89,7 +131,7 @@ def _blocks(container: Any) -> list[_Block]:
         if breaking and tag != "br":
             flush()
         elif tag == "br":
-            current.parts.append(" ")
+            current.parts.append(_LINE_BREAK)
         in_link = in_link or tag == "a"
         add(el.text, in_link)
         for child in el:
@@ -114,14 +156,41 @@ def _is_noise(block: _Block, text: str) -> bool:
     return bool(_SHORTLINK_LABEL.match(folded))
 
 
+def is_chrome_line(line: str) -> bool:
+    """An advertisement label, "follow us", newsletter prompt, disclaimer or copyright line."""
+    words = len(line.split())
+    if words > _CHROME_MAX_WORDS:
+        return False
+    folded = fold(line)
+    return bool(_CHROME_LINE.match(folded) or (words <= 12 and _AD_LABEL.match(folded)))
+
+
 def body_paragraphs(container: Any) -> list[str]:
-    """Paragraph texts of a body container, boilerplate removed, page order."""
-    paragraphs: list[str] = []
-    for block in _blocks(container):
+    """Paragraph texts of a body container, boilerplate removed, page order.
+
+    Chrome lines go; a chrome line followed only by short lines (no prose) starts the
+    body's footer, which goes as a whole.
+    """
+    lines: list[tuple[int, str]] = []  # (paragraph number, line)
+    footer_from: int | None = None
+    for number, block in enumerate(_blocks(container)):
         text = block.text()
-        if text and not _is_noise(block, text):
-            paragraphs.append(text)
-    return paragraphs
+        if not text or _is_noise(block, text):
+            continue
+        for line in block.lines():
+            if is_chrome_line(line):
+                if footer_from is None:
+                    footer_from = len(lines)
+                continue
+            if footer_from is not None and len(line.split()) >= _PROSE_WORDS:
+                footer_from = None
+            lines.append((number, line))
+    if footer_from is not None:
+        del lines[footer_from:]
+    paragraphs: dict[int, list[str]] = {}
+    for number, line in lines:
+        paragraphs.setdefault(number, []).append(line)
+    return [" ".join(parts) for parts in paragraphs.values()]
 
 
 def split_dateline(paragraphs: list[str]) -> tuple[str | None, list[str]]:

@@ -1,32 +1,39 @@
 """Article pages of the site's theme generations: selectors only, logic lives in the base.
 
-Selectors follow /work/shared/docs/site.md (TieLabs Sahifa, then Jannah) and the classic
-templates of the WordPress AMP plugin for ``/amp/`` variants.
+Selectors follow /work/shared/docs/site.md and the themes' own templates (TieLabs Sahifa,
+then Jannah; see docs/theme-markup.md) and the classic templates of the WordPress AMP plugin
+for ``/amp/`` variants. Each slot is an ordered tuple of alternatives: the first one that
+matches wins (the post's own markup before looser fallbacks that could also match the
+sidebar or the boxes).
 """
 
 from __future__ import annotations
 
 from madar.pages.base import ArticlePage
 
+#: Shortlink boxes of both themes (a text input or a link holding ``/?p=ID``).
+_SHORTLINK_BOXES = (".tie-short-link", ".post-shortlink", ".shortlink", "[class*='short-link']",
+                    "[id*='shortlink']", "[class*='shortlink']")
+
 
 class SahifaArticlePage(ArticlePage):
     """TieLabs Sahifa: ``#crumbs``, ``article.post-listing``, ``p.post-meta``, ``div.entry``."""
 
-    TITLE = "h1.post-title, h1.entry-title, article.post-listing h1"
-    BREADCRUMB = "#crumbs"
+    TITLE = ("h1.post-title", "h1.entry-title", "article.post-listing h1")
+    BREADCRUMB = ("#crumbs",)
     # Related/check-also items and the sidebar carry .tie-date too: the post's own only.
-    VISIBLE_DATE = "article .post-meta .tie-date, .post-inner .post-meta .tie-date"
-    CATEGORIES = "article .post-meta .post-cats a, .post-meta .post-cats a"
-    TAGS = "article .post-tag a, .post-inner .post-tag a"
-    AUTHOR = ".post-meta .post-meta-author a, .post-meta .post-meta-author"
-    BODY = "article.post-listing .post-inner div.entry, article.post-listing div.entry, div.entry"
-    FEATURED_IMAGE = ".single-post-thumb img"
-    FEATURED_CAPTION = ".single-post-caption"
-    SHORTLINK_BOX = ".tie-short-link, .post-shortlink, .shortlink, [class*='short-link'], " \
-                    "[id*='shortlink'], [class*='shortlink']"
-    CHECK_ALSO = "#check-also-box .check-also-post"
-    RELATED = "#related_posts .related-item, section#related_posts .post-listing"
-    TIME = ".post-meta time[datetime]"
+    VISIBLE_DATE = ("article .post-meta .tie-date", ".post-inner .post-meta .tie-date")
+    CATEGORIES = ("article .post-meta .post-cats a", ".post-meta .post-cats a")
+    # The tag paragraph sits inside <article> in some versions, after it in others.
+    TAGS_BOX = ("p.post-tag", ".post-tag")
+    AUTHOR = (".post-meta .post-meta-author a", ".post-meta .post-meta-author")
+    BODY = ("article.post-listing .post-inner div.entry", "article.post-listing div.entry",
+            "div.entry")
+    FEATURED_IMAGE = (".single-post-thumb img",)
+    FEATURED_CAPTION = (".single-post-caption",)
+    SHORTLINK_BOX = _SHORTLINK_BOXES
+    RELATED_BOX = ("#related_posts",)
+    TIME = (".post-meta time[datetime]",)
     METADATA_IMAGE = False
     METADATA_TEXT = False
 
@@ -34,22 +41,20 @@ class SahifaArticlePage(ArticlePage):
 class JannahArticlePage(ArticlePage):
     """TieLabs Jannah: ``nav#breadcrumb``, ``article#the-post``, ``div.entry-content``."""
 
-    TITLE = ".entry-header h1.post-title, h1.post-title, h1.entry-title"
-    BREADCRUMB = "nav#breadcrumb, #breadcrumb"
-    VISIBLE_DATE = "#the-post .entry-header .post-meta .date, #the-post .post-meta .date, " \
-                   ".entry-header .post-meta .date"
-    CATEGORIES = ".entry-header .post-cat"
-    TAGS = "#the-post .tagcloud a, .post-bottom-tags .tagcloud a"  # not the sidebar cloud
-    AUTHOR = ".post-meta .meta-author a.author-name, .post-meta .meta-author a, " \
-             ".post-meta .meta-author"
-    BODY = "article#the-post div.entry-content, div.entry-content"
-    FEATURED_IMAGE = ".featured-area img, .single-featured-image img"
-    FEATURED_CAPTION = ".featured-area figcaption, .single-caption-text"
-    SHORTLINK_BOX = ".tie-short-link, .post-shortlink, [class*='short-link'], " \
-                    "[id*='shortlink'], [class*='shortlink']"
-    CHECK_ALSO = "#check-also-box .check-also-post"
-    RELATED = "#related-posts .related-item"
-    TIME = ".post-meta time[datetime]"
+    TITLE = (".entry-header h1.post-title", "h1.post-title", "h1.entry-title")
+    BREADCRUMB = ("nav#breadcrumb", "#breadcrumb")
+    VISIBLE_DATE = ("#the-post .entry-header .post-meta .date", "#the-post .post-meta .date",
+                    ".entry-header .post-meta .date")
+    CATEGORIES = (".entry-header .post-cat",)
+    TAGS_BOX = (".post-bottom-tags .tagcloud", ".post-bottom-tags", "#the-post .tagcloud")
+    AUTHOR = (".post-meta .meta-author a.author-name", ".post-meta .meta-author a",
+              ".post-meta .meta-author")
+    BODY = ("article#the-post div.entry-content", "div.entry-content")
+    FEATURED_IMAGE = (".featured-area img", ".single-featured-image img")
+    FEATURED_CAPTION = (".featured-area figcaption", ".single-caption-text")
+    SHORTLINK_BOX = _SHORTLINK_BOXES
+    RELATED_BOX = ("#related-posts",)
+    TIME = (".post-meta time[datetime]",)
     METADATA_IMAGE = False
     METADATA_TEXT = False
 
@@ -57,17 +62,17 @@ class JannahArticlePage(ArticlePage):
 class AmpArticlePage(ArticlePage):
     """An ``/amp/`` variant (WordPress AMP plugin classic templates)."""
 
-    TITLE = "h1.amp-wp-title, article h1"
-    BREADCRUMB = ""
-    VISIBLE_DATE = ".amp-wp-posted-on time, .amp-wp-posted-on, .amp-wp-article-header time"
-    CATEGORIES = ".amp-wp-tax-category a"
-    TAGS = ".amp-wp-tax-tag a"
-    AUTHOR = ".amp-wp-byline .amp-wp-author"
-    BODY = ".amp-wp-article-content"
-    FEATURED_IMAGE = ".amp-wp-article-featured-image amp-img, .amp-wp-article-featured-image img"
-    FEATURED_CAPTION = ".amp-wp-article-featured-image figcaption, " \
-                       ".amp-wp-article-featured-image .wp-caption-text"
-    RELATED = ""
-    TIME = ".amp-wp-posted-on time[datetime], .amp-wp-article-header time[datetime]"
+    TITLE = ("h1.amp-wp-title", "article h1")
+    VISIBLE_DATE = (".amp-wp-posted-on time", ".amp-wp-posted-on",
+                    ".amp-wp-article-header time")
+    CATEGORIES = (".amp-wp-tax-category a",)
+    TAGS_BOX = (".amp-wp-tax-tag",)
+    AUTHOR = (".amp-wp-byline .amp-wp-author",)
+    BODY = (".amp-wp-article-content",)
+    FEATURED_IMAGE = (".amp-wp-article-featured-image amp-img",
+                      ".amp-wp-article-featured-image img")
+    FEATURED_CAPTION = (".amp-wp-article-featured-image figcaption",
+                        ".amp-wp-article-featured-image .wp-caption-text")
+    TIME = (".amp-wp-posted-on time[datetime]", ".amp-wp-article-header time[datetime]")
     METADATA_IMAGE = False
     METADATA_TEXT = False

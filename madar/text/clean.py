@@ -12,7 +12,8 @@ it undoes what got in the way between the site and us. The steps, in order:
    ``﷽`` → ``بسم الله الرحمن الرحيم`` and ``﷼`` → ``ريال`` explicitly.
 4. **Invisible characters** — deleted: U+200B, U+200E/F, U+061C, U+202A–U+202E,
    U+2060–U+2064, U+2066–U+2069, U+FEFF, soft hyphen, C0/C1 controls. ZWJ/ZWNJ are deleted
-   only between two Arabic-script letters, and ZWNJ is kept there when the paragraph has
+   at a word's edge (next to a space or a line end: they join nothing) and between two
+   Arabic-script letters, and ZWNJ is kept there when the paragraph has
    Persian letters (``پ چ ژ گ ک ی``), so ``می‌خواهم`` and emoji ZWJ sequences stay intact.
    Every Unicode space (nbsp, thin, ideographic, …) and tab becomes a space; CR/CRLF, NEL and
    U+2028 become ``\\n``, U+2029 a paragraph break.
@@ -114,6 +115,8 @@ _SCRIPT_OR_STYLE_RE = re.compile(r"<(?:script|style)\b", re.IGNORECASE)
 _JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
 _ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
 _PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
+# A joiner next to a space or at a line's edge joins nothing, in any script.
+_EDGE_JOINER_RE = re.compile(r"(?:^|(?<=\s))[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)", re.M)
 _TATWEEL_BETWEEN_RE = re.compile(f"([{LETTERS}][{MARKS}]*){TATWEEL}+(?=[{LETTERS}])")
 _TATWEEL_RUN_RE = re.compile(f"{TATWEEL}{{2,}}")
 
@@ -170,7 +173,9 @@ def _strip_markup(text: str, stats: Stats) -> str:
 
 
 def _drop_joiners(text: str) -> str:
-    """Delete ZWJ/ZWNJ between Arabic letters; keep ZWNJ in paragraphs written in Persian."""
+    """Delete ZWJ/ZWNJ between Arabic letters (ZWNJ kept in paragraphs written in Persian)
+    and at word edges."""
+    text = _EDGE_JOINER_RE.sub("", text)
     if "\u200c" not in text:
         return _ZWJ_BETWEEN_LETTERS_RE.sub("", text)
     if not _PERSIAN_RE.search(text):
