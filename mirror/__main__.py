@@ -3,8 +3,14 @@
     python -m mirror --port 8000 [--host 127.0.0.1] [--articles 200] [--seed 1]
                            [--log requests.jsonl] [--allow-remote] [--faults RATE]
                            [--script-filled RATE] [--load-more] [--script-boxes]
-    python -m mirror generate --out DIR [--articles N] [--seed S] [--base-url URL]
-    python -m mirror truth --base-url URL [--articles N] [--seed S] [--out FILE]
+                           [--sitemaps yoast|core] [--archive-only SHARE]
+                           [--edited K] [--added N]
+    python -m mirror generate --out DIR [--articles N] [--seed S] [--base-url URL] [...]
+    python -m mirror truth --base-url URL [--articles N] [--seed S] [--out FILE] [...]
+
+``--archive-only``, ``--edited`` and ``--added`` describe a variant of the same site
+(``changes.SiteChanges``): serve the plain site, crawl, then serve it again with
+``--edited 20 --added 30`` on the same port to test change detection.
 """
 
 from __future__ import annotations
@@ -15,15 +21,30 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .changes import SiteChanges
 from .generator import build_site, wp_quote
 from .listing import page_count
 from .server import Mirror, MirrorServer
+from .sitemaps import STYLES
 from .truth import ground_truth
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=200, help="number of posts (>= 20)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
+    parser.add_argument("--archive-only", type=float, default=0.0, metavar="SHARE",
+                        help="share of posts only the sitemaps list (no listing, box or feed)")
+    parser.add_argument("--edited", type=int, default=0, metavar="K",
+                        help="posts whose text and modified date changed since the plain site")
+    parser.add_argument("--added", type=int, default=0, metavar="N",
+                        help="new posts published after the plain site's newest")
+
+
+def _changes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> SiteChanges:
+    try:
+        return SiteChanges(args.archive_only, args.edited, args.added)
+    except ValueError as exc:
+        parser.error(str(exc))
 
 
 def _write_jsonl(records: list[dict], out) -> None:
@@ -48,6 +69,9 @@ def serve(argv: list[str]) -> int:
                         help="list some posts only in a script-filled 'load more' list")
     parser.add_argument("--script-boxes", action="store_true",
                         help="fill the boxes that link some orphans by script")
+    parser.add_argument("--sitemaps", choices=STYLES, default="yoast",
+                        help="sitemap index style: Yoast's sitemap_index.xml or WordPress "
+                        "core's wp-sitemap.xml")
     _common(parser)
     args = parser.parse_args(argv)
     try:
@@ -55,7 +79,8 @@ def serve(argv: list[str]) -> int:
                               log_path=args.log, allow_remote=args.allow_remote,
                               faults=args.faults, fault_stall=args.fault_stall,
                               script_filled=args.script_filled,
-                              script_boxes=args.script_boxes, load_more=args.load_more)
+                              script_boxes=args.script_boxes, load_more=args.load_more,
+                              sitemaps=args.sitemaps, changes=_changes(parser, args))
     except ValueError as exc:
         parser.error(str(exc))
     print(server.base_url + "/", flush=True)
@@ -73,7 +98,7 @@ def serve(argv: list[str]) -> int:
 def _site_paths(mirror: Mirror) -> list[str]:
     """Every page worth writing to disk (percent-encoded paths, as linked)."""
     site = mirror.site
-    paths = ["/robots.txt", "/feed/", "/sitemap.xml"]
+    paths = ["/robots.txt", "/feed/", *mirror.sitemaps.paths(), *mirror.pages]
     paths += ["/" if n == 1 else f"/page/{n}/" for n in range(1, page_count(len(site.listed)) + 1)]
     for name, slug in site.categories.items():
         for n in range(1, page_count(len(site.by_category[name])) + 1):
@@ -93,12 +118,15 @@ def generate(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m mirror generate")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--sitemaps", choices=STYLES, default="yoast")
     _common(parser)
     args = parser.parse_args(argv)
+    changes = _changes(parser, args)
     base = args.base_url.rstrip("/")
     host = urlsplit(base).netloc
     out = Path(args.out)
-    mirror = Mirror(args.articles, args.seed, cache_size=0)
+    mirror = Mirror(args.articles, args.seed, cache_size=0, sitemaps=args.sitemaps,
+                    changes=changes)
     written = 0
     for path in _site_paths(mirror):
         reply = mirror.respond(path, host)
@@ -112,7 +140,7 @@ def generate(argv: list[str]) -> int:
         target.write_bytes(reply.body)
         written += 1
     with open(out / "ground_truth.jsonl", "w", encoding="utf-8") as fh:
-        _write_jsonl(ground_truth(base, args.articles, args.seed), fh)
+        _write_jsonl(ground_truth(base, args.articles, args.seed, changes), fh)
     print(f"wrote {written} pages and ground_truth.jsonl to {out}", file=sys.stderr)
     return 0
 
@@ -123,8 +151,9 @@ def truth(argv: list[str]) -> int:
     parser.add_argument("--out", help="JSON Lines file (default: stdout)")
     _common(parser)
     args = parser.parse_args(argv)
-    build_site(args.articles, args.seed)
-    records = ground_truth(args.base_url, args.articles, args.seed)
+    changes = _changes(parser, args)
+    build_site(args.articles, args.seed, changes)
+    records = ground_truth(args.base_url, args.articles, args.seed, changes)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             _write_jsonl(records, fh)

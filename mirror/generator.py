@@ -13,10 +13,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import seed as seed_data
 from . import vocab
+
+if TYPE_CHECKING:
+    from .changes import SiteChanges
 
 LATEST = "آخر الأخبار"
 #: Topical categories; every listed post is also in LATEST.
@@ -101,6 +105,9 @@ class Post:
     open_graph: bool = True
     amp: bool = False
     orphan: bool = False
+    #: listed only in the sitemaps (``changes.SiteChanges.archive_only``)
+    archive_only: bool = False
+    edited: bool = False
     noise: bool = False
     status: int = 200
     slow: bool = False
@@ -319,9 +326,18 @@ def _decorate(post: Post, rng: random.Random, slots: dict[str, str]) -> None:
     post.tags = r.sample(tag_pool, r.randint(0, min(4, len(tag_pool))))
 
 
-def build_site(articles: int = 200, seed: int = 1) -> Site:
-    """The whole site model, deterministic for (articles, seed)."""
-    return _build_site(max(int(articles), 20), int(seed))
+def build_site(articles: int = 200, seed: int = 1, changes: SiteChanges | None = None) -> Site:
+    """The whole site model, deterministic for (articles, seed, changes)."""
+    if changes is None or changes.plain:
+        return _build_site(max(int(articles), 20), int(seed))
+    return _changed_site(max(int(articles), 20), int(seed), changes)
+
+
+@lru_cache(maxsize=4)
+def _changed_site(articles: int, seed: int, changes: SiteChanges) -> Site:
+    from .changes import apply_changes
+
+    return apply_changes(_build_site.__wrapped__(articles, seed), changes, seed)
 
 
 @lru_cache(maxsize=4)
@@ -457,12 +473,13 @@ def _link_site(posts: list[Post], rng: random.Random, seed_post: Post, psl: Post
     return _index_site(posts, rng)
 
 
-def _index_site(posts: list[Post], rng: random.Random) -> Site:
+def _index_site(posts: list[Post], rng: random.Random,
+                keep_most_read: list[Post] | None = None) -> Site:
     by_id = {p.id: p for p in posts}
     for p in posts:  # no self links, no duplicates between the two boxes
         p.related = [r for r in dict.fromkeys(p.related) if r != p.id and r != p.check_also]
     by_path = {p.decoded_path: p for p in posts}
-    listed = [p for p in reversed(posts) if not p.orphan]
+    listed = [p for p in reversed(posts) if not p.orphan and not p.archive_only]
     cats = {name: slugify(name) for name in CATEGORY_NAMES}
     by_category: dict[str, list[Post]] = {name: [] for name in CATEGORY_NAMES}
     by_tag: dict[str, list[Post]] = {}
@@ -481,7 +498,10 @@ def _index_site(posts: list[Post], rng: random.Random) -> Site:
         for t in p.tags:
             tags.setdefault(t, tag_slug(t))
     readable = [p for p in listed if p.status == 200 and not p.slow]
-    most_read = rng.sample(readable[:200], min(5, len(readable)))
+    if keep_most_read is not None:  # a variant of a site keeps its sidebar
+        most_read = [by_id[p.id] for p in keep_most_read if not by_id[p.id].archive_only]
+    else:
+        most_read = rng.sample(readable[:200], min(5, len(readable)))
     broken = next(p for p in posts if p.status == 500)
     return Site(posts, by_id, by_path, cats, tags, listed, by_category, by_tag, by_author,
                 by_month, most_read, broken, {p.id: n for n, p in enumerate(listed)})

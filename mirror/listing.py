@@ -177,7 +177,8 @@ def listing_page(chrome: Chrome, *, theme: str, title: str, base: str, posts: li
     return out + page_bottom(chrome, theme, chrome.sidebar(month))
 
 
-def robots_txt() -> str:
+def robots_txt(sitemap_path: str = "/sitemap_index.xml") -> str:
+    """WordPress's rules plus ours; the main feed stays allowed (comment feeds do not)."""
     return ("User-agent: *\n"
             "Disallow: /wp-admin/\n"
             "Allow: /wp-admin/admin-ajax.php\n"
@@ -185,9 +186,10 @@ def robots_txt() -> str:
             "Disallow: /search/\n"
             "Disallow: /wp-json/\n"
             "Disallow: /feed/\n"
+            "Allow: /feed/$\n"
             "Disallow: /private/\n"
             "\n"
-            f"Sitemap: {BASE}/sitemap.xml\n")
+            f"Sitemap: {BASE}{sitemap_path}\n")
 
 
 def feed_xml(posts: list[Post]) -> str:
@@ -199,13 +201,6 @@ def feed_xml(posts: list[Post]) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
             f"<title>{SITE_NAME}</title><link>{BASE}/</link><language>ar</language>"
             f"{items}</channel></rss>\n")
-
-
-def sitemap_xml(posts: list[Post]) -> str:
-    urls = "".join(f"<url><loc>{e(permalink(p))}</loc><lastmod>{p.modified.isoformat()}"
-                   "</lastmod></url>" for p in posts)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/'
-            f'schemas/sitemap/0.9">{urls}</urlset>\n')
 
 
 def wp_json(site: Site) -> str:

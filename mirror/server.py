@@ -28,16 +28,17 @@ from urllib.parse import parse_qs, unquote
 
 from . import scripted
 from .article import amp_page, article_page, attachment_page
+from .changes import SiteChanges
 from .generator import Post, Site, build_site, wp_quote
 from .listing import (
     feed_xml,
     robots_txt,
     simple_page,
-    sitemap_xml,
     wp_json,
 )
 from .listing import listing_page as _listing_page
 from .render import BASE, Chrome
+from .sitemaps import PAGES, Sitemaps
 
 BASE_BYTES = BASE.encode()
 HTML = "text/html; charset=UTF-8"
@@ -72,8 +73,13 @@ class Mirror:
 
     def __init__(self, articles: int = 200, seed: int = 1, cache_size: int = 8192,
                  script_filled: float = 0.0, script_boxes: bool = False,
-                 load_more: bool = False) -> None:
-        self.site: Site = build_site(articles, seed)
+                 load_more: bool = False, sitemaps: str = "yoast",
+                 changes: SiteChanges | None = None) -> None:
+        self.changes = changes or SiteChanges()
+        self.site: Site = build_site(articles, seed, self.changes)
+        #: the XML sitemaps, in one style (``yoast`` or ``core``; see ``sitemaps``)
+        self.sitemaps = Sitemaps(self.site, sitemaps)
+        self.pages = {f"/{slug}/": (title, text) for title, slug, text in PAGES}
         #: script-filled "load more" lists and boxes (``scripted``); empty when both are off
         self.scripts = scripted.plan(self.site, seed, load_more=load_more,
                                      script_boxes=script_boxes)
@@ -132,7 +138,11 @@ class Mirror:
             return ("post", post.id)
         if path.endswith("/amp/") and path[:-4] in site.by_path:
             return ("amp", site.by_path[path[:-4]].id)
-        static = {"/robots.txt": ("robots",), "/feed/": ("feed",), "/sitemap.xml": ("sitemap",),
+        if path.endswith(".xml") and path.count("/") == 1:
+            return ("sitemap", path)
+        if path in self.pages:
+            return ("wp-page", path)
+        static = {"/robots.txt": ("robots",), "/feed/": ("feed",),
                   "/private/": ("private",), "/wp-login.php": ("login",),
                   "/wp-admin/admin-ajax.php": ("ajax",)}
         if path in static:
@@ -254,12 +264,20 @@ class Mirror:
     def _extra(self, key: tuple) -> Reply | None:
         site, chrome, kind = self.site, self.chrome, key[0]
         if kind == "robots":
-            return Reply(200, robots_txt().encode(), "text/plain; charset=utf-8")
+            return Reply(200, robots_txt(self.sitemaps.paths()[0]).encode(),
+                         "text/plain; charset=utf-8")
         if kind == "feed":
             return Reply(200, feed_xml(site.listed).encode(), "application/rss+xml; charset=UTF-8")
         if kind == "sitemap":
-            return Reply(200, sitemap_xml([p for p in site.listed if p.status == 200]).encode(),
-                         "application/xml; charset=UTF-8")
+            if key[1] == "/sitemap.xml":  # what Yoast and WordPress core both answer
+                return Reply(301, headers={"Location": BASE + self.sitemaps.paths()[0]})
+            xml = self.sitemaps.xml(key[1])
+            return None if xml is None else Reply(200, xml.encode(),
+                                                  "application/xml; charset=UTF-8")
+        if kind == "wp-page":
+            title, text = self.pages[key[1]]
+            return Reply(200, simple_page(chrome, title, text,
+                                          "rtl page-template-default page").encode())
         if kind == "json":
             return Reply(200, wp_json(site).encode(), "application/json; charset=UTF-8")
         if kind == "ajax":
@@ -358,11 +376,14 @@ class MirrorServer:
                  port: int = 0, log_path: str | None = None, allow_remote: bool = False,
                  faults: float = 0.0, fault_stall: float = 5.0,
                  script_filled: float = 0.0, script_boxes: bool = False,
-                 load_more: bool = False) -> None:
+                 load_more: bool = False, sitemaps: str = "yoast",
+                 changes: SiteChanges | None = None) -> None:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to bind non-loopback address {host!r}")
-        self.mirror = Mirror(articles, seed, script_filled=script_filled,
-                             script_boxes=script_boxes, load_more=load_more)
+        self._options = {"articles": articles, "seed": seed, "script_filled": script_filled,
+                         "script_boxes": script_boxes, "load_more": load_more,
+                         "sitemaps": sitemaps}
+        self.mirror = Mirror(changes=changes, **self._options)
         self.reply_hooks: list[Callable[[BaseHTTPRequestHandler, Reply], Reply]] = []
         self.faults = None
         if faults:
@@ -382,6 +403,14 @@ class MirrorServer:
         self._thread: threading.Thread | None = None
         self._serving = False
         self._closed = False
+
+    def change(self, changes: SiteChanges) -> Mirror:
+        """Serve ``changes`` of the same site from now on (edits, new posts; see ``changes``).
+
+        The site the server started with is ``SiteChanges()``; each call replaces the whole
+        variant (``change(SiteChanges())`` goes back)."""
+        self.mirror = Mirror(changes=changes, **self._options)
+        return self.mirror
 
     def log(self, handler: BaseHTTPRequestHandler, host: str, status: int,
             fault: str | None = None) -> None:
@@ -438,7 +467,8 @@ class MirrorServer:
 def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None, *,
                  faults: float = 0.0, fault_stall: float = 5.0,
                  script_filled: float = 0.0, script_boxes: bool = False,
-                 load_more: bool = False) -> Iterator[MirrorServer]:
+                 load_more: bool = False, sitemaps: str = "yoast",
+                 changes: SiteChanges | None = None) -> Iterator[MirrorServer]:
     """Run the mirror in a background thread on a free loopback port for the block.
 
     ``faults`` > 0 injects 5xx/reset/stall/truncation into that share of requests (each path
@@ -448,14 +478,17 @@ def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None
     ``load_more`` / ``script_boxes`` list some posts only in a script-filled "load more" list
     and fill the boxes that link some orphans by script; ``server.mirror.scripts`` (a
     ``scripted.ScriptPlan``) names the posts a crawler reaches only by running scripts.
+    ``sitemaps`` picks the sitemap style (``yoast`` or ``core``); ``changes`` serves a
+    variant (archive-only posts, edits, new posts; ``server.change`` switches later).
     """
     server = MirrorServer(articles, seed, log_path=log_path, faults=faults,
                           fault_stall=fault_stall, script_filled=script_filled,
-                          script_boxes=script_boxes, load_more=load_more).start()
+                          script_boxes=script_boxes, load_more=load_more,
+                          sitemaps=sitemaps, changes=changes).start()
     try:
         yield server
     finally:
         server.stop()
 
 
-__all__ = ["Mirror", "MirrorServer", "Reply", "serve_mirror"]
+__all__ = ["Mirror", "MirrorServer", "Reply", "SiteChanges", "serve_mirror"]

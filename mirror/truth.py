@@ -23,6 +23,7 @@ from functools import lru_cache
 from madar.items import ARTICLE_FIELDS
 from madar.urls import canonical_url
 
+from .changes import SiteChanges
 from .generator import Post, Site, build_site
 from .render import visible_date
 
@@ -102,14 +103,18 @@ def article_record(site: Site, post: Post, base: str,
     return record
 
 
-def ground_truth(base_url: str, articles: int = 200, seed: int = 1) -> list[dict]:
-    """One record per article post (orphans, the republished copy and the seed included)."""
-    return [dict(r) for r in _ground_truth(base_url.rstrip("/"), articles, seed)]
+def ground_truth(base_url: str, articles: int = 200, seed: int = 1,
+                 changes: SiteChanges | None = None) -> list[dict]:
+    """One record per article post (orphans, the republished copy, the seed and, in a
+    variant, the archive-only, edited and added posts included)."""
+    return [dict(r) for r in _ground_truth(base_url.rstrip("/"), articles, seed,
+                                           changes or SiteChanges())]
 
 
 @lru_cache(maxsize=4)
-def _ground_truth(base: str, articles: int, seed: int) -> tuple[dict, ...]:
-    site = build_site(articles, seed)
+def _ground_truth(base: str, articles: int, seed: int,
+                  changes: SiteChanges) -> tuple[dict, ...]:
+    site = build_site(articles, seed, changes)
     urls = {p.id: canonical_url(base + p.path) for p in site.posts}
     return tuple(article_record(site, p, base, urls) for p in site.posts)
 
