@@ -17,10 +17,10 @@ near duplicates across URLs use the text only (a republication often gets a new 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from madar.dedup.minhash import MinHasher, stable_hash64
 from madar.state.base import Conflict, NewArticle, SeenRecord, SeenStore
+from madar.text.dates import as_utc
 
 
 @dataclass(frozen=True)
@@ -53,21 +53,9 @@ class Verdict:
     similarity: float | None = None
 
 
-def _as_utc(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
 def is_newer(candidate: str | None, known: str | None) -> bool:
     """True when ``candidate`` is a later modification time than ``known``."""
-    new, old = _as_utc(candidate), _as_utc(known)
+    new, old = as_utc(candidate), as_utc(known)
     if new is None:
         return False
     return old is None or new > old

@@ -36,7 +36,7 @@ from madar.pages import body
 from madar.pages.document import HtmlDocument, canonical, collapse, element_text
 from madar.text.clean import clean_inline
 from madar.text.dates import normalize_datetime, parse_datetime, parse_visible_date
-from madar.urls import post_id_from_shortlink
+from madar.urls import is_article_candidate, post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
 
@@ -515,7 +515,7 @@ class ArticlePage:
         found: list[str | None] = []
         for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX)):
             href = self.document.absolute(anchor.get("href"))
-            if href and not _is_archive(href):
+            if href and is_article_candidate(href):
                 found.append(self._safe_canonical(href))
         return tuple(url for url in unique(found) if url != own)
 
@@ -536,13 +536,6 @@ class ArticlePage:
     @attribute
     def fetched_at(self) -> str | None:
         return self._fetched_at
-
-
-_ARCHIVE_PATH = re.compile(r"/(?:category|tag|author|page|feed|search)/|[?&]s=")
-
-
-def _is_archive(url: str) -> bool:
-    return bool(_ARCHIVE_PATH.search(url))
 
 
 class MetadataArticlePage(ArticlePage):

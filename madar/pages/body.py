@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from madar.pages.document import BREAKING_TAGS, HtmlDocument, classes, collapse, element_text
+from madar.text.arabic import fold_arabic
 
 #: Tags never read as text (images are collected separately).
 SKIP_TAGS = frozenset({
@@ -37,10 +38,9 @@ BOILERPLATE = re.compile(
     r"bannerize|adsense|addtoany|a2a|heateor|mc4wp|mailchimp|signup|optin|disclaimer|"
     r"follow-us|followus|jp-relatedposts|crp)(?:$|[\s_-])")
 _MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"})
-_READ_ALSO = re.compile(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|ايضاً|كذلك|المزيد)")
-_SHORTLINK_LABEL = re.compile(r"^\W*الرابط المختصر")
-_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ـ": None})
-_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
+# The phrase patterns below are matched against fold_arabic(text), so they are folded too.
+_READ_ALSO = re.compile(fold_arabic(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|كذلك|المزيد)"))
+_SHORTLINK_LABEL = re.compile(fold_arabic(r"^\W*الرابط المختصر"))
 _WORDLIKE = re.compile(r"[^\W_]")
 _DASH = r"(?:[–—-]+|\s\u0640+\s)"
 #: Who is credited after the place: the site (``خاص``: an exclusive), the agencies, or an
@@ -57,27 +57,23 @@ DATELINE = re.compile(
 #: Lines that are the site's or a plugin's chrome, not the story: an advertisement label,
 #: "follow us", newsletter and notification prompts, disclaimers, copyright (Arabic, then
 #: the English and German of the themes' other users).
-_AD_LABEL = re.compile(r"^\W*(?:اعلان|مساحة اعلانية|advertisement|sponsored|anzeige|werbung)"
-                       r"\s*(?:$|[-–—:|])", re.I)
+_AD_LABEL = re.compile(fold_arabic(
+    r"^\W*(?:اعلان|مساحة اعلانية|advertisement|sponsored|anzeige|werbung)\s*(?:$|[-–—:|])"),
+    re.I)
 _SOCIAL = (r"(?:فيسبوك|فيس\s*بوك|تويتر|تلغرام|تليغرام|يوتيوب|انستغرام|انستجرام|واتساب|"
            r"مواقع|صفحت|قنات|حساب)")
-_CHROME_LINE = re.compile(  # matched against fold(line): alef forms folded, no diacritics
+_CHROME_LINE = re.compile(fold_arabic(
     rf"^\W*(?:تابعونا\s*(?:على|عبر|في)|تابعنا\s*(?:على|عبر)\s*{_SOCIAL}|"
     r"اشترك(?:وا)?\s*(?:الان|(?:في|ب)\s*(?:النشرة|نشرتنا|قناتنا|خدمة|موقع|صفحتنا))|"
     r"للاشتراك\s*(?:في|ب)|النشرة\s*البريدية|القائمة\s*البريدية|جميع\s*الحقوق\s*محفوظة|"
     r"اخلاء\s*(?:ال)?مسؤولية|الاراء\s*الواردة|المقال(?:ات)?\s*(?:المنشورة\s*)?(?:تعبر|يعبر)|"
     r"follow\s+us|subscribe|sign\s+up\s+(?:for|to)|newsletter|disclaimer|"
     r"all\s+rights\s+reserved|copyright|©|"
-    r"folg(?:e|t)\s+uns|abonniere|alle\s+angaben\s+ohne\s+gew[äa]hr|haftungsausschluss)",
+    r"folg(?:e|t)\s+uns|abonniere|alle\s+angaben\s+ohne\s+gew[äa]hr|haftungsausschluss)"),
     re.I)
 _CHROME_MAX_WORDS = 60
 #: After a chrome line, a line this long is the story again (not the footer).
 _PROSE_WORDS = 25
-
-
-def fold(text: str) -> str:
-    """Match form: alef variants folded, diacritics and tatweel removed."""
-    return _DIACRITICS.sub("", text.translate(_FOLD))
 
 
 def is_boilerplate_element(element: Any) -> bool:
@@ -150,7 +146,7 @@ def _is_noise(block: _Block, text: str) -> bool:
     words = len(_WORDLIKE.findall(text))
     if block.link_chars and block.link_chars >= words:
         return True  # a paragraph that is only a link: ad, "read also", related post
-    folded = fold(text)
+    folded = fold_arabic(text)
     if _READ_ALSO.match(folded) and (block.link_chars or words < 120):
         return True
     return bool(_SHORTLINK_LABEL.match(folded))
@@ -161,7 +157,7 @@ def is_chrome_line(line: str) -> bool:
     words = len(line.split())
     if words > _CHROME_MAX_WORDS:
         return False
-    folded = fold(line)
+    folded = fold_arabic(line)
     return bool(_CHROME_LINE.match(folded) or (words <= 12 and _AD_LABEL.match(folded)))
 
 

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
-from madar.pages.body import fold
 from madar.pages.document import (
     HtmlDocument,
     canonical,
@@ -24,8 +22,9 @@ from madar.pages.document import (
     element_text,
     xpath,
 )
+from madar.text.arabic import fold_arabic
 from madar.text.dates import parse_datetime, parse_visible_date
-from madar.urls import same_host
+from madar.urls import is_article_candidate, same_host
 
 LATEST_NEWS = "آخر الأخبار"
 
@@ -38,8 +37,6 @@ _CONTAINER = re.compile(r"(?:^|[\s_-])(?:post|item|item-list|post-item|recent-it
                         r"(?:$|[\s_-])")
 _DATE_CLASSES = re.compile(r"(?:^|[\s_-])(?:tie-date|date|post-date|entry-date|published)"
                            r"(?:$|[\s_-])")
-_NOT_POST_PATH = re.compile(r"/(?:category|tag|author|page|feed|search|wp-content|wp-json|"
-                            r"wp-admin|comments)(?:/|$)|\.(?:xml|jpg|jpeg|png|gif|pdf)$", re.I)
 _NEXT_LINKS = xpath(
     "//a[@href][contains(concat(' ', normalize-space(@rel), ' '), ' next ')]"
     " | //a[@href][contains(concat(' ', normalize-space(@class), ' '), ' next ')]"
@@ -55,12 +52,11 @@ _PAGINATION_LINKS = xpath(
 _MENU_LINKS = xpath("//nav//a[@href] | //*[contains(@class, 'menu')]//a[@href]"
                     " | //*[@id='crumbs' or @id='breadcrumb']//a[@href]")
 _ALL_LINKS = xpath("//a[@href]")
-_SPACES = re.compile(r"\s+")
 
 
 def _match_form(text: str | None) -> str:
     """Whitespace-normalized, diacritics- and hamza-insensitive form for text comparison."""
-    return _SPACES.sub(" ", fold(text or "")).strip()
+    return " ".join(fold_arabic(text or "").split())
 
 
 @dataclass(frozen=True)
@@ -130,10 +126,7 @@ class ListingPage:
         return None
 
     def _is_post_link(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if not same_host(url, self.url) or _NOT_POST_PATH.search(parts.path):
-            return False
-        return parts.path not in ("", "/") or "p=" in parts.query
+        return same_host(url, self.url) and is_article_candidate(url)
 
     @cached_property
     def _entries(self) -> list[ListingEntry]:

@@ -50,21 +50,11 @@ from itemadapter import ItemAdapter
 from w3lib.html import remove_tags_with_content
 
 from madar.items import Article
+from madar.text.arabic import LETTERS, MARKS, PERSIAN_LETTERS, TATWEEL
 from madar.text.forms import PRESENTATION_FORM_RE, fold_presentation_forms
 from madar.text.mojibake import repair_mojibake
 
 Stats = Callable[[str], None]
-
-# --- character classes --------------------------------------------------------------------
-#: Arabic-script letters (no digits, punctuation or marks).
-LETTERS = (
-    "\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff"
-    "\u0750-\u077f\u08a0-\u08c9"
-)
-#: Arabic combining marks (harakat, tanween, shadda, sukun, superscript alef, Quranic marks).
-MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
-PERSIAN_LETTERS = "پچژگکی"
-TATWEEL = "\u0640"
 
 #: Invisible characters deleted everywhere (issue 3), plus C0/C1 controls.
 _DELETED = (

@@ -18,38 +18,14 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["normalize_datetime", "parse_visible_date"]
+from madar.text.arabic import DIGITS, fold_arabic
 
-# --- Normalization used only for matching (never for output) -----------------------------
-
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        "٬": ",",
-        "،": ",",
-        "ـ": None,
-        "\u200f": None,
-        "\u200e": None,
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u061c": None,
-    }
-)
-_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")
-_SPACES = re.compile(r"\s+")
+__all__ = ["as_utc", "normalize_datetime", "parse_datetime", "parse_iso", "parse_visible_date"]
 
 
 def _fold(text: str) -> str:
-    """Digits to ASCII, hamza/alef variants folded, diacritics and tatweel removed."""
-    text = _DIACRITICS.sub("", text.translate(_DIGITS).translate(_FOLD))
-    return _SPACES.sub(" ", text).strip().lower()
+    """The form month names and relative words are matched in."""
+    return " ".join(fold_arabic(text).split()).lower()
 
 
 # --- Month names --------------------------------------------------------------------------
@@ -172,17 +148,30 @@ def parse_visible_date(raw: str | None, now: datetime | None = None) -> str | No
         return None
 
 
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime as written (offset kept, none when none); else None."""
+    try:
+        return datetime.fromisoformat(value.strip())  # type: ignore[union-attr]
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def as_utc(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime as an aware datetime (no offset means UTC); else None."""
+    parsed = parse_iso(value)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
 def parse_datetime(value: str | None) -> datetime | None:
-    """ISO 8601 (or RFC 2822, as in feeds) -> datetime; None when unparsable."""
+    """A date from a page's metadata or a feed: ISO 8601 in any digits, or RFC 2822."""
     if not value or not isinstance(value, str):
         return None
-    value = value.strip().translate(_DIGITS)
-    if value[-1:] in "zZ":
-        value = value[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        pass
+    value = value.strip().translate(DIGITS)
+    parsed = parse_iso(value)
+    if parsed is not None:
+        return parsed
     try:
         return parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -201,7 +190,7 @@ def normalize_datetime(value: str | None) -> str | None:
     """
     if not value or not isinstance(value, str) or len(value) > 100:
         return None
-    day = _DATE_ONLY.match(value.translate(_DIGITS))
+    day = _DATE_ONLY.match(value.translate(DIGITS))
     if day:
         return _day(*day.groups())
     parsed = parse_datetime(value)

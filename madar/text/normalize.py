@@ -36,40 +36,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from madar.text.arabic import DIGITS, LETTER_VARIANTS, MARKS, TATWEEL, expand_class
 from madar.text.forms import PRESENTATION_FORM_RE, fold_presentation_forms
-
-#: Arabic combining marks deleted in the matching form (all are category Mn).
-ARABIC_MARKS = (
-    "\u0610-\u061a"  # Quranic honorifics and small marks
-    "\u064b-\u065f"  # tanween, harakat, shadda, sukun, combining hamza/madda, ...
-    "\u0670"  # superscript (dagger) alef
-    "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"  # Quranic annotation marks
-    "\u08d3-\u08e1\u08e3-\u08ff"  # extended Arabic marks
-)
-TATWEEL = "\u0640"
-
-_LETTER_MAP = {
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
-    "ى": "ي", "ئ": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي",
-    "ؤ": "و",
-    "ة": "ه", "ۀ": "ه", "ھ": "ه", "ہ": "ه", "ۃ": "ه",
-    "ک": "ك", "ڪ": "ك",
-}  # fmt: skip
-
-
-def _expand_ranges(spec: str) -> list[int]:
-    """Code points of a regex-style class body such as ``a-cx`` (no escapes)."""
-    points: list[int] = []
-    i = 0
-    while i < len(spec):
-        if i + 2 < len(spec) and spec[i + 1] == "-":
-            points.extend(range(ord(spec[i]), ord(spec[i + 2]) + 1))
-            i += 3
-        else:
-            points.append(ord(spec[i]))
-            i += 1
-    return points
-
 
 #: Planes 0, 1 and 14 hold every punctuation, space, control, format and cased character;
 #: planes 2-13 (CJK ideographs, unassigned) and 15-16 (private use) have none, so the table
@@ -90,14 +58,12 @@ def _build_table() -> dict[int, str | None]:
             low = ch.lower()
             if len(low) == 1 and low != ch:
                 table[cp] = low
-    for cp in _expand_ranges(ARABIC_MARKS):
+    for cp in expand_class(MARKS):
         table[cp] = None
     table[ord(TATWEEL)] = None
-    for src, dst in _LETTER_MAP.items():
+    for src, dst in LETTER_VARIANTS.items():
         table[ord(src)] = dst
-    for base in (0x0660, 0x06F0):  # Arabic-Indic, Extended Arabic-Indic (Persian/Urdu)
-        for d in range(10):
-            table[base + d] = str(d)
+    table.update(DIGITS)
     return table
 
 
