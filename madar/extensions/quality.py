@@ -41,6 +41,12 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
             for name in ARTICLE_FIELDS}
 
 
+def count_field_sources(stats: Any, sources: dict[str, str]) -> None:
+    """Add one article page's ``{field: source}`` to a Scrapy stats collector."""
+    for field, source in sources.items():
+        stats.inc_value(f"{FIELDS_PREFIX}/{field}/{source}")
+
+
 def field_sources(stats: dict[str, Any], field: str) -> dict[str, int]:
     """Article pages whose ``field`` came from the theme's markup, from metadata, or nowhere."""
     return {source: int(stats.get(f"{FIELDS_PREFIX}/{field}/{source}", 0) or 0)

@@ -123,11 +123,14 @@ class ArticlePage:
     AUTHOR: ClassVar[Alternatives] = ()
     BODY: ClassVar[Alternatives] = ()
     FEATURED_IMAGE: ClassVar[Alternatives] = ()
+    #: Elements that show the featured image as ``style="background-image: url(…)"``.
+    FEATURED_BACKGROUND: ClassVar[Alternatives] = ()
     FEATURED_CAPTION: ClassVar[Alternatives] = ()
     SHORTLINK_BOX: ClassVar[Alternatives] = ()
     #: Containers of recommended posts (check also, then related): every post link counts.
     CHECK_ALSO_BOX: ClassVar[Alternatives] = ("#check-also-box",)
     RELATED_BOX: ClassVar[Alternatives] = ()
+    INLINE_RELATED_BOX: ClassVar[Alternatives] = ()
     TIME: ClassVar[Alternatives] = ()
     #: Use og:image / JSON-LD image as the featured image when the markup shows none. Off
     #: for themes: SEO plugins put the site logo there when a post has no image.
@@ -467,12 +470,14 @@ class ArticlePage:
 
     def _featured_image(self) -> tuple[str, str | None] | None:
         element = self._first(self.FEATURED_IMAGE)
-        if element is not None:
-            url = body.image_url(self.document, element)
-            if url:
-                caption_el = self._first(self.FEATURED_CAPTION)
-                caption = element_text(caption_el) if caption_el is not None else None
-                return url, caption or body.image_caption(element, None)
+        url = body.image_url(self.document, element) if element is not None else None
+        if url is None:
+            element = self._first(self.FEATURED_BACKGROUND)
+            url = body.background_image_url(self.document, element)
+        if element is not None and url:
+            caption_el = self._first(self.FEATURED_CAPTION)
+            caption = element_text(caption_el) if caption_el is not None else None
+            return url, caption or body.image_caption(element, None)
         if not self.METADATA_IMAGE:
             return None
         ld_image = self._ld.get("image")
@@ -513,7 +518,8 @@ class ArticlePage:
         archive links and the page itself left out. Computed once: the spider asks again."""
         own = self._url
         found: list[str | None] = []
-        for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX)):
+        for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX),
+                       *self._box_links(self.INLINE_RELATED_BOX)):
             href = self.document.absolute(anchor.get("href"))
             if href and is_article_candidate(href):
                 found.append(self._safe_canonical(href))

@@ -36,7 +36,8 @@ BOILERPLATE = re.compile(
     r"subscribe|breadcrumbs?|crumbs|post-meta|print|rating|widget|wp-block-embed|"
     r"read-also|readalso|more-posts|loading|spinner|preloader|sub-title|subtitle|"
     r"bannerize|adsense|addtoany|a2a|heateor|mc4wp|mailchimp|signup|optin|disclaimer|"
-    r"follow-us|followus|jp-relatedposts|crp)(?:$|[\s_-])")
+    r"follow-us|followus|jp-relatedposts|crp|story-highlights|post-bottom-meta|"
+    r"multiple-post-pages|page-links?|edit-link)(?:$|[\s_-])")
 _MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"})
 # The phrase patterns below are matched against fold_arabic(text), so they are folded too.
 _READ_ALSO = re.compile(fold_arabic(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|كذلك|المزيد)"))
@@ -152,20 +153,25 @@ def _is_noise(block: _Block, text: str) -> bool:
     return bool(_SHORTLINK_LABEL.match(folded))
 
 
+def is_ad_label(line: str) -> bool:
+    """A short line announcing an advertisement (``إعلان``, ``Advertisement``, ``Anzeige``)."""
+    return len(line.split()) <= 12 and bool(_AD_LABEL.match(fold_arabic(line)))
+
+
+def is_footer_line(line: str) -> bool:
+    """A "follow us", newsletter, disclaimer or copyright line: the site's, not the story's."""
+    return len(line.split()) <= _CHROME_MAX_WORDS and bool(_CHROME_LINE.match(fold_arabic(line)))
+
+
 def is_chrome_line(line: str) -> bool:
-    """An advertisement label, "follow us", newsletter prompt, disclaimer or copyright line."""
-    words = len(line.split())
-    if words > _CHROME_MAX_WORDS:
-        return False
-    folded = fold_arabic(line)
-    return bool(_CHROME_LINE.match(folded) or (words <= 12 and _AD_LABEL.match(folded)))
+    return is_ad_label(line) or is_footer_line(line)
 
 
 def body_paragraphs(container: Any) -> list[str]:
     """Paragraph texts of a body container, boilerplate removed, page order.
 
-    Chrome lines go; a chrome line followed only by short lines (no prose) starts the
-    body's footer, which goes as a whole.
+    Advertisement labels go alone. A footer line goes too, with the short lines just before
+    it in its paragraph; when no prose line follows it, so does the rest of the body.
     """
     lines: list[tuple[int, str]] = []  # (paragraph number, line)
     footer_from: int | None = None
@@ -174,9 +180,16 @@ def body_paragraphs(container: Any) -> list[str]:
         if not text or _is_noise(block, text):
             continue
         for line in block.lines():
-            if is_chrome_line(line):
+            if is_ad_label(line):
+                continue
+            if is_footer_line(line):
+                start = len(lines)
+                while (start > 0 and lines[start - 1][0] == number
+                       and len(lines[start - 1][1].split()) < _PROSE_WORDS):
+                    start -= 1
+                del lines[start:]  # the short lines that lead up to it
                 if footer_from is None:
-                    footer_from = len(lines)
+                    footer_from = start
                 continue
             if footer_from is not None and len(line.split()) >= _PROSE_WORDS:
                 footer_from = None
@@ -225,6 +238,17 @@ def image_url(document: HtmlDocument, img: Any) -> str | None:
     if src and not _PLACEHOLDER.search(src):
         return document.absolute(src)
     return None
+
+
+_BACKGROUND_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*['\"]?([^'\")]+)")
+
+
+def background_image_url(document: HtmlDocument, element: Any) -> str | None:
+    """The URL of an element's inline ``background-image: url(…)``, if any."""
+    if element is None:
+        return None
+    match = _BACKGROUND_URL.search(element.get("style") or "")
+    return document.absolute(match[1].strip()) if match else None
 
 
 def image_caption(img: Any, stop: Any) -> str | None:

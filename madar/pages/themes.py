@@ -21,15 +21,21 @@ class SahifaArticlePage(ArticlePage):
 
     TITLE = ("h1.post-title", "h1.entry-title", "article.post-listing h1")
     BREADCRUMB = ("#crumbs",)
-    # Related/check-also items and the sidebar carry .tie-date too: the post's own only.
-    VISIBLE_DATE = ("article .post-meta .tie-date", ".post-inner .post-meta .tie-date")
+    # Related/check-also items and the sidebar carry .tie-date too: the post's own only
+    # (in the article, or in the cover head above it).
+    VISIBLE_DATE = ("article .post-meta .tie-date", ".post-inner .post-meta .tie-date",
+                    ".post-cover-title .post-meta .tie-date")
     CATEGORIES = ("article .post-meta .post-cats a", ".post-meta .post-cats a")
-    # The tag paragraph sits inside <article> in some versions, after it in others.
-    TAGS_BOX = ("p.post-tag", ".post-tag")
-    AUTHOR = (".post-meta .post-meta-author a", ".post-meta .post-meta-author")
+    # The tag paragraph follows </article>; 5.1-5.5.9 also hide the tag links in the post.
+    TAGS_BOX = ("p.post-tag", ".post-tag", ".post-inner a[rel='tag']")
+    # The visible byline, else the hidden microdata byline of 5.1-5.5.9.
+    AUTHOR = (".post-meta .post-meta-author a", ".post-meta .post-meta-author",
+              ".post-inner .vcard.author .fn")
     BODY = ("article.post-listing .post-inner div.entry", "article.post-listing div.entry",
             "div.entry")
     FEATURED_IMAGE = (".single-post-thumb img",)
+    #: The cover head draws the image as a CSS background.
+    FEATURED_BACKGROUND = (".single-post-thumb[style*='background-image']",)
     FEATURED_CAPTION = (".single-post-caption",)
     SHORTLINK_BOX = _SHORTLINK_BOXES
     RELATED_BOX = ("#related_posts",)
@@ -46,7 +52,11 @@ class JannahArticlePage(ArticlePage):
     VISIBLE_DATE = ("#the-post .entry-header .post-meta .date", "#the-post .post-meta .date",
                     ".entry-header .post-meta .date")
     CATEGORIES = (".entry-header .post-cat",)
-    TAGS_BOX = (".post-bottom-tags .tagcloud", ".post-bottom-tags", "#the-post .tagcloud")
+    # 4.6+ mark the block .post-bottom-tags, 2.1-4.2 only .post-bottom-meta (whose source
+    # and via siblings hold links too), 1.0 .post-tags; all inside the article.
+    TAGS_BOX = (".post-bottom-tags .tagcloud", ".post-bottom-tags",
+                "#the-post .post-bottom-meta:not(.post-bottom-source):not(.post-bottom-via)"
+                " .tagcloud", "#the-post .post-tags .tagcloud")
     AUTHOR = (".post-meta .meta-author a.author-name", ".post-meta .meta-author a",
               ".post-meta .meta-author")
     BODY = ("article#the-post div.entry-content", "div.entry-content")
@@ -54,6 +64,8 @@ class JannahArticlePage(ArticlePage):
     FEATURED_CAPTION = (".featured-area figcaption", ".single-caption-text")
     SHORTLINK_BOX = _SHORTLINK_BOXES
     RELATED_BOX = ("#related-posts",)
+    #: 7.0 can also put a related-posts box inside the body.
+    INLINE_RELATED_BOX = ("#inline-related-post",)
     TIME = (".post-meta time[datetime]",)
     METADATA_IMAGE = False
     METADATA_TEXT = False

@@ -29,7 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from madar.extensions.quality import FIELDS_PREFIX
+from madar.extensions.quality import count_field_sources
 from madar.incremental import IncrementalPolicy
 from madar.pages import ListingPage, article_page_for
 from madar.rendering import (
@@ -190,7 +190,8 @@ class MadarSpider(scrapy.Spider):
         except Exception:
             self._broken(response)
             return
-        self._count_sources(page.field_sources)
+        # madar/fields/<field>/<theme|metadata|none>: read by the theme-change alarm
+        count_field_sources(self.crawler.stats, page.field_sources)
         yield item
         if self.related_depth is None or depth < self.related_depth:
             yield from self._article_requests(related[: self.max_related_per_page],
@@ -233,8 +234,3 @@ class MadarSpider(scrapy.Spider):
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"madar/pages/{key}")
-
-    def _count_sources(self, sources: dict[str, str]) -> None:
-        """``madar/fields/<field>/<theme|metadata|none>``: read by the theme-change alarm."""
-        for field, source in sources.items():
-            self.crawler.stats.inc_value(f"{FIELDS_PREFIX}/{field}/{source}")

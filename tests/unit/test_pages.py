@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given, settings
@@ -29,6 +31,10 @@ LISTING_DIRS = sorted(p for p in FIXTURES.glob("ListingPage/test-*") if p.is_dir
 SEED = Path("/work/shared/seed/000_457a80a7c2cb7216.txt")
 
 ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+#: C0/C1 controls other than the paragraph newlines of ``text``.
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+#: Invisible characters no field shows (titles are cleaned like the text).
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\xa0]")
 TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?/?>")
 
 
@@ -72,6 +78,11 @@ def test_fixture_output_is_clean(folder: Path) -> None:
         assert text == text.strip() and text, f"empty or untrimmed string {text!r}"
         assert not ENTITY.search(text), text
         assert not TAG.search(text), text
+        assert not CONTROL.search(text), repr(text)
+        assert unicodedata.is_normalized("NFC", text), text
+    for name in ("title", "author", "dateline", "category"):
+        if item[name]:
+            assert not INVISIBLE.search(item[name]), (name, item[name])
     urls = [item["url"], *item["related"], *(i["url"] for i in item["images"])]
     if item["shortlink"]:
         urls.append(item["shortlink"])
@@ -118,6 +129,33 @@ def test_jannah_drops_read_also_ads_and_decodes_entities() -> None:
     assert item["author"] == "سارة & أحمد"
     assert item["tags"] == ["محروقات", "دمشق"]
     assert item["images"][0]["url"].endswith("/fuel-780x470.jpg")
+
+
+def test_jannah_7_widget_check_also_agency_dateline_and_chrome() -> None:
+    item = _item(FIXTURES / "JannahArticlePage/test-2")
+    assert item["title"] == "موسكو تعلن هدنة جديدة في إدلب"  # nbsp, newlines, ZWNJ gone
+    assert item["dateline"] == "موسكو"
+    assert item["text"].startswith("أعلنت وزارة الدفاع")
+    for chrome in ("ملخص", "أبرز النقاط", "إعلان", "تابعونا", "اشترك", "المصدر", "رويترز",
+                   "هدنة سابقة", "الوسوم"):
+        assert chrome not in item["text"], chrome
+    assert item["tags"] == ["إدلب", "هدنة"]  # not the "source" block, not the sidebar cloud
+    assert item["shortlink"] == "https://madaralyoum.com/?p=41001"  # from the body class
+    # every post link of the widget-list check-also box (title or thumbnail only), then the
+    # inline related box
+    assert [unquote(u.rsplit("/", 2)[1]) for u in item["related"]] == [
+        "قصف-حلب", "معبر-باب-الهوى", "هدنة-سابقة"]
+
+
+def test_sahifa_tags_after_the_article_cover_head_and_closing_disclaimer() -> None:
+    item = _item(FIXTURES / "SahifaArticlePage/test-4")
+    assert item["tags"] == ["الأمم المتحدة", "مساعدات"]
+    assert item["dateline"] == "نيويورك"
+    assert item["published"] == "2021-05-12" and item["author"] == "مكتب نيويورك"
+    assert item["images"][0]["url"].endswith("/2021/05/un.jpg")
+    assert "تعبر عن رأي" not in item["text"] and "الحقوق" not in item["text"]
+    assert item["text"].endswith("سيجري الأسبوع المقبل.")
+    assert len(item["related"]) == 3
 
 
 @pytest.mark.parametrize(("url", "html"), [

@@ -1,0 +1,120 @@
+"""The theme-change alarm: pages record where each field came from, the crawl counts it, and
+the Spidermon suite fails, naming the field, when the theme's markup stops being read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from scrapy import Spider
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
+
+from madar.extensions.monitors import CrawlHealthMonitorSuite
+from madar.extensions.quality import count_field_sources, field_sources
+from madar.pages import article_page_for
+from madar.pages.base import SOURCE_FIELDS
+from mirror import Mirror
+
+pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
+
+HOST = "127.0.0.1:9"
+ARTICLES = 60
+
+#: A theme update that renames what the page objects key on (ids and classes of the title,
+#: the body, the post meta and the boxes); metadata stays as it was.
+RENAMES = {
+    "post-title": "headline-x", "entry-title": "headline-y", "entry-content": "story-body",
+    "entry": "story", "post-inner": "story-inner", "post-listing": "story-listing",
+    "post-meta": "story-meta", "tie-date": "stamp", "check-also-box": "more-box",
+    "related-posts": "more-posts-x", "related_posts": "more_posts_x", "the-post": "story-x",
+    "breadcrumb": "trail", "crumbs": "trail-x", "post-bottom-tags": "labels",
+    "post-tag": "labels-x", "tagcloud": "labels-y", "meta-author": "byline",
+    "post-meta-author": "byline-x",
+}
+_RENAME = re.compile(r"""(?<=[\s"'=#.])(""" + "|".join(map(re.escape, sorted(RENAMES, key=len,
+                                                                         reverse=True)))
+                     + r""")(?=[\s"'>.\]])""")
+
+
+class _Spider(Spider):
+    name = "madar"
+
+
+def drifted(html: str) -> str:
+    return _RENAME.sub(lambda m: RENAMES[m[1]], html)
+
+
+def crawl_stats(pages: list[tuple[str, str]]) -> dict:
+    """What the spider counts for these article pages, plus a healthy crawl's stats."""
+    stats = MemoryStatsCollector(get_crawler(_Spider))
+    for url, html in pages:
+        page = article_page_for(url, html)
+        assert page is not None, url
+        page.to_item()
+        count_field_sources(stats, page.field_sources)
+    stats.set_value("finish_reason", "finished")
+    stats.set_value("item_scraped_count", len(pages))
+    for name in ("title", "text", "published"):
+        stats.set_value(f"madar/fields/{name}", len(pages))
+    return stats.get_stats()
+
+
+def judge(stats: dict) -> dict:
+    crawler = get_crawler(_Spider, {})
+    spider = _Spider.from_crawler(crawler)
+    for key, value in stats.items():
+        crawler.stats.set_value(key, value)
+    SpiderMonitorRunner(spider=spider).run(
+        CrawlHealthMonitorSuite(crawler=crawler), stats=crawler.stats.get_stats(),
+        stats_history=[], crawler=crawler, spider=spider, sc_spider_name="madar", job=None)
+    return crawler.stats.get_stats()
+
+
+@pytest.fixture(scope="module")
+def mirror_articles() -> list[tuple[str, str]]:
+    mirror = Mirror(articles=ARTICLES, seed=3)
+    pages = []
+    for post in mirror.site.posts:
+        reply = mirror.respond(post.path, HOST)
+        if reply.status == 200:
+            html = reply.body.decode("utf-8")
+            if article_page_for(f"http://{HOST}{post.path}", html) is not None:
+                pages.append((f"http://{HOST}{post.path}", html))
+    assert len(pages) >= 40
+    return pages
+
+
+def test_every_page_records_a_source_for_every_tracked_field(mirror_articles) -> None:
+    url, html = mirror_articles[0]
+    page = article_page_for(url, html)
+    page.to_item()
+    assert set(page.field_sources) == set(SOURCE_FIELDS)
+    assert set(page.field_sources.values()) <= {"theme", "metadata", "none"}
+
+
+def test_silent_on_the_normal_mirror(mirror_articles) -> None:
+    stats = crawl_stats(mirror_articles)
+    assert field_sources(stats, "title")["theme"] == len(mirror_articles)
+    result = judge(stats)
+    assert result["madar/monitor/failed"] == 0, result.get("madar/monitor/failures")
+
+
+def test_fires_and_names_the_fields_when_the_markup_is_unknown(mirror_articles) -> None:
+    stats = crawl_stats([(url, drifted(html)) for url, html in mirror_articles])
+    result = judge(stats)
+    assert result["madar/monitor/failed"] == 1
+    failures = " ".join(result["madar/monitor/failures"])
+    assert "Theme markup" in failures
+    for field in ("title", "text", "published", "related"):
+        assert re.search(rf"\b{field} \d", failures), failures
+
+
+def test_one_drifted_field_is_named_alone(mirror_articles) -> None:
+    """Only the boxes renamed: the report names related, not the fields still read."""
+    pages = [(url, html.replace("check-also-box", "more-box").replace("related-posts", "more-x")
+              .replace("related_posts", "more_x")) for url, html in mirror_articles]
+    failures = " ".join(judge(crawl_stats(pages))["madar/monitor/failures"])
+    assert "related" in failures
+    assert not re.search(r"\b(?:title|text|published) \d", failures), failures
