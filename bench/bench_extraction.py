@@ -3,7 +3,7 @@
 Every post page of the offline mirror (rendered in process, no HTTP) is read by
 
 - ``madar``: ``article_page_for(url, html).to_item()`` then the cleaning step
-  (``madar.text.clean.clean_fields``, what the first pipeline runs);
+  (``madar.pipelines.clean.clean_fields``, what the first pipeline runs);
 - ``trafilatura``: ``bare_extraction(html, url=url, with_metadata=True)`` (defaults);
 - ``trafilatura+clean``: the same output passed through madar's ``clean_text`` (so that
   the body score is not lost to invisible characters alone).
@@ -51,7 +51,7 @@ def madar_extract(url: str, html: str) -> dict:
     from itemadapter import ItemAdapter
 
     from madar.pages import article_page_for
-    from madar.text.clean import clean_fields
+    from madar.pipelines.clean import clean_fields
 
     page = article_page_for(url, html)
     if page is None:

@@ -1,7 +1,8 @@
 """First pipeline step: make every readable field of an article clean display text.
 
-The rules live in :mod:`madar.text.clean` (pure functions); this class only applies them to
-items and counts what it repaired in the crawl stats, under ``madar/clean/``:
+The rules live in :mod:`madar.text.clean` (pure functions on strings); this module maps them
+over the item's readable fields and counts what it repaired in the crawl stats, under
+``madar/clean/``:
 
 - ``madar/clean/mojibake/win1256``, ``madar/clean/mojibake/latin1`` — fields repaired;
 - ``madar/clean/html/entities``, ``madar/clean/html/tags`` — markup that reached a field;
@@ -17,14 +18,60 @@ exporters work on either through ``ItemAdapter``.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from itemadapter import ItemAdapter
 
-from madar.text.clean import clean_fields
+from madar.text.clean import Stats, clean_inline, clean_text
 from madar.text.normalize import normalize_for_matching
 
 STATS_PREFIX = "madar/clean/"
+
+#: Article fields cleaned as single lines, as display text, and as lists of single lines.
+INLINE_FIELDS = ("title", "published_raw", "category", "author", "dateline")
+TEXT_FIELDS = ("text",)
+LIST_FIELDS = ("categories", "tags")
+
+
+def _clean_optional(text: str, stats: Stats | None, inline: bool = True) -> str | None:
+    return (clean_inline if inline else clean_text)(text, stats=stats) or None
+
+
+def _clean_list(values: list[Any], stats: Stats | None) -> list[Any]:
+    """Clean each string, dropping empties and exact duplicates (first one wins)."""
+    seen: dict[Any, None] = {}
+    for value in values:
+        cleaned = clean_inline(value, stats=stats) if isinstance(value, str) else value
+        if cleaned:
+            seen.setdefault(cleaned)
+    return list(seen)
+
+
+def _clean_image(image: Any, stats: Stats | None) -> Any:
+    if isinstance(image, dict) and isinstance(image.get("caption"), str):
+        return {**image, "caption": _clean_optional(image["caption"], stats)}
+    return image
+
+
+def clean_fields(item: MutableMapping[str, Any], stats: Stats | None = None) -> None:
+    """Clean the readable fields of any article-shaped mapping in place.
+
+    Works on an ``ItemAdapter`` as well as a dict; fields that are absent or of an unexpected
+    type are left for validation to judge. Cleaned to empty, a text field becomes None (so
+    validation sees it missing); empty list entries are dropped.
+    """
+    for name in (*INLINE_FIELDS, *TEXT_FIELDS):
+        value = item.get(name)
+        if isinstance(value, str):
+            item[name] = _clean_optional(value, stats, inline=name not in TEXT_FIELDS)
+    for name in LIST_FIELDS:
+        value = item.get(name)
+        if isinstance(value, list):
+            item[name] = _clean_list(value, stats)
+    images = item.get("images")
+    if isinstance(images, list):
+        item["images"] = [_clean_image(image, stats) for image in images]
 
 
 class CleanTextPipeline:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import scrapy
 from scrapy.settings import BaseSettings
 
-from madar.compat import install_scrapy_splash_compat
+from madar.rendering.splash_compat import install_scrapy_splash_compat
 
 RenderMode = Literal["off", "splash", "playwright"]
 RENDER_MODES: tuple[RenderMode, ...] = ("off", "splash", "playwright")

@@ -42,14 +42,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable, MutableMapping
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable
 
-from itemadapter import ItemAdapter
 from w3lib.html import remove_tags_with_content
 
-from madar.items import Article
 from madar.text.arabic import LETTERS, MARKS, PERSIAN_LETTERS, TATWEEL
 from madar.text.forms import PRESENTATION_FORM_RE, fold_presentation_forms
 from madar.text.mojibake import repair_mojibake
@@ -260,61 +256,3 @@ def clean_text(text: str, *, stats: Stats | None = None) -> str:
 def clean_inline(text: str, *, stats: Stats | None = None) -> str:
     """Clean a single-line field (title, tag, author, caption …): newlines become spaces."""
     return _clean(text, inline=True, stats=stats)
-
-
-#: Article fields cleaned as single lines, as display text, and as lists of single lines.
-INLINE_FIELDS = ("title", "published_raw", "category", "author", "dateline")
-TEXT_FIELDS = ("text",)
-LIST_FIELDS = ("categories", "tags")
-
-
-def _clean_optional(text: str, stats: Stats | None, inline: bool = True) -> str | None:
-    return _clean(text, inline, stats) or None
-
-
-def _clean_list(values: list[Any], stats: Stats | None) -> list[Any]:
-    """Clean each string, dropping empties and exact duplicates (first one wins)."""
-    seen: dict[Any, None] = {}
-    for value in values:
-        cleaned = _clean(value, True, stats) if isinstance(value, str) else value
-        if cleaned:
-            seen.setdefault(cleaned)
-    return list(seen)
-
-
-def _clean_image(image: Any, stats: Stats | None) -> Any:
-    if isinstance(image, dict) and isinstance(image.get("caption"), str):
-        return {**image, "caption": _clean_optional(image["caption"], stats)}
-    return image
-
-
-def clean_fields(item: MutableMapping[str, Any], stats: Stats | None = None) -> None:
-    """Clean the readable fields of any article-shaped mapping in place.
-
-    Works on an ``ItemAdapter`` as well as a dict; fields that are absent or of an unexpected
-    type are left for validation to judge. Cleaned to empty, a text field becomes None (so
-    validation sees it missing); empty list entries are dropped.
-    """
-    for name in (*INLINE_FIELDS, *TEXT_FIELDS):
-        value = item.get(name)
-        if isinstance(value, str):
-            item[name] = _clean_optional(value, stats, inline=name not in TEXT_FIELDS)
-    for name in LIST_FIELDS:
-        value = item.get(name)
-        if isinstance(value, list):
-            item[name] = _clean_list(value, stats)
-    images = item.get("images")
-    if isinstance(images, list):
-        item["images"] = [_clean_image(image, stats) for image in images]
-
-
-def clean_article(article: Article, stats: Stats | None = None) -> Article:
-    """Return a cleaned copy of ``article`` (see :func:`clean_fields`); the input is untouched."""
-    cleaned = replace(
-        article,
-        categories=list(article.categories),
-        tags=list(article.tags),
-        images=list(article.images),
-    )
-    clean_fields(ItemAdapter(cleaned), stats)
-    return cleaned

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from madar.items import Article
-from madar.text.clean import clean_article, clean_inline, clean_text
+from madar.text.clean import clean_inline, clean_text
 from mirror.samples import DIACRITIZED, FRAGMENTS, LATIN, PERSIAN, article_text, sentences
 
 
@@ -254,46 +253,3 @@ def test_realistic_article_bodies_are_stable() -> None:
         once = clean_text(body)
         assert clean_text(once) == once
         assert_clean_output(once)
-
-
-# --- articles ------------------------------------------------------------------------------
-
-
-def test_clean_article_cleans_every_readable_field() -> None:
-    article = Article(
-        url="https://madaralyoum.com/x/",
-        title=" اجتماع روسي\u00a0–  ايراني\u200f ",
-        published_raw="\u200fالأحد، 1 يوليو 2018 ",
-        category="آخـــر الأخبار",
-        categories=["آخر الأخبار", "آخـــر الأخبار ", "", "سياسة"],
-        tags=[" سوريا", "&#1605;&#1589;&#1585;", "ط§ظ„ط®ط¨ط± ط§ظ„ط¹ط§ط¬ظ„"],
-        author="<b>مدار اليوم</b>",
-        dateline="طهران\u200e",
-        text="الفقرة الأولى .\n\n\n\nالفقرة الثانية",
-        images=[
-            {"url": "https://madaralyoum.com/a.jpg", "caption": " صورة\nأرشيفية "},
-            {"url": "https://madaralyoum.com/b.jpg", "caption": "\u200b"},
-            {"url": "https://madaralyoum.com/c.jpg", "caption": None},
-        ],
-    )
-    seen, stats = recorder()
-    cleaned = clean_article(article, stats=stats)
-    assert cleaned.title == "اجتماع روسي – ايراني"
-    assert cleaned.published_raw == "الأحد، 1 يوليو 2018"
-    assert cleaned.category == "آخر الأخبار"
-    assert cleaned.categories == ["آخر الأخبار", "سياسة"]
-    assert cleaned.tags == ["سوريا", "مصر", "الخبر العاجل"]
-    assert cleaned.author == "مدار اليوم"
-    assert cleaned.dateline == "طهران"
-    assert cleaned.text == "الفقرة الأولى.\n\nالفقرة الثانية"
-    assert [i["caption"] for i in cleaned.images] == ["صورة أرشيفية", None, None]
-    assert cleaned.url == article.url
-    assert article.title == " اجتماع روسي\u00a0–  ايراني\u200f "  # input untouched
-    assert "mojibake/win1256" in seen
-
-
-def test_clean_article_empty_text_becomes_none() -> None:
-    article = Article(url="https://madaralyoum.com/x/", text=" \u200b\n ", title=None)
-    cleaned = clean_article(article)
-    assert cleaned.text is None
-    assert cleaned.title is None

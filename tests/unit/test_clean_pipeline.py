@@ -8,7 +8,7 @@ from scrapy.exporters import JsonLinesItemExporter
 from scrapy.utils.test import get_crawler
 
 from madar.items import ARTICLE_FIELDS, Article
-from madar.pipelines.clean import CleanTextPipeline
+from madar.pipelines.clean import CleanTextPipeline, clean_fields
 from madar.text.normalize import normalize_for_matching
 
 BODY = "بدأت روسيا وإيران، التحضيرات لعقد جولة جديدة من مفاوضات أستانة"
@@ -94,3 +94,42 @@ def test_normalized_export_on_dict_items_and_missing_text() -> None:
     pipeline, _ = make_pipeline(MADAR_EXPORT_NORMALIZED=True)
     assert pipeline.process_item({"url": "u", "text": "مــرحبا"})["text_normalized"] == "مرحبا"
     assert pipeline.process_item({"url": "u"})["text_normalized"] is None
+
+
+def test_every_readable_field_is_cleaned() -> None:
+    item = {
+        "url": "https://madaralyoum.com/x/",
+        "title": " اجتماع روسي\u00a0–  ايراني\u200f ",
+        "published_raw": "\u200fالأحد، 1 يوليو 2018 ",
+        "category": "آخـــر الأخبار",
+        "categories": ["آخر الأخبار", "آخـــر الأخبار ", "", "سياسة"],
+        "tags": [" سوريا", "&#1605;&#1589;&#1585;", "ط§ظ„ط®ط¨ط± ط§ظ„ط¹ط§ط¬ظ„"],
+        "author": "<b>مدار اليوم</b>",
+        "dateline": "طهران\u200e",
+        "text": "الفقرة الأولى .\n\n\n\nالفقرة الثانية",
+        "images": [
+            {"url": "https://madaralyoum.com/a.jpg", "caption": " صورة\nأرشيفية "},
+            {"url": "https://madaralyoum.com/b.jpg", "caption": "\u200b"},
+            {"url": "https://madaralyoum.com/c.jpg", "caption": None},
+        ],
+    }
+    seen: list[str] = []
+    clean_fields(item, stats=seen.append)
+    assert item["title"] == "اجتماع روسي – ايراني"
+    assert item["published_raw"] == "الأحد، 1 يوليو 2018"
+    assert item["category"] == "آخر الأخبار"
+    assert item["categories"] == ["آخر الأخبار", "سياسة"]
+    assert item["tags"] == ["سوريا", "مصر", "الخبر العاجل"]
+    assert item["author"] == "مدار اليوم"
+    assert item["dateline"] == "طهران"
+    assert item["text"] == "الفقرة الأولى.\n\nالفقرة الثانية"
+    assert [i["caption"] for i in item["images"]] == ["صورة أرشيفية", None, None]
+    assert item["url"] == "https://madaralyoum.com/x/"
+    assert "mojibake/win1256" in seen
+
+
+def test_fields_cleaned_to_nothing_become_none() -> None:
+    item = {"url": "https://madaralyoum.com/x/", "text": " \u200b\n ", "title": None}
+    clean_fields(item)
+    assert item["text"] is None
+    assert item["title"] is None

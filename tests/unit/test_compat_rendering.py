@@ -123,7 +123,7 @@ def test_off_mode_is_a_plain_request():
 
 
 def test_is_html_response_accepts_rendered_splash_text():
-    from madar.compat import install_scrapy_splash_compat
+    from madar.rendering.splash_compat import install_scrapy_splash_compat
 
     install_scrapy_splash_compat()
     from scrapy.http import HtmlResponse, TextResponse

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
@@ -35,9 +36,9 @@ from scrapy.utils.test import get_crawler
 from madar.middlewares.charset import Utf8CharsetMiddleware
 from madar.middlewares.damaged import damage_reason
 from madar.pages import ListingPage, article_page_for
+from madar.pipelines.clean import clean_fields
 from madar.pipelines.dedup import DeduplicatePipeline
 from madar.pipelines.validate import InvalidArticle, check_article
-from madar.text.clean import clean_article
 from mirror import Mirror
 
 pytestmark = pytest.mark.slow
@@ -93,7 +94,7 @@ class Harness:
             return self._out("dropped/not_article")
         item = article.to_item()
         article.related_urls()
-        item = clean_article(item)
+        clean_fields(ItemAdapter(item))
         try:
             check_article(item)
         except InvalidArticle as invalid:

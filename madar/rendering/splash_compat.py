@@ -5,9 +5,9 @@ smallest shims that make the released package work, in one place, and only where
 actually present in the installed versions. ``install_scrapy_splash_compat()`` is idempotent and
 must run before ``scrapy_splash`` is first imported (``madar.rendering`` calls it on import).
 
-Each shim has a ``needed()`` check; tests/unit/test_compat.py asserts every check is still true
-for the installed packages, so an upstream release that fixes a bug turns that test red
-("shim X no longer needed") and the shim can be deleted.
+Each shim has a ``needed()`` check; tests/unit/test_splash_compat.py asserts every check is
+still true for the installed packages, so an upstream release that fixes a bug turns that
+test red ("shim X no longer needed") and the shim can be deleted.
 
 Shims:
 

@@ -1,8 +1,9 @@
-"""madar.compat: each shim is still needed, and each shim works.
+"""madar.rendering.splash_compat: each shim is still needed, and each shim works.
 
 The "still needed" tests run a fresh interpreter with nothing patched and check that the upstream
 bug is present in the installed scrapy-splash / Scrapy. When a release fixes one, its test fails
-with "shim X no longer needed": delete that shim from madar/compat.py (and this test).
+with "shim X no longer needed": delete that shim from madar/rendering/splash_compat.py
+(and this test).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from madar import compat
+from madar.rendering import splash_compat as compat
 
 
 def run_fresh(code: str) -> subprocess.CompletedProcess[str]:
@@ -76,7 +77,8 @@ def test_async_spider_output_shim_still_needed():
 
 
 def test_needed_shims_agrees_with_the_fresh_checks():
-    result = run_fresh("from madar.compat import needed_shims; print(','.join(needed_shims()))")
+    result = run_fresh("from madar.rendering.splash_compat import needed_shims; "
+                       "print(','.join(needed_shims()))")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().split(",") == [shim.name for shim in compat.SHIMS]
 
@@ -95,7 +97,7 @@ def splash_compat():
 def test_install_is_idempotent_and_applies_everything():
     result = run_fresh(
         """
-        from madar.compat import install_scrapy_splash_compat, SHIMS
+        from madar.rendering.splash_compat import install_scrapy_splash_compat, SHIMS
         print(",".join(install_scrapy_splash_compat()))
         print(",".join(install_scrapy_splash_compat()) or "-")
         print(all(shim.applied() for shim in SHIMS))
