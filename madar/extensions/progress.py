@@ -1,4 +1,5 @@
-"""A live progress line on stderr for interactive runs: pages, items, queue, rate.
+"""A live progress line on stderr for interactive runs: pages, items, queue, rate; in archive
+mode also articles done/total (the sitemaps' count) and the estimated time left.
 
 ``MADAR_PROGRESS``: ``auto`` (default: on only when stderr is a terminal, so cron mails and
 Scrapyd logs stay clean), ``true`` or ``false``. ``MADAR_PROGRESS_INTERVAL`` seconds between
@@ -31,6 +32,25 @@ def format_progress(pages: int, items: int, queued: int | None, elapsed: float) 
     queue = "?" if queued is None else str(queued)
     return (f"pages {pages:>6}  items {items:>6}  queue {queue:>5}  "
             f"{rate:>6.0f} pages/min  {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}")
+
+
+def format_archive(fetched: int, known: int, total: int, elapsed: float) -> str:
+    """``archive done/total (pct) ETA h:mm:ss`` from the sitemaps' count (archive mode).
+
+    ``known``: listed articles the memory already held (skipped at once, so they count as
+    done but not toward the rate)."""
+    done = fetched + known
+    total = max(total, done)  # listing-only articles are not in the sitemaps' count
+    share = done / total * 100 if total else 100.0
+    rate = fetched / elapsed if elapsed > 0 else 0.0
+    if done >= total:
+        eta = "0:00:00"
+    elif rate > 0:
+        seconds = int((total - done) / rate)
+        eta = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    else:
+        eta = "?"
+    return f"archive {done}/{total} ({share:.0f}%)  ETA {eta}"
 
 
 class ProgressLine:
@@ -67,9 +87,16 @@ class ProgressLine:
 
     def line(self) -> str:
         stats = self.crawler.stats
-        return format_progress(int(stats.get_value("response_received_count", 0)),
+        elapsed = time.monotonic() - self.started
+        line = format_progress(int(stats.get_value("response_received_count", 0)),
                                int(stats.get_value("item_scraped_count", 0)),
-                               self._queued(), time.monotonic() - self.started)
+                               self._queued(), elapsed)
+        total = stats.get_value("madar/archive/total")
+        if total:
+            line += "  " + format_archive(int(stats.get_value("madar/archive/done", 0)),
+                                          int(stats.get_value("madar/archive/known", 0)),
+                                          int(total), elapsed)
+        return line
 
     def draw(self) -> None:
         text = self.line()

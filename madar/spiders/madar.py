@@ -17,20 +17,30 @@ the pipelines' business. Arguments (``-a name=value``):
   ``MADAR_INCREMENTAL``; see :mod:`madar.incremental`).
 - ``render``: ``off`` (default), ``splash`` or ``playwright``; with ``SPLASH_URL`` set, Splash.
   Only pages that show script-filled containers are rendered (``madar.rendering``).
+- ``archive``: ``1`` adds the site's post sitemaps (found through robots.txt) to the sources,
+  and skips articles the memory already holds; with ``since``/``until`` (``YYYY-MM-DD``) the
+  sitemaps alone, bounded by ``<lastmod>`` (see :mod:`madar.archive`). ``until`` needs it.
+
+Every source feeds one frontier: each article URL is requested once per run, by the first
+source that names it (stats ``madar/source/{home,listing,related,sitemap}``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from madar import archive as archive_rules
 from madar.extensions.quality import count_field_sources
-from madar.incremental import IncrementalPolicy
+from madar.incremental import IncrementalPolicy, parse_flag
 from madar.pages import ListingPage, article_page_for
 from madar.rendering import (
     apply_render_settings,
@@ -65,6 +75,8 @@ class MadarSpider(scrapy.Spider):
         since: str | None = None,
         related_depth: str | int | None = None,
         incremental: str | None = None,
+        archive: str | None = None,
+        until: str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -72,10 +84,21 @@ class MadarSpider(scrapy.Spider):
         self._base_url_arg = base_url
         self.max_pages = _optional_int(max_pages, "max_pages")
         self.related_depth = _optional_int(related_depth, "related_depth")
-        self.since: dt.date | None = dt.date.fromisoformat(since) if since else None
+        self.since: dt.date | None = archive_rules.parse_day(since, "since")
         self.base_url = ""
         self._incremental_arg = incremental
         self.incremental: IncrementalPolicy | None = None
+        self.archive = parse_flag(archive)
+        self.window = archive_rules.Window(self.since, archive_rules.parse_day(until, "until"))
+        if self.window.until is not None and not self.archive:
+            raise ValueError("until needs archive=1 (it bounds the sitemaps' lastmod)")
+        #: canonical article URLs requested this run (one frontier for every source)
+        self.frontier: set[str] = set()
+        #: the archive's memory: articles already stored are not fetched again
+        self.memory: IncrementalPolicy | None = None
+        #: JOBDIR's queue and seen-set cannot be trusted (see ``_jobdir_resumable``):
+        #: every request bypasses the dupefilter and the frontier set deduplicates
+        self.refill = False
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -97,15 +120,121 @@ class MadarSpider(scrapy.Spider):
         spider.max_pages = hard_cap if spider.max_pages is None else min(spider.max_pages,
                                                                          hard_cap)
         spider.incremental = IncrementalPolicy.from_crawler(crawler, spider._incremental_arg)
+        spider.memory = spider.incremental
+        if spider.archive:
+            spider.memory = spider.incremental or IncrementalPolicy.from_crawler(crawler, True)
+            jobdir = settings.get("JOBDIR")
+            spider.refill = bool(jobdir) and not spider._jobdir_resumable(jobdir)
         return spider
+
+    # --- JOBDIR --------------------------------------------------------------------------
+
+    #: Left in JOBDIR by a graceful stop (Ctrl-C, SIGTERM, a close-spider limit): Scrapy then
+    #: saved its queue and seen-set. A SIGKILL leaves neither whole (both are written at
+    #: close), so without this mark archive mode walks its sources again, skipping what the
+    #: memory stored: only the pages in flight at the kill are fetched twice.
+    PAUSED_MARK = "madar-archive-paused"
+
+    def _jobdir_resumable(self, jobdir: str) -> bool:
+        mark = Path(jobdir, self.PAUSED_MARK)
+        paused = mark.exists()
+        mark.unlink(missing_ok=True)  # a kill during this run must not find it
+        return paused
+
+    def closed(self, reason: str) -> None:
+        jobdir = self.settings.get("JOBDIR") if self.archive else None
+        if jobdir and reason != "finished":
+            Path(jobdir).mkdir(parents=True, exist_ok=True)
+            Path(jobdir, self.PAUSED_MARK).write_text(reason, encoding="utf-8")
 
     # --- start ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10)
+        for request in self._start_requests():
+            yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:  # Scrapy < 2.13
-        yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10)
+        yield from self._start_requests()
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        if self.archive:
+            yield scrapy.Request(self.base_url + "/robots.txt", callback=self.parse_robots,
+                                 priority=20, dont_filter=self.refill)
+        if not self.window.bounded:  # a dated chunk of the archive is the sitemaps' alone
+            yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10,
+                                 dont_filter=self.refill)
+
+    # --- sitemaps (archive mode) -----------------------------------------------------------
+
+    def parse_robots(self, response: Response):
+        """The sitemaps robots.txt names, else WordPress's usual index paths in turn."""
+        named = [url for url in sitemap_urls_from_robots(response.body, base_url=response.url)
+                 if same_host(url, self.base_url)] if response.status == 200 else []
+        if named:
+            for url in named:
+                yield self._sitemap_request(url)
+        else:
+            yield from self._fallback_index(list(archive_rules.FALLBACK_INDEX_PATHS))
+
+    def _fallback_index(self, paths: list[str]) -> Iterator[scrapy.Request]:
+        if not paths:
+            self.logger.warning("No sitemap found on %s: the archive adds nothing",
+                                self.base_url)
+            return
+        self.logger.info("Trying the sitemap index %s%s", self.base_url, paths[0])
+        yield self._sitemap_request(self.base_url + paths[0], fallbacks=paths[1:])
+
+    def _sitemap_request(self, url: str, fallbacks: list[str] | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self._sitemap_failed,
+                              cb_kwargs={"fallbacks": fallbacks}, priority=15,
+                              dont_filter=self.refill)
+
+    def _sitemap_failed(self, failure):
+        self._count_archive("sitemaps_failed")
+        self.logger.warning("Sitemap failed: %s (%s)", failure.request.url,
+                            failure.getErrorMessage())
+        fallbacks = failure.request.cb_kwargs.get("fallbacks")
+        if fallbacks is not None:
+            yield from self._fallback_index(fallbacks)
+
+    def parse_sitemap(self, response: Response, fallbacks: list[str] | None = None):
+        body = self._sitemap_body(response)
+        sitemap = Sitemap(body) if body else None
+        if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            self._count_archive("sitemaps_invalid")
+            self.logger.warning("Not a sitemap: %s", response.url)
+            if fallbacks is not None:
+                yield from self._fallback_index(fallbacks)
+            return
+        self._count_archive("sitemaps")
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                url = urljoin(response.url, entry["loc"])
+                if same_host(url, self.base_url) and archive_rules.follows(url):
+                    yield self._sitemap_request(url)
+                else:
+                    self._count_archive("sitemaps_skipped")
+            return
+        listed = 0
+        for entry in sitemap:
+            url = urljoin(response.url, entry["loc"])
+            day = archive_rules.entry_day(entry)
+            if day is not None and not self.window.contains(day):
+                self._count_archive("outside_window")
+                continue
+            listed += 1
+            yield from self._article_requests([url], depth=0, source="sitemap",
+                                              check_window=day is None)
+        self.logger.info("Archive: %d article URL(s) in %s", listed, response.url)
+
+    def _sitemap_body(self, response: Response) -> bytes | None:
+        """The XML of a sitemap response, gunzipped for ``.xml.gz`` (bounded in size)."""
+        if gzip_magic_number(response):
+            try:
+                return gunzip(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception:
+                return None
+        return response.body if response.status == 200 and response.body else None
 
     # --- listings ------------------------------------------------------------------------
 
@@ -127,7 +256,7 @@ class MadarSpider(scrapy.Spider):
             latest = self.base_url + FALLBACK_LATEST_NEWS_PATH
         if self.max_pages > 0:  # max_pages=0: the home page's articles only
             yield from self._listing_request(latest, page_number=1)
-        yield from self._article_requests(links, depth=0)
+        yield from self._article_requests(links, depth=0, source="home")
 
     def parse_listing(self, response: Response, page_number: int):
         if not self._usable(response):
@@ -143,9 +272,14 @@ class MadarSpider(scrapy.Spider):
             self._broken(response)
             return
         fresh = [e for e in entries if not self._older_than_since(e.date)]
-        yield from self._article_requests([e.url for e in fresh], depth=0)
+        adds_nothing = self.archive and all(self._in_frontier(e.url) for e in entries)
+        yield from self._article_requests([e.url for e in fresh], depth=0, source="listing")
         if self.incremental is not None and self.incremental.should_stop(
                 [urljoin(self.base_url, e.url) for e in entries], page_number):
+            return
+        if entries and adds_nothing:
+            self.logger.info("Listing page %d adds nothing to the archive's frontier: stop",
+                             page_number)
             return
         if entries and not fresh:
             self.logger.info("Listing page %d holds only articles before %s: stop",
@@ -161,7 +295,8 @@ class MadarSpider(scrapy.Spider):
         url = urljoin(self.base_url, url)
         if same_host(url, self.base_url):
             yield scrapy.Request(canonical_url(url), callback=self.parse_listing,
-                                 cb_kwargs={"page_number": page_number}, priority=5)
+                                 cb_kwargs={"page_number": page_number}, priority=5,
+                                 dont_filter=self.refill)
 
     def _older_than_since(self, published: str | None) -> bool:
         if self.since is None or not published:
@@ -173,7 +308,9 @@ class MadarSpider(scrapy.Spider):
 
     # --- articles ------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, depth: int):
+    def parse_article(self, response: Response, depth: int, check_window: bool = False):
+        if self.archive:
+            self._count_archive("done")
         if not self._usable(response):
             return
         if self._needs_render(response):
@@ -190,23 +327,47 @@ class MadarSpider(scrapy.Spider):
         except Exception:
             self._broken(response)
             return
+        if check_window and not self.window.admits_published(item.get("published")):
+            self._count_archive("outside_window")
+            return
         # madar/fields/<field>/<theme|metadata|none>: read by the theme-change alarm
         count_field_sources(self.crawler.stats, page.field_sources)
         yield item
+        if self.window.bounded:  # a dated chunk follows no box: they lead out of it
+            return
         if self.related_depth is None or depth < self.related_depth:
             yield from self._article_requests(related[: self.max_related_per_page],
-                                              depth=depth + 1)
+                                              depth=depth + 1, source="related")
 
-    def _article_requests(self, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
+    def _article_failed(self, failure) -> None:
+        self._count_archive("done")
+
+    def _in_frontier(self, url: str) -> bool:
+        return canonical_url(urljoin(self.base_url, url)) in self.frontier
+
+    def _article_requests(self, urls: list[str], depth: int, source: str,
+                          check_window: bool = False) -> Iterator[scrapy.Request]:
+        """Requests for the article URLs no source named before in this run."""
         for url in urls:
             url = urljoin(self.base_url, url)
             if not same_host(url, self.base_url) or not is_article_candidate(url):
                 self._count("links_skipped")
                 continue
             url = canonical_url(url)
-            if self.incremental is not None and self.incremental.is_known(url):
+            if source == "sitemap":  # the progress line's total: every archived article
+                self._count_archive("total")
+            if url in self.frontier:
+                continue
+            self.frontier.add(url)
+            if self.memory is not None and self.memory.is_known(url):
+                if self.archive:
+                    self._count_archive("known")
                 continue  # counted by the policy: madar/incremental/skipped_known
-            yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"depth": depth})
+            self.crawler.stats.inc_value(f"madar/source/{source}")
+            yield scrapy.Request(url, callback=self.parse_article,
+                                 errback=self._article_failed if self.archive else None,
+                                 cb_kwargs={"depth": depth, "check_window": check_window},
+                                 dont_filter=self.refill)
 
     # --- responses ---------------------------------------------------------------------
 
@@ -234,3 +395,6 @@ class MadarSpider(scrapy.Spider):
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"madar/pages/{key}")
+
+    def _count_archive(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"madar/archive/{key}")

@@ -1,0 +1,158 @@
+"""Archive mode without network: the sitemap rules, and the spider's sitemap callbacks on
+hand-made responses (discovery, post sitemaps only, the window, one frontier)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+
+import pytest
+from scrapy import Request
+from scrapy.http import TextResponse, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from madar.archive import Window, entry_day, follows, parse_day
+from madar.spiders.madar import MadarSpider
+
+BASE = "http://127.0.0.1:8000"
+NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+
+@pytest.mark.parametrize("url, walked", [
+    (f"{BASE}/sitemap_index.xml", True),
+    (f"{BASE}/wp-sitemap.xml", True),
+    (f"{BASE}/post-sitemap.xml", True),
+    (f"{BASE}/post-sitemap12.xml", True),
+    (f"{BASE}/wp-sitemap-posts-post-3.xml", True),
+    (f"{BASE}/page-sitemap.xml", False),
+    (f"{BASE}/category-sitemap.xml", False),
+    (f"{BASE}/post_tag-sitemap.xml", False),
+    (f"{BASE}/author-sitemap.xml", False),
+    (f"{BASE}/wp-sitemap-posts-page-1.xml", False),
+    (f"{BASE}/wp-sitemap-taxonomies-category-1.xml", False),
+    (f"{BASE}/wp-sitemap-users-1.xml", False),
+])
+def test_only_indexes_and_post_sitemaps_are_walked(url, walked):
+    assert follows(url) is walked
+
+
+def test_entries_are_dated_by_lastmod_then_by_permalink():
+    assert entry_day({"loc": f"{BASE}/2017/08/10/x/", "lastmod": "2020-01-02T03:04:05+03:00"}) \
+        == dt.date(2020, 1, 2)
+    assert entry_day({"loc": f"{BASE}/2017/08/10/x/"}) == dt.date(2017, 8, 10)
+    assert entry_day({"loc": f"{BASE}/2017/13/10/x/"}) is None
+    assert entry_day({"loc": f"{BASE}/x/", "lastmod": "garbage"}) is None
+
+
+def test_window_bounds_are_inclusive_and_checked():
+    window = Window(dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    assert window.contains(dt.date(2020, 1, 1)) and window.contains(dt.date(2020, 12, 31))
+    assert not window.contains(dt.date(2019, 12, 31)) and not window.contains(dt.date(2021, 1, 1))
+    assert window.admits_published("2020-05-05T10:00:00+03:00")
+    assert not window.admits_published("2021-05-05")
+    assert window.admits_published(None), "an undatable item is not outside the window"
+    with pytest.raises(ValueError, match="after"):
+        Window(dt.date(2021, 1, 1), dt.date(2020, 1, 1))
+    with pytest.raises(ValueError, match="until must be a date"):
+        parse_day("yesterday", "until")
+
+
+@pytest.fixture
+def spider(tmp_path):
+    def make(**arguments):
+        crawler = get_crawler(MadarSpider, settings_dict={
+            "ADDONS": {}, "MADAR_STATE_DIR": str(tmp_path / "state")})
+        crawler.stats.open_spider()
+        created = crawler._create_spider(base_url=BASE, **arguments)
+        created.memory = None  # the memory needs a running crawl (e2e tests cover it)
+        return created
+    return make
+
+
+def xml(url: str, body: str) -> XmlResponse:
+    return XmlResponse(url, body=body.encode(), request=Request(url))
+
+
+def urlset(*entries: tuple[str, str | None]) -> str:
+    urls = "".join(f"<url><loc>{BASE}{path}</loc>"
+                   + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>"
+                   for path, lastmod in entries)
+    return f'<?xml version="1.0"?><urlset {NS}>{urls}</urlset>'
+
+
+def test_archive_starts_from_robots_and_the_home_page(spider):
+    starts = list(spider(archive="1")._start_requests())
+    assert [r.url for r in starts] == [f"{BASE}/robots.txt", f"{BASE}/"]
+    assert [r.url for r in spider()._start_requests()] == [f"{BASE}/"], \
+        "the default crawl requests no sitemap"
+    dated = list(spider(archive="1", since="2020-01-01")._start_requests())
+    assert [r.url for r in dated] == [f"{BASE}/robots.txt"]
+
+
+def test_until_needs_archive(spider):
+    with pytest.raises(ValueError, match="until needs archive"):
+        spider(until="2020-01-01")
+
+
+def test_robots_sitemap_lines_else_the_usual_index_paths(spider):
+    archive = spider(archive="1")
+    robots = TextResponse(f"{BASE}/robots.txt", body=(
+        f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {BASE}/sitemap_index.xml\n"
+        "Sitemap: https://elsewhere.example/sitemap.xml\n").encode())
+    assert [r.url for r in archive.parse_robots(robots)] == [f"{BASE}/sitemap_index.xml"]
+    bare = TextResponse(f"{BASE}/robots.txt", body=b"User-agent: *\nDisallow:\n")
+    [first] = list(archive.parse_robots(bare))
+    assert first.url == f"{BASE}/sitemap_index.xml"
+    assert first.cb_kwargs["fallbacks"] == ["/wp-sitemap.xml", "/sitemap.xml"]
+    not_a_sitemap = TextResponse(first.url, body=b"<html>404</html>", request=first)
+    [second] = list(archive.parse_sitemap(not_a_sitemap, **first.cb_kwargs))
+    assert second.url == f"{BASE}/wp-sitemap.xml"
+
+
+def test_an_index_leads_to_post_sitemaps_only(spider):
+    archive = spider(archive="1")
+    index = (f'<?xml version="1.0"?><sitemapindex {NS}>' + "".join(
+        f"<sitemap><loc>{BASE}/{name}</loc></sitemap>" for name in (
+            "post-sitemap.xml", "post-sitemap2.xml", "page-sitemap.xml",
+            "category-sitemap.xml", "post_tag-sitemap.xml")) + "</sitemapindex>")
+    requests = list(archive.parse_sitemap(xml(f"{BASE}/sitemap_index.xml", index)))
+    assert [r.url for r in requests] == [f"{BASE}/post-sitemap.xml", f"{BASE}/post-sitemap2.xml"]
+    assert archive.crawler.stats.get_value("madar/archive/sitemaps_skipped") == 3
+
+
+def test_a_post_sitemap_feeds_the_frontier_once_within_the_window(spider):
+    archive = spider(archive="1", since="2020-01-01", until="2020-12-31")
+    body = urlset(("/2019/05/05/old/", "2019-05-05T10:00:00+03:00"),
+                  ("/2016/05/05/edited/", "2020-03-03T10:00:00+02:00"),
+                  ("/2020/06/06/new/", None),
+                  ("/2020/06/06/new/?utm_source=x", None),
+                  ("/2021/01/01/late/", "2021-01-01T00:00:00+02:00"),
+                  ("/undated-slug/", None),
+                  ("/category/news/", None))
+    requests = list(archive.parse_sitemap(xml(f"{BASE}/post-sitemap.xml", body)))
+    assert [r.url for r in requests] == [f"{BASE}/2016/05/05/edited/",
+                                         f"{BASE}/2020/06/06/new/", f"{BASE}/undated-slug/"]
+    assert [r.cb_kwargs["check_window"] for r in requests] == [False, False, True]
+    stats = archive.crawler.stats
+    assert stats.get_value("madar/source/sitemap") == 3
+    assert stats.get_value("madar/archive/outside_window") == 2
+    again = list(archive.parse_sitemap(xml(f"{BASE}/post-sitemap2.xml", body)))
+    assert again == [], "each article URL is requested once per run"
+
+
+def test_gzipped_sitemaps_are_read(spider):
+    archive = spider(archive="1")
+    body = gzip.compress(urlset(("/2020/06/06/new/", None)).encode())
+    response = XmlResponse(f"{BASE}/post-sitemap.xml.gz", body=body,
+                           request=Request(f"{BASE}/post-sitemap.xml.gz"))
+    assert [r.url for r in archive.parse_sitemap(response)] == [f"{BASE}/2020/06/06/new/"]
+
+
+def test_progress_shows_done_of_the_sitemaps_total_and_the_time_left():
+    from madar.extensions.progress import format_archive
+
+    assert format_archive(fetched=100, known=900, total=2000, elapsed=50.0) == \
+        "archive 1000/2000 (50%)  ETA 0:08:20"
+    assert format_archive(fetched=0, known=0, total=10, elapsed=0.0).endswith("ETA ?")
+    assert format_archive(fetched=12, known=0, total=10, elapsed=3.0) == \
+        "archive 12/12 (100%)  ETA 0:00:00"
