@@ -78,6 +78,8 @@ def command(variant: str, base_url: str, work: Path, concurrency: int, tag: str
     else:
         cmd = [PYTHON, "-m", "scrapy", "crawl", "madar", "-a", f"base_url={base_url}",
                "-O", f"{out}:jsonlines"]
+        if variant == "madar-archive":  # bench_archive.py: the sitemaps as a source too
+            cmd += ["-a", "archive=1"]
         settings["MADAR_STATE_DIR"] = str(work / f"state-{variant}-{tag}")
         cwd = REPO
         if variant == "madar-cache":
@@ -120,6 +122,9 @@ def crawl(variant: str, mirror: MirrorProcess, work: Path, concurrency: int, tag
         "server_cpu_ms_per_page": 1e3 * server_cpu / pages,
         "loadavg_1m_at_start": load,
         "dupefilter_filtered": stats.get("dupefilter/filtered", 0),
+        "requests": stats.get("downloader/request_count", 0),
+        "madar_stats": {k: v for k, v in stats.items()
+                        if k.startswith(("madar/source/", "madar/archive/", "madar/pages/"))},
     }
 
 

@@ -171,16 +171,19 @@ def warm_paths(mirror) -> list[str]:
         for n in range(1, page_count(len(site.by_category[name])) + 1):
             paths.append(f"/category/{wp_quote(slug)}/" + ("" if n == 1 else f"page/{n}/"))
     paths += [post.path for post in site.posts]
+    paths += mirror.sitemaps.paths()
     return paths
 
 
-def serve_warm(articles: int, seed: int, port: int) -> None:
-    """Serve a mirror whose pages are all rendered (unbounded page cache) before it binds."""
+def serve_warm(articles: int, seed: int, port: int, archive_only: float = 0.0) -> None:
+    """Serve a mirror whose pages are all rendered (unbounded page cache) before it binds;
+    ``archive_only``: that share of the posts is listed only in the sitemaps."""
     from functools import lru_cache
 
     from mirror import MirrorServer
+    from mirror.changes import SiteChanges
 
-    server = MirrorServer(articles, seed, port=port)
+    server = MirrorServer(articles, seed, port=port, changes=SiteChanges(archive_only))
     mirror = server.mirror
     mirror.render = lru_cache(maxsize=None)(mirror._render)
     started = time.perf_counter()
@@ -194,9 +197,11 @@ def serve_warm(articles: int, seed: int, port: int) -> None:
 class MirrorProcess:
     """The warmed mirror in a subprocess; ``cpu_s()`` reads its CPU time so far."""
 
-    def __init__(self, articles: int, seed: int = 1, cpu: int | None = None) -> None:
+    def __init__(self, articles: int, seed: int = 1, cpu: int | None = None,
+                 archive_only: float = 0.0) -> None:
         cmd = [*pin_prefix(cpu), PYTHON, str(Path(__file__).resolve()), "serve",
-               "--articles", str(articles), "--seed", str(seed)]
+               "--articles", str(articles), "--seed", str(seed),
+               "--archive-only", str(archive_only)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONPATH": str(REPO)})
         line = self.proc.stdout.readline()
@@ -277,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--articles", type=int, default=5000)
     serve.add_argument("--seed", type=int, default=1)
     serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--archive-only", type=float, default=0.0)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve_warm(args.articles, args.seed, args.port)
+        serve_warm(args.articles, args.seed, args.port, args.archive_only)
     return 0
 
 
