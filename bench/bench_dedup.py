@@ -52,8 +52,8 @@ from common import machine  # noqa: E402
 from madar.dedup.decide import Deduplicator, Fingerprint  # noqa: E402
 from madar.dedup.minhash import MinHasher  # noqa: E402
 from madar.text.normalize import normalize_for_matching  # noqa: E402
+from mirror.seed import seed_file  # noqa: E402
 
-SEED_TEXT = Path("/work/shared/seed/000_457a80a7c2cb7216.txt")
 RESULTS = ROOT / "bench" / "results" / "dedup.json"
 THRESHOLD, NUM_PERM, SHINGLE = 0.6, 128, 3
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويةىأإآؤئ"
@@ -74,8 +74,9 @@ class Corpus:
     def __init__(self, seed: int = 7, vocab_size: int = 40_000) -> None:
         self.rng = np.random.default_rng(seed)
         real = []
-        if SEED_TEXT.exists():
-            real = list(dict.fromkeys(normalize_for_matching(SEED_TEXT.read_text()).split()))
+        seed = seed_file()
+        if seed is not None:
+            real = list(dict.fromkeys(normalize_for_matching(seed.read_text()).split()))
         fake = set()
         while len(fake) < vocab_size - len(real):
             n = int(self.rng.integers(3, 8))

@@ -126,7 +126,6 @@ FEED_EXPORTERS = {"jsonlines": "scrapy.exporters.JsonLinesItemExporter"}
 SPLASH_URL = os.environ.get("SPLASH_URL") or None
 
 # --- Scrapy internals -------------------------------------------------------------------
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("MADAR_LOG_LEVEL", "INFO")
 

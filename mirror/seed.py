@@ -1,11 +1,13 @@
 """The one real article we have (the seed) and the post its check-also box points to.
 
-Copied verbatim from /work/shared/seed/000_457a80a7c2cb7216.txt: the mirror renders the seed's
-body exactly as the reader saw it (including its stray spaces before punctuation); the ground
-truth holds the cleaned form.
+Copied verbatim from the seed page (``shared/seed/`` beside the repository): the mirror
+renders the seed's body exactly as the reader saw it (including its stray spaces before
+punctuation); the ground truth holds the cleaned form.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 SEED_TITLE = 'اجتماع روسي – ايراني في طهران للتحضير لجولة جديدة من مفاوضات أستانة'
 SEED_DATELINE = "طهران"
@@ -63,3 +65,17 @@ PSL_PARAGRAPHS = (
     "المتعلقة بالمساواة الكاملة في الولاية والإرث.",
 )
 PSL_TAGS = ("قانون الأحوال الشخصية", "دمشق", "المرأة")
+
+
+SEED_FILE_NAME = "000_457a80a7c2cb7216.txt"
+
+
+def seed_file() -> Path | None:
+    """The seed page as saved, from ``shared/seed/`` beside the repository (a git worktree
+    sits one level deeper), or None when it is not there."""
+    repo = Path(__file__).resolve().parents[1]
+    for folder in (repo.parent, repo.parent.parent):
+        path = folder / "shared" / "seed" / SEED_FILE_NAME
+        if path.is_file():
+            return path
+    return None

@@ -1,5 +1,4 @@
-"""Where the one real page of the site (the project's seed) lies: ``shared/seed/`` beside
-the repository (as in CI), else the developers' workplace copy."""
+"""The one real page of the site (the project's seed), for tests that need the saved page."""
 
 from __future__ import annotations
 
@@ -7,16 +6,12 @@ from pathlib import Path
 
 import pytest
 
-_NAME = "000_457a80a7c2cb7216.txt"
-_CANDIDATES = (
-    Path(__file__).resolve().parents[2] / "shared" / "seed" / _NAME,
-    Path("/work/shared/seed") / _NAME,
-)
+from mirror.seed import seed_file
 
 
 def seed_path() -> Path:
     """The seed file; the calling test is skipped (with the reason) when it is absent."""
-    for path in _CANDIDATES:
-        if path.exists():
-            return path
-    pytest.skip(f"seed page not found in {[str(p) for p in _CANDIDATES]}")
+    path = seed_file()
+    if path is None:
+        pytest.skip("seed page not found in shared/seed/ beside the repository")
+    return path

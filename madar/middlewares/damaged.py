@@ -6,8 +6,7 @@ yields an article with half its text (or none) and the dedup store then remember
 done. An HTML page is judged damaged when:
 
 - the body is empty (or whitespace only);
-- Scrapy flagged it ``dataloss`` (``DOWNLOAD_FAIL_ON_DATALOSS = False``) or it is far
-  shorter than the ``Content-Length`` it announced;
+- it is far shorter than the ``Content-Length`` it announced;
 - it has no ``<body`` tag, or no closing ``</html>`` near its end (every page of the site,
   rendered or not, ends with it; caches may append a comment, hence the tail window).
 
@@ -40,15 +39,13 @@ def _is_html(response: Response) -> bool:
 
 
 def damage_reason(response: Response) -> str | None:
-    """Why this ``200`` HTML response is damaged (``'empty'``, ``'dataloss'``, ``'short'``,
+    """Why this ``200`` HTML response is damaged (``'empty'``, ``'short'``,
     ``'no_body'``, ``'no_closing_markup'``), or ``None`` when it looks whole."""
     if response.status != 200 or not _is_html(response):
         return None
     body = response.body
     if not body.strip():
         return "empty"
-    if "dataloss" in response.flags:
-        return "dataloss"
     declared = response.headers.get(b"Content-Length")
     if (declared and declared.isdigit() and not response.headers.get(b"Content-Encoding")
             and len(body) < MIN_LENGTH_RATIO * int(declared)):

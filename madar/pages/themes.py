@@ -1,6 +1,6 @@
 """Article pages of the site's theme generations: selectors only, logic lives in the base.
 
-Selectors follow /work/shared/docs/site.md and the themes' own templates (TieLabs Sahifa,
+Selectors follow the site's pages and the themes' own templates (TieLabs Sahifa,
 then Jannah; see docs/theme-markup.md) and the classic templates of the WordPress AMP plugin
 for ``/amp/`` variants. Each slot is an ordered tuple of alternatives: the first one that
 matches wins (the post's own markup before looser fallbacks that could also match the

@@ -150,13 +150,6 @@ class MadarSpider(scrapy.Spider):
     # --- start ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self._start_requests():
-            yield request
-
-    def start_requests(self) -> Iterator[scrapy.Request]:  # Scrapy < 2.13
-        yield from self._start_requests()
-
-    def _start_requests(self) -> Iterator[scrapy.Request]:
         if self.archive:
             yield scrapy.Request(self.base_url + "/robots.txt", callback=self.parse_robots,
                                  priority=20, dont_filter=self.refill)

@@ -52,7 +52,7 @@ from madar.text.mojibake import repair_mojibake
 
 Stats = Callable[[str], None]
 
-#: Invisible characters deleted everywhere (issue 3), plus C0/C1 controls.
+#: Invisible characters deleted everywhere, plus C0/C1 controls.
 _DELETED = (
     "\u200b\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
     "\u2066\u2067\u2068\u2069\ufeff\u00ad"

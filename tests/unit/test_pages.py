@@ -24,11 +24,11 @@ from madar.pages import (
     is_article,
 )
 from madar.urls import canonical_url
+from tests.seed import seed_path
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 ARTICLE_DIRS = sorted(p for p in FIXTURES.glob("*ArticlePage/test-*") if p.is_dir())
 LISTING_DIRS = sorted(p for p in FIXTURES.glob("ListingPage/test-*") if p.is_dir())
-SEED = Path("/work/shared/seed/000_457a80a7c2cb7216.txt")
 
 ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 #: C0/C1 controls other than the paragraph newlines of ``text``.
@@ -99,7 +99,7 @@ def test_fixture_output_is_clean(folder: Path) -> None:
 
 def test_seed_article_text_is_exactly_the_seed_body() -> None:
     item = _item(FIXTURES / "SahifaArticlePage/test-1")
-    seed_lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+    seed_lines = [line.strip() for line in seed_path().read_text(encoding="utf-8").splitlines()]
     body = max(seed_lines, key=len)
     assert item["text"] == body
     assert item["dateline"] == "طهران"

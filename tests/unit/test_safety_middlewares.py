@@ -124,9 +124,6 @@ def test_damage_reasons():
     assert damage_reason(_html(PAGE[: len(PAGE) // 2])) == "no_closing_markup"
     assert damage_reason(_html(b"<html><head></head></html>")) == "no_body"
     assert damage_reason(_html(PAGE, headers={"Content-Length": str(3 * len(PAGE))})) == "short"
-    flagged = _html(PAGE)
-    flagged.flags.append("dataloss")
-    assert damage_reason(flagged) == "dataloss"
     assert damage_reason(_html(b"", status=404)) is None
     assert damage_reason(TextResponse("https://madaralyoum.com/robots.txt", body=b"",
                                       headers={"Content-Type": "text/plain"})) is None
