@@ -3,6 +3,7 @@ hand-made responses (discovery, post sitemaps only, the window, one frontier).""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gzip
 
@@ -80,13 +81,17 @@ def urlset(*entries: tuple[str, str | None]) -> str:
     return f'<?xml version="1.0"?><urlset {NS}>{urls}</urlset>'
 
 
+def start_urls(spider: MadarSpider) -> list[str]:
+    async def collect() -> list[str]:
+        return [request.url async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
 def test_archive_starts_from_robots_and_the_home_page(spider):
-    starts = list(spider(archive="1")._start_requests())
-    assert [r.url for r in starts] == [f"{BASE}/robots.txt", f"{BASE}/"]
-    assert [r.url for r in spider()._start_requests()] == [f"{BASE}/"], \
-        "the default crawl requests no sitemap"
-    dated = list(spider(archive="1", since="2020-01-01")._start_requests())
-    assert [r.url for r in dated] == [f"{BASE}/robots.txt"]
+    assert start_urls(spider(archive="1")) == [f"{BASE}/robots.txt", f"{BASE}/"]
+    assert start_urls(spider()) == [f"{BASE}/"], "the default crawl requests no sitemap"
+    assert start_urls(spider(archive="1", since="2020-01-01")) == [f"{BASE}/robots.txt"]
 
 
 def test_until_needs_archive(spider):
