@@ -27,6 +27,7 @@ from .listing import page_count
 from .server import Mirror, MirrorServer
 from .sitemaps import STYLES
 from .truth import ground_truth
+from .variants import parse_fixed
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +46,26 @@ def _changes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> SiteC
         return SiteChanges(args.archive_only, args.edited, args.added)
     except ValueError as exc:
         parser.error(str(exc))
+
+
+def _markup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--variant", action="append", default=[], metavar="AXIS=VARIANT",
+                        help="pin one markup axis to one catalogued variant, e.g. "
+                        "check_also=J-CA3 (repeatable; see mirror/variants.py)")
+    parser.add_argument("--no-variant-mix", dest="variant_mix", action="store_false",
+                        help="draw every page with the base variants instead of the mix")
+    parser.add_argument("--theme-drift", action="store_true",
+                        help="rename the themes' classes and ids on article pages (markup "
+                        "the page objects do not know; WordPress metadata stays)")
+
+
+def _markup_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict:
+    try:
+        variants = parse_fixed(args.variant)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return {"variant_mix": args.variant_mix, "variants": variants,
+            "theme_drift": args.theme_drift}
 
 
 def _write_jsonl(records: list[dict], out) -> None:
@@ -73,14 +94,17 @@ def serve(argv: list[str]) -> int:
                         help="sitemap index style: Yoast's sitemap_index.xml or WordPress "
                         "core's wp-sitemap.xml")
     _common(parser)
+    _markup(parser)
     args = parser.parse_args(argv)
+    markup = _markup_options(parser, args)
     try:
         server = MirrorServer(args.articles, args.seed, host=args.host, port=args.port,
                               log_path=args.log, allow_remote=args.allow_remote,
                               faults=args.faults, fault_stall=args.fault_stall,
                               script_filled=args.script_filled,
                               script_boxes=args.script_boxes, load_more=args.load_more,
-                              sitemaps=args.sitemaps, changes=_changes(parser, args))
+                              sitemaps=args.sitemaps, changes=_changes(parser, args),
+                              **markup)
     except ValueError as exc:
         parser.error(str(exc))
     print(server.base_url + "/", flush=True)
@@ -120,13 +144,15 @@ def generate(argv: list[str]) -> int:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--sitemaps", choices=STYLES, default="yoast")
     _common(parser)
+    _markup(parser)
     args = parser.parse_args(argv)
     changes = _changes(parser, args)
+    markup = _markup_options(parser, args)
     base = args.base_url.rstrip("/")
     host = urlsplit(base).netloc
     out = Path(args.out)
     mirror = Mirror(args.articles, args.seed, cache_size=0, sitemaps=args.sitemaps,
-                    changes=changes)
+                    changes=changes, **markup)
     written = 0
     for path in _site_paths(mirror):
         reply = mirror.respond(path, host)

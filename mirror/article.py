@@ -37,16 +37,31 @@ from .render import (
     thumb_url,
     visible_date,
 )
+from .variants import AXIS_BY_NAME, Markup, choose, drift_markup
 
 RELATED_HEADING = "مقالات ذات صلة"
+SUBSCRIBE_TEXT = "اشترك في النشرة البريدية لمدار اليوم ليصلك كل جديد"
+DISCLAIMER_TEXT = "المقالات المنشورة تعبّر عن آراء كتّابها ولا تعبّر بالضرورة عن رأي مدار اليوم."
+FOLLOW_TEXT = "تابعونا على"
+AD_LABEL = "إعلان"
+SOURCE_NAME = "وكالة سانا"
+DELIMITERS = {"slash": "/", "raquo": "&raquo;", "rsaquo": "&rsaquo;"}
+#: How a dateline credits its source (``dash`` is the post's own dash).
+CREDITS = {
+    "site": "{place} {dash} " + SITE_NAME,
+    "agencies": "{place} {dash} وكالات",
+    "reuters": "{place} (رويترز) {dash}",
+    "afp": "{place} {dash} (أ ف ب)",
+    "exclusive": "{place} {dash} خاص " + SITE_NAME,
+}
 
 
-def _head(site: Site, post: Post) -> str:
+def _head(site: Site, post: Post, markup: Markup) -> str:
     url = permalink(post)
     tags: list[str] = []
     if post.canonical_link:
         tags.append(f'<link rel="canonical" href="{a(url)}" />')
-    if post.shortlink_link:
+    if markup["shortlink"] == "link":
         tags.append(f"<link rel='shortlink' href='{BASE}/?p={post.id}' />")
     if post.amp:
         tags.append(f'<link rel="amphtml" href="{a(url)}amp/" />')
@@ -59,6 +74,8 @@ def _head(site: Site, post: Post) -> str:
         if post.featured:
             tags.append(f'<meta property="og:image" content="{image_url(post, post.featured)}" />')
     pub, mod = post.published.isoformat(), post.modified.isoformat()
+    if markup["tag_meta"] == "article-tag":
+        tags += [f'<meta property="article:tag" content="{a(t)}" />' for t in post.tags]
     if post.meta in ("full", "meta_only", "no_modified"):
         tags += [f'<meta property="article:section" content="{a(post.category)}" />',
                  f'<meta property="article:published_time" content="{pub}" />']
@@ -79,6 +96,8 @@ def _head(site: Site, post: Post) -> str:
                                  "url": f"{BASE}/author/{post.author[1]}/"}
         if post.featured:
             article["image"] = {"@type": "ImageObject", "url": image_url(post, post.featured)}
+        if markup["tag_meta"] == "jsonld-keywords" and post.tags:
+            article["keywords"] = list(post.tags)
         graph = {"@context": "https://schema.org", "@graph": [
             {"@type": "Organization", "@id": f"{BASE}/#organization", "name": SITE_NAME,
              "url": f"{BASE}/"},
@@ -97,20 +116,106 @@ def _img_tag(post: Post, src: str, lazy: bool, css: str) -> str:
     return f'<img src="{src}" class="{css}" width="700" height="400" alt="" />'
 
 
-def _body(site: Site, post: Post) -> str:
-    """The entry: shortlink box, dateline, paragraphs, images, read-also, ad, share buttons."""
+def _banner(css: str, size: str = "468") -> str:
+    return (f'<div class="{css}"><a href="{AD_URL}" rel="nofollow" target="_blank"><img '
+            f'src="{BASE}/wp-content/uploads/banners/banner-{size}.jpg" alt="{AD_LABEL}"></a>'
+            "</div>")
+
+
+def dateline_html(post: Post, credit: str) -> str:
+    """The dateline as printed: the place and who the story is credited to (HTML-escaped)."""
+    return CREDITS[credit].format(place=e(post.dateline or ""), dash=post.dash)
+
+
+def _chrome(post: Post, markup: Markup) -> set[str]:
+    """Chrome variants switched on for this page (``all`` = every one the theme has)."""
+    chosen = markup["chrome"]
+    if chosen == "all":
+        return set(AXIS_BY_NAME["chrome"].variants(post.theme)) - {"none", "all"}
+    return {chosen} - {"none"}
+
+
+def _plugin_chrome(chrome: set[str], where: str) -> list[str]:
+    """Plugin and editorial blocks: an ad with its label after the first paragraph, a
+    newsletter form, a disclaimer and a "follow us" line at the end."""
+    out = []
+    if where == "middle" and "ad-label" in chrome:
+        out.append(f'<div class="code-block code-block-2" style="margin: 8px 0;"><b>{AD_LABEL}'
+                   f'</b><br><a href="{AD_URL}" target="_blank" rel="nofollow">{AD_TEXT}</a>'
+                   "</div>")
+    if where == "end":
+        if "newsletter" in chrome:
+            out.append('<div class="mc4wp-form-wrap"><form id="mc4wp-form-1" class="mc4wp-form"'
+                       ' method="post"><div class="mc4wp-form-fields">'
+                       f"<p>{SUBSCRIBE_TEXT}</p><p><input type=\"email\" name=\"EMAIL\" "
+                       'placeholder="بريدك الإلكتروني" required /> <input type="submit" '
+                       'value="اشترك" /></p></div></form></div>')
+        if "disclaimer" in chrome:
+            out.append(f"<p><em>{DISCLAIMER_TEXT}</em></p>")
+        if "follow-line" in chrome:
+            out.append(f'<p>{FOLLOW_TEXT} <a href="https://t.me/madaralyoum" target="_blank">'
+                       'تلغرام</a> و<a href="https://www.facebook.com/madaralyoum" '
+                       'target="_blank">فيسبوك</a></p>')
+    return out
+
+
+def _jannah_chrome(post: Post, chrome: set[str], where: str) -> list[str]:
+    out = []
+    if where == "top":
+        if "J-CH1" in chrome:
+            out.append(_banner("stream-item stream-item-above-post-content", "728"))
+        if "J-CH4" in chrome:
+            items = "".join(f"<li>{e(s[0])}</li>" for s in post.sentences[:2])
+            out.append('<div id="story-highlights"><div class="widget-title the-global-title">'
+                       f'<div class="the-subtitle">أبرز النقاط</div></div><ul>{items}</ul></div>')
+    elif where == "middle" and "J-CH2" in chrome:
+        out.append('<div class="stream-item stream-item-in-post stream-item-inline-post '
+                   f'aligncenter"><div class="stream-item-size">{_banner("ad-inline", "300")}'
+                   "</div></div>")
+    elif where == "end":
+        if "J-CH3" in chrome:
+            out.append(_banner("stream-item stream-item-below-post-content", "728"))
+        if "J-CH6" in chrome:
+            out.append('<div class="post-bottom-meta post-bottom-source" id="post-bottom-source">'
+                       '<div class="post-bottom-meta-title"><span class="tie-icon-link" '
+                       'aria-hidden="true"></span> المصدر</div><span class="tagcloud"><a '
+                       'href="https://sana.sy/" target="_blank" rel="nofollow noopener">'
+                       f"{SOURCE_NAME}</a></span></div>")
+    return out
+
+
+def _shortlink_box(post: Post, markup: Markup) -> str:
+    """The site's shortlink line; shown on every page that has no shortlink link and on
+    some that have one (``shortlink`` axis ``none``: no box either)."""
+    variant = markup["shortlink"]
+    if variant == "none" or (variant == "link" and post.theme == "jannah" and post.id % 2):
+        return ""
+    return (f'<div class="tie-short-link"><span>الرابط المختصر:</span> <input type="text"'
+            f' readonly value="{BASE}/?p={post.id}" onclick="this.select()"></div>')
+
+
+def _body(site: Site, post: Post, markup: Markup) -> str:
+    """The entry: shortlink box, dateline, paragraphs, images, read-also, ads, chrome,
+    share buttons, and the boxes the chosen variants put inside the container."""
     rng = random.Random(post.id)
     sahifa = post.theme == "sahifa"
+    chrome = _chrome(post, markup)
     out: list[str] = []
-    if sahifa or post.id % 2 == 0 or not post.shortlink_link:  # the page always reveals it
-        out.append(f'<div class="tie-short-link"><span>الرابط المختصر:</span> <input type="text"'
-                   f' readonly value="{BASE}/?p={post.id}" onclick="this.select()"></div>')
+    if sahifa and "S-CH1" in chrome:
+        out.append(_share(post))
+    if markup["related"] == "S-RE2":
+        out.append(_related(site, post, markup))
+    if not sahifa:
+        out += _jannah_chrome(post, chrome, "top")
+    box = _shortlink_box(post, markup)
+    if box:
+        out.append(box)
     if not sahifa and post.id % 3 == 0:
         out.append(f'<div class="stream-item stream-item-in-post"><a href="{AD_URL}" '
                    f'rel="nofollow"><img src="{BASE}/wp-content/uploads/banners/banner-468.jpg" '
                    'alt="إعلان"></a></div>')
     paragraphs = post.verbatim or post.paragraphs
-    dateline = f"{e(post.dateline or '')} {post.dash} {SITE_NAME}"
+    dateline = dateline_html(post, markup["dateline"])
     if post.dateline_style == "line":
         out.append(f"<p><strong>{dateline}</strong></p>")
     images = {}
@@ -128,11 +233,34 @@ def _body(site: Site, post: Post) -> str:
             target = site.by_id[post.read_also[0]]
             out.append(f'<p><strong>اقرأ أيضاً:</strong> <a href="{a(permalink(target))}'
                        f'?utm_source=read_also">{e(target.title)}</a></p>')
+        if n == 0:
+            out += _plugin_chrome(chrome, "middle")
+            if sahifa and "S-CH2" in chrome:
+                out.append(f'<div class="e3lan e3lan-in-post2"><a href="{AD_URL}" '
+                           f'target="_blank" rel="nofollow"><img src="{BASE}/wp-content/'
+                           f'uploads/banners/banner-468.jpg" alt="{AD_LABEL}"></a></div>')
+            if not sahifa:
+                out += _jannah_chrome(post, chrome, "middle")
+                if markup["related"] == "J-RE3":
+                    out.append(_inline_related(site, post))
     if post.special == "seed" or (sahifa and post.id % 5 < 2):
         out.append(f'<div class="e3lan e3lan-in-post1"><a href="{AD_URL}" target="_blank" '
                    f'rel="nofollow">{AD_TEXT}</a></div>')
-    out.append(_share(post))
-    return "\n".join(out)
+    out += _plugin_chrome(chrome, "end")
+    if sahifa:
+        out.append(_share(post))
+    else:
+        out += _jannah_chrome(post, chrome, "end")
+        out.append(_jannah_tags(site, post, markup))
+        if "J-CH7" in chrome:
+            short = f"{BASE}/?p={post.id}"
+            out.append(f'<div class="post-shortlink"><input type="text" id="short-post-url" '
+                       f'value="{short.split("://", 1)[-1]}" data-url="{short}"> <button '
+                       'type="button" id="copy-post-url" class="button">نسخ الرابط</button>'
+                       '<span id="copy-post-url-msg" style="display:none;">تم نسخ الرابط</span>'
+                       "</div>")
+        out.append(_share(post))
+    return "\n".join(x for x in out if x)
 
 
 def _figure(post: Post, img: BodyImage, sahifa: bool) -> str:
@@ -173,32 +301,50 @@ def _box_url(post: Post, tracking: bool) -> str:
     return a(permalink(post) + ("?utm_source=related&utm_medium=box" if tracking else ""))
 
 
-def _check_also(site: Site, post: Post) -> str:
+def _check_also(site: Site, post: Post, markup: Markup) -> str:
     if post.check_also is None:
         return ""
     other = site.by_id[post.check_also]
     url = _box_url(other, post.related_tracking)
     heading = seed_data.CHECK_ALSO_HEADING
-    if post.theme == "sahifa":
-        return (f'<section id="check-also-box" class="post-listing check-also-right">'
+    side = "left" if post.id % 4 == 1 else "right"
+    thumb = f'<img src="{thumb_url(other)}" alt="" />'
+    title = e(other.title)
+    variant = markup["check_also"]
+    if variant == "S-CA1":
+        return (f'<section id="check-also-box" class="post-listing check-also-{side}">'
                 f'<a href="#" id="check-also-close">x</a><div class="block-head"><h3>{heading}'
-                '</h3></div><div class="check-also-post"><div class="post-thumbnail">'
-                f'<a href="{url}"><img src="{thumb_url(other)}" alt="" /></a></div>'
-                f'<h2 class="post-title"><a href="{url}" rel="bookmark">{e(other.title)}</a></h2>'
-                f"<p>{e(excerpt(other))}</p></div></section>\n")
-    return (f'<div id="check-also-box" class="container-wrapper check-also-right"><div '
-            f'class="widget-title the-global-title"><div class="the-subtitle">{heading}</div>'
-            '<a href="#" id="check-also-close" class="remove"><span class="screen-reader-text">'
-            'إغلاق</span></a></div><div class="widget posts-list-big-first"><ul '
-            'class="posts-list-items"><li class="widget-single-post-item widget-post-list '
-            f'check-also-post"><div class="post-widget-thumbnail"><a aria-label="{a(other.title)}"'
-            f' href="{url}" class="post-thumb"><img src="{thumb_url(other)}" alt="" /></a></div>'
-            f'<div class="post-widget-body"><h3 class="post-title"><a href="{url}">'
-            f'{e(other.title)}</a></h3><div class="post-meta"><span class="date meta-item">'
-            f"{jannah_date(other, False)}</span></div></div></li></ul></div></div>\n")
+                f'</h3></div><div class="check-also-post post-{other.id}"><div '
+                f'class="post-thumbnail"><a href="{url}">{thumb}<span class="fa overlay-icon">'
+                f'</span></a></div><h2 class="post-title"><a href="{url}" rel="bookmark">{title}'
+                f"</a></h2><p>{e(excerpt(other))}</p></div></section>\n")
+    close = ('<a href="#" id="check-also-close" class="remove"><span class="tie-icon-cross" '
+             'aria-hidden="true"></span><span class="screen-reader-text">إغلاق</span></a>')
+    date = f'<span class="date meta-item">{jannah_date(other, False)}</span>'
+    if variant == "J-CA1":
+        return (f'<div id="check-also-box" class="container-wrapper check-also-{side}"><div '
+                f'class="widget-title"><h4>{heading}</h4>{close}</div><div '
+                f'class="related-posts-list"><div class="check-also-post tie-standard post-'
+                f'{other.id}"><a aria-label="{a(other.title)}" href="{url}" class="post-thumb">'
+                f'{thumb}</a><div class="post-meta clearfix">{date}</div><h3 class="post-title">'
+                f'<a href="{url}" title="{a(other.title)}">{title}</a></h3></div></div></div>\n')
+    if variant == "J-CA2":
+        head_html, li_class = f"<h4>{heading}</h4>", "widget-post-list"
+        link = f'<h3 class="post-title"><a href="{url}">{title}</a></h3>'
+    else:  # J-CA3
+        head_html = f'<div class="the-subtitle">{heading}</div>'
+        li_class = "widget-single-post-item widget-post-list"
+        link = f'<a class="post-title the-subtitle" href="{url}">{title}</a>'
+    return (f'<div id="check-also-box" class="container-wrapper check-also-{side}"><div '
+            f'class="widget-title the-global-title">{head_html}{close}</div><div class="widget '
+            f'posts-list-big-first has-first-big-post"><ul class="posts-list-items"><li '
+            f'class="{li_class} tie-standard post-{other.id}"><div class="post-widget-thumbnail">'
+            f'<a aria-label="{a(other.title)}" href="{url}" class="post-thumb">{thumb}</a></div>'
+            f'<div class="post-widget-body">{link}<div class="post-meta">{date}</div></div></li>'
+            "</ul></div></div>\n")
 
 
-def _related(site: Site, post: Post) -> str:
+def _related(site: Site, post: Post, markup: Markup) -> str:
     if not post.related:
         return ""
     items = []
@@ -206,23 +352,44 @@ def _related(site: Site, post: Post) -> str:
         other = site.by_id[rid]
         url = _box_url(other, post.related_tracking)
         if post.theme == "sahifa":
-            items.append(f'<div class="related-item"><div class="post-thumbnail"><a href="{url}">'
-                         f'<img src="{thumb_url(other)}" alt="" /></a></div><h3><a href="{url}" '
-                         f'rel="bookmark">{e(other.title)}</a></h3><p class="post-meta"><span '
-                         f'class="tie-date">{sahifa_date(other)}</span></p></div>')
+            items.append(f'<div class="related-item tie-standard"><div class="post-thumbnail"><a '
+                         f'href="{url}"><img src="{thumb_url(other)}" alt="" /><span class="fa '
+                         f'overlay-icon"></span></a></div><h3><a href="{url}" rel="bookmark">'
+                         f'{e(other.title)}</a></h3><p class="post-meta"><span class="tie-date">'
+                         f"{sahifa_date(other)}</span></p></div>")
         else:
-            items.append(f'<div class="related-item"><a aria-label="{a(other.title)}" href="{url}"'
-                         f' class="post-thumb"><img src="{thumb_url(other)}" alt="" /></a><h3 '
-                         f'class="post-title"><a href="{url}">{e(other.title)}</a></h3><div '
-                         f'class="post-meta clearfix"><span class="date meta-item">'
-                         f"{jannah_date(other, False)}</span></div></div>")
+            items.append(f'<div class="related-item tie-standard"><a aria-label="'
+                         f'{a(other.title)}" href="{url}" class="post-thumb"><img src="'
+                         f'{thumb_url(other)}" alt="" /></a><h3 class="post-title"><a href="'
+                         f'{url}">{e(other.title)}</a></h3><div class="post-meta clearfix"><span '
+                         f'class="date meta-item">{jannah_date(other, False)}</span></div></div>')
     if post.theme == "sahifa":
         return (f'<section id="related_posts"><div class="block-head"><h3>{RELATED_HEADING}</h3>'
                 f'<div class="stripe-line"></div></div><div class="post-listing">{"".join(items)}'
                 '<div class="clear"></div></div></section>\n')
-    return (f'<div id="related-posts" class="container-wrapper has-extra-post"><div '
+    extra = " has-extra-post" if len(post.related) % 2 == 0 else ""
+    return (f'<div id="related-posts" class="container-wrapper{extra}"><div '
             f'class="mag-box-title the-global-title"><h3>{RELATED_HEADING}</h3></div><div '
             f'class="related-posts-list">{"".join(items)}</div></div>\n')
+
+
+def _inline_related(site: Site, post: Post) -> str:
+    """Jannah 7's inline related box: the first related posts, as a widget list."""
+    items = []
+    for rid in post.related[:2]:
+        other = site.by_id[rid]
+        url = _box_url(other, post.related_tracking)
+        items.append(f'<li class="widget-single-post-item widget-post-list tie-standard"><div '
+                     f'class="post-widget-body"><a class="post-title the-subtitle" href="{url}">'
+                     f'{e(other.title)}</a><div class="post-meta"><span class="date meta-item">'
+                     f"{jannah_date(other, False)}</span></div></div></li>")
+    if not items:
+        return ""
+    return ('<div id="inline-related-post" class="mag-box mini-posts-box content-only"><div '
+            'class="container-wrapper"><div class="widget-title the-global-title"><div '
+            f'class="the-subtitle">{RELATED_HEADING}</div></div><div class="mag-box-container '
+            f'clearfix"><ul class="posts-items posts-list-container">{"".join(items)}</ul></div>'
+            "</div></div>")
 
 
 def _comments(post: Post) -> str:
@@ -248,17 +415,30 @@ def _comments(post: Post) -> str:
             '<input name="submit" type="submit" value="أرسل التعليق" /></form></div></div>\n')
 
 
-def _author_box(post: Post) -> str:
+def _author_box(post: Post, markup: Markup) -> str:
     if not post.author:
         return ""
     name, slug = post.author
-    bio = f'<div class="author-bio"><img class="avatar" src="{BASE}/wp-content/uploads/avatar.png"'\
-          f' alt="" /><div class="author-description">{e(name)} يكتب في {SITE_NAME}.</div>'\
-          f'<a href="{BASE}/author/{slug}/">كل مقالات الكاتب</a></div>'
-    if post.theme == "sahifa":
-        return (f'<section id="author-box"><div class="block-head"><h3>حول {e(name)}</h3></div>'
-                f'<div class="post-listing">{bio}</div></section>\n')
-    return f'<div class="about-author container-wrapper">{bio}</div>\n'
+    profile = f"{BASE}/author/{slug}/"
+    avatar = f'<img class="avatar" src="{BASE}/wp-content/uploads/avatar.png" alt="" />'
+    bio = f"{e(name)} يكتب في {SITE_NAME}."
+    if markup["author_box"] == "S-AU1":
+        return (f'<section id="author-box"><div class="block-head"><h3>حول {e(name)} </h3>'
+                '<div class="stripe-line"></div></div><div class="post-listing"><div '
+                f'class="author-bio"><div class="author-avatar">{avatar}</div><div '
+                f'class="author-description">{bio}'
+                '</div><div class="author-social flat-social"><a class="social-twitter" '
+                'target="_blank" href="https://twitter.com/madaralyoum"><i class="fa '
+                'fa-twitter"></i></a></div></div></div></section>\n')
+    extra = f" about-author-{sum(map(ord, slug)) % 90 + 2}" if markup["author_box"] == "J-AU2" \
+        else ""
+    return (f'<div class="about-author container-wrapper{extra}"><div class="author-avatar"><a '
+            f'href="{profile}">{avatar}</a></div><div class="author-info"><h3 class="author-name">'
+            f'<a href="{profile}">{e(name)}</a></h3><div class="author-bio">{bio}</div><ul '
+            'class="social-icons"><li class="social-icons-item"><a href="https://twitter.com/'
+            'madaralyoum" rel="external" target="_blank" class="social-link twitter-social-icon">'
+            '<span class="tie-social-icon tie-icon-twitter"></span></a></li></ul></div>'
+            '<div class="clearfix"></div></div>\n')
 
 
 def _neighbours(site: Site, post: Post) -> str:
@@ -282,85 +462,223 @@ def _body_class(post: Post) -> str:
     return base if post.theme == "sahifa" else base + " tie-no-js wrapper-has-shadow sidebar-left"
 
 
-def _boxes(site: Site, post: Post, script_boxes: bool) -> tuple[str, str]:
-    """(related box, check-also box); ``script_boxes`` ships both empty, filled by script."""
-    related, check_also = _related(site, post), _check_also(site, post)
+def _boxes(site: Site, post: Post, markup: Markup, script_boxes: bool) -> tuple[str, str]:
+    """(related box, check-also box); ``script_boxes`` ships both empty, filled by script.
+    A related box the variant puts inside the entry is drawn by ``_body`` instead."""
+    related = "" if markup["related"] == "S-RE2" else _related(site, post, markup)
+    check_also = _check_also(site, post, markup)
+    if markup["related"] == "S-RE2" and script_boxes:
+        related = ""  # inside the entry: not scripted
     if not script_boxes:
         return related, check_also
     return (scripted.script_filled(related) if related else "",
             scripted.script_filled(check_also) if check_also else "")
 
 
-def _sahifa(site: Site, chrome: Chrome, post: Post, script_filled: bool,
-            script_boxes: bool = False) -> str:
-    inner, after = _entry(site, post, script_filled)
-    related, check_also = _boxes(site, post, script_boxes)
-    cat = post.category
-    crumbs = (f'<div id="crumbs"><a href="{BASE}/">الرئيسية</a> <span class="delimiter">/</span> '
-              f'<a href="{category_url(site, cat)}">{e(cat)}</a> <span class="delimiter">/</span> '
-              f'<span class="current">{e(post.title)}</span></div>')
-    featured = ""
-    if post.featured:
-        featured = ('<div class="single-post-thumb">' + _img_tag(
-            post, image_url(post, post.featured), post.featured.lazy,
-            "attachment-slider wp-post-image") + "</div>")
-        if post.featured.caption:
-            featured += f'<div class="single-post-caption">{e(post.featured.caption)}</div>'
-    meta = ""
-    if post.show_meta:
-        parts = []
-        if post.author:
-            parts.append(f'<span class="post-meta-author"><i class="fa fa-user"></i><a '
-                         f'href="{BASE}/author/{post.author[1]}/" title="">{e(post.author[0])}'
-                         "</a></span>")
-        date = visible_date(post)
-        if date:
-            parts.append(f'<span class="tie-date"><i class="fa fa-clock-o"></i>{date}</span>')
-        cats = "، ".join(f'<a href="{category_url(site, c)}" rel="category tag">{e(c)}</a>'
-                        for c in post.categories)
-        parts.append(f'<span class="post-cats"><i class="fa fa-folder"></i>{cats}</span>')
-        parts.append(f'<span class="post-comments"><i class="fa fa-comments"></i><a '
-                     f'href="{a(permalink(post))}#comments">{post.comments}</a></span>')
-        meta = f'<p class="post-meta">{" ".join(parts)}</p>'
-    tags = ""
-    if post.tags:
-        tags = '<p class="post-tag">الوسوم' + " ".join(
-            f'<a href="{tag_url(site, t)}" rel="tag">{e(t)}</a>' for t in post.tags) + "</p>"
-    return (
-        page_top(chrome, _body_class(post), "sahifa")
-        + f'<div class="content">{crumbs}\n<article class="post-listing post post-{post.id} '
-        f'type-post status-publish format-standard hentry" id="the-post">{featured}'
-        f'<div class="post-inner"><h1 class="name post-title entry-title"><span itemprop="name">'
-        f"{e(post.title)}</span></h1>{meta}<div class=\"clear\"></div>\n<div class=\"entry\">\n"
-        f"{inner}\n</div>{after}{tags}</div></article>\n"
-        + _author_box(post) + _neighbours(site, post) + related
-        + _comments(post) + "</div>"
-        + page_bottom(chrome, "sahifa", chrome.sidebar(), check_also))
+def page_title(post: Post, markup: Markup) -> str:
+    """The h1's text as printed: HTML-escaped, with the ``title_noise`` variant."""
+    words = e(post.title).split(" ")
+    noise = markup["title_noise"]
+    k = post.id % max(len(words) - 1, 1)
+    if noise == "zwnj" and len(words) > 1:
+        words[k] += "\u200c"
+    elif noise == "marks":
+        words[0] = "\u200f" + words[0]
+        words[k] += "\u200e"
+    elif noise == "nbsp" and len(words) > 1:
+        words[k] += "&nbsp;" + words.pop(k + 1)
+    return " ".join(words)
 
 
-def _jannah(site: Site, chrome: Chrome, post: Post, script_filled: bool,
-            script_boxes: bool = False) -> str:
-    inner, after = _entry(site, post, script_filled)
-    related, check_also = _boxes(site, post, script_boxes)
-    cat = post.category
-    crumbs = (f'<nav id="breadcrumb"><a href="{BASE}/"><span class="tie-icon-home" '
-              'aria-hidden="true"></span> الرئيسية</a><em class="delimiter">/</em>'
-              f'<a href="{category_url(site, cat)}">{e(cat)}</a><em class="delimiter">/</em>'
-              f'<span class="current">{e(post.title)}</span></nav>')
-    cats = "".join(f'<a class="post-cat tie-cat-{n + 2}" href="{category_url(site, c)}">{e(c)}</a>'
-                   for n, c in enumerate(post.categories))
-    meta = []
+def _crumbs(site: Site, post: Post, markup: Markup) -> str:
+    cat, title = post.category, page_title(post, markup)
+    delim = DELIMITERS[markup["crumb_delimiter"]]
+    home, cat_url = f"{BASE}/", category_url(site, cat)
+    variant = markup["crumbs"]
+    if variant == "S-CR1":
+        sep = f' <span class="delimiter">{delim}</span> '
+        return ('<div xmlns:v="http://rdf.data-vocabulary.org/#" id="crumbs"><span '
+                'typeof="v:Breadcrumb"><a rel="v:url" property="v:title" class="crumbs-home" '
+                f'href="{home}">الرئيسية</a></span>{sep}<span typeof="v:Breadcrumb"><a '
+                f'rel="v:url" property="v:title" href="{cat_url}">{e(cat)}</a></span>{sep}'
+                f'<span class="current">{title}</span></div>')
+    schema = json.dumps({"@context": "http://schema.org", "@type": "BreadcrumbList",
+                         "itemListElement": [
+                             {"@type": "ListItem", "position": 1, "item": {"@id": home,
+                                                                           "name": "الرئيسية"}},
+                             {"@type": "ListItem", "position": 2, "item": {"@id": cat_url,
+                                                                           "name": cat}}]},
+                        ensure_ascii=False)
+    script = f'<script type="application/ld+json">{schema}</script>'
+    if variant == "S-CR2":
+        sep = f'<span class="delimiter">{delim}</span>'
+        return (f'<nav id="crumbs"><a href="{home}"><span class="fa fa-home" aria-hidden="true">'
+                f'</span> الرئيسية</a>{sep}<a href="{cat_url}">{e(cat)}</a>{sep}<span '
+                f'class="current">{title}</span></nav>{script}')
+    sep = f'<em class="delimiter">{delim}</em>'
+    return (f'<nav id="breadcrumb"><a href="{home}"><span class="tie-icon-home" '
+            f'aria-hidden="true"></span> الرئيسية</a>{sep}<a href="{cat_url}">{e(cat)}</a>{sep}'
+            f'<span class="current">{title}</span></nav>{script}')
+
+
+def _sahifa_meta(site: Site, post: Post) -> str:
+    if not post.show_meta:
+        return ""
+    parts = []
     if post.author:
-        meta.append(f'<span class="author-meta single-author"><span class="meta-item '
-                    f'meta-author-wrapper"><span class="meta-author"><a href="{BASE}/author/'
-                    f'{post.author[1]}/" class="author-name tie-icon" title="{a(post.author[0])}">'
-                    f"{e(post.author[0])}</a></span></span></span>")
+        parts.append(f'<span class="post-meta-author"><i class="fa fa-user"></i><a '
+                     f'href="{BASE}/author/{post.author[1]}/" title="">{e(post.author[0])} '
+                     "</a></span>")
     date = visible_date(post)
     if date:
-        meta.append(f'<span class="date meta-item tie-icon">{date}</span>')
-    meta.append(f'<div class="tie-alignright"><span class="meta-comment tie-icon meta-item '
-                f'fa-before">{post.comments}</span><span class="meta-views meta-item">'
-                f"{(post.id * 37) % 5000 + 120} </span></div>")
+        parts.append(f'<span class="tie-date"><i class="fa fa-clock-o"></i>{date}</span>')
+    cats = ", ".join(f'<a href="{category_url(site, c)}" rel="category tag">{e(c)}</a>'
+                     for c in post.categories)
+    parts.append(f'<span class="post-cats"><i class="fa fa-folder"></i>{cats}</span>')
+    parts.append(f'<span class="post-comments"><i class="fa fa-comments"></i><a '
+                 f'href="{a(permalink(post))}#comments">{post.comments}</a></span>')
+    return f'<p class="post-meta">{" ".join(parts)}</p><div class="clear"></div>'
+
+
+def _sahifa_featured(post: Post, markup: Markup) -> str:
+    if not post.featured:
+        return ""
+    img = _img_tag(post, image_url(post, post.featured), post.featured.lazy,
+                   "attachment-slider wp-post-image")
+    if markup["featured"] == "S-FE2":
+        img = (f'<a href="{image_url(post, post.featured)}" class="lightbox-enabled">{img}</a>')
+        out = f'<div class="single-post-thumb head-lightbox">{img}</div>'
+    else:
+        out = f'<div class="single-post-thumb">{img}</div>'
+    if post.featured.caption:
+        out += f'<div class="single-post-caption">{e(post.featured.caption)}</div>'
+    return out
+
+
+def _sahifa_tags(site: Site, post: Post, markup: Markup) -> tuple[str, str]:
+    """(hidden tag links inside the post, the tag paragraph after the article)."""
+    if not post.tags or markup["tags"] == "off":
+        return "", ""
+    links = " ".join(f'<a href="{tag_url(site, t)}" rel="tag">{e(t)}</a>' for t in post.tags)
+    hidden = f'<span style="display:none">{links}</span>' if markup["tags"] == "S-TAG2" else ""
+    return hidden, f'<p class="post-tag">الوسوم {links}</p>'
+
+
+def _sahifa(site: Site, chrome: Chrome, post: Post, markup: Markup, script_filled: bool,
+            script_boxes: bool = False) -> str:
+    inner, after = _entry(site, post, markup, script_filled)
+    related, check_also = _boxes(site, post, markup, script_boxes)
+    crumbs = _crumbs(site, post, markup)
+    title = page_title(post, markup)
+    meta = _sahifa_meta(site, post)
+    hidden_tags, tags = _sahifa_tags(site, post, markup)
+    cover = markup["cover"] == "S-TI3"
+    head_html = ""
+    if cover:
+        style = ""
+        if post.featured:
+            style = (f' style="background-image:url( {image_url(post, post.featured)});"')
+        caption = (f'<div class="single-post-caption">{e(post.featured.caption)}</div>'
+                   if post.featured and post.featured.caption else "")
+        has = " single-has-thumb" if post.featured else ""
+        head_html = (f'<div class="post-cover-head"><div class="single-post-thumb{has}"{style}>'
+                     f'<div class="post-cover-title">{crumbs}<h1 class="name post-title '
+                     f'entry-title">{title}</h1>{meta}</div><a href="#the-post" '
+                     'class="go-to-the-post"><i class="fa fa-angle-down"></i></a></div>'
+                     f"{caption}</div>\n")
+        crumbs, featured, heading = "", "", ""
+    else:
+        featured = _sahifa_featured(post, markup)
+        attrs = (' itemprop="itemReviewed" itemscope itemtype="http://schema.org/Thing"'
+                 if markup["title"] == "S-TI1" else "")
+        heading = (f'<h1 class="name post-title entry-title"{attrs}><span itemprop="name">'
+                   f"{title}</span></h1>{meta}")
+    hidden_meta = ""
+    if markup["title"] == "S-TI1" and not cover:  # 5.1-5.5 microdata rides with the title
+        hidden_meta = (f'<span style="display:none" class="updated">'
+                       f'{post.published.date().isoformat()}</span>')
+    return (
+        page_top(chrome, _body_class(post), "sahifa") + head_html
+        + f'<div class="content{" post-cover" if cover else ""}">{crumbs}\n<article '
+        f'class="post-listing post post-{post.id} type-post status-publish format-standard '
+        f'hentry" id="the-post">{featured}<div class="post-inner">{heading}\n<div class="entry">'
+        f"\n{inner}\n</div>{after}{hidden_tags}{hidden_meta}<div class=\"clear\"></div></div>"
+        f"</article>\n{tags}"
+        + _author_box(post, markup) + _neighbours(site, post) + related + check_also
+        + _comments(post) + "</div>"
+        + page_bottom(chrome, "sahifa", chrome.sidebar()))
+
+
+def _jannah_meta(site: Site, post: Post, markup: Markup) -> tuple[str, str]:
+    """(category links wrapper, post meta) of the Jannah generation in ``meta``."""
+    variant = markup["meta"]
+    cats = "".join(f'<a class="post-cat tie-cat-{n + 2}" href="{category_url(site, c)}">{e(c)}</a>'
+                   for n, c in enumerate(post.categories))
+    wrap = "h5" if variant == "J-ME1" else "span"
+    cat_html = f'<{wrap} class="post-cat-wrap">{cats}</{wrap}>'
+    date, parts = visible_date(post), []
+    profile = f"{BASE}/author/{post.author[1]}/" if post.author else ""
+    if variant == "J-ME1":
+        if post.author:
+            parts.append(f'<span class="meta-author meta-item"><a href="{profile}" class="author-'
+                         f'name" title="{a(post.author[0])}"><span class="fa fa-user" aria-hidden='
+                         f'"true"></span> {e(post.author[0])}</a></span>')
+        if date:
+            parts.append('<span class="date meta-item"><span class="fa fa-clock-o" aria-hidden='
+                         f'"true"></span> <span>{date}</span></span>')
+        parts.append('<div class="tie-alignright"><span class="meta-comment meta-item"><a href='
+                     f'"{a(permalink(post))}#comments"><span class="fa fa-comments" aria-hidden='
+                     f'"true"></span> {post.comments}</a></span></div>')
+        return cat_html, f'<div class="post-meta">{"".join(parts)}</div>'
+    seven = variant == "J-ME3"
+    if post.author:
+        author_id = f" meta-author-{sum(map(ord, post.author[1])) % 90 + 2}" if seven else ""
+        icon = " tie-icon" if seven else ""
+        parts.append(f'<span class="author-meta single-author no-avatars"><span class="meta-item '
+                     f'meta-author-wrapper{author_id}"><span class="meta-author"><a href="'
+                     f'{profile}" class="author-name{icon}" title="{a(post.author[0])}">'
+                     f"{e(post.author[0])}</a></span></span></span>")
+    if date:
+        parts.append(f'<span class="date meta-item {"tie-icon" if seven else "fa-before"}">'
+                     f"{date}</span>")
+    if seven and post.modified.date() != post.published.date():
+        modified = jannah_date(post, post.indic_digits, when=post.modified)
+        parts.append(f'<span class="meta-item last-updated">آخر تحديث: {modified}</span>')
+    parts.append(f'<div class="tie-alignright"><span class="meta-comment tie-icon meta-item '
+                 f'fa-before">{post.comments}</span><span class="meta-views meta-item">'
+                 f"{(post.id * 37) % 5000 + 120} </span></div>")
+    css = "single-post-meta post-meta clearfix" if seven else "post-meta clearfix"
+    return cat_html, f'<div class="{css}">{"".join(parts)}</div>'
+
+
+def _jannah_tags(site: Site, post: Post, markup: Markup) -> str:
+    variant = markup["tags"]
+    if not post.tags or variant == "off":
+        return ""
+    links = " ".join(f'<a href="{tag_url(site, t)}" rel="tag">{e(t)}</a>' for t in post.tags)
+    if variant == "J-TAG1":
+        return ('<div class="post-tags"><div class="tags-title"><span class="fa fa-tags" '
+                f'aria-hidden="true"></span> الوسوم</div><span class="tagcloud">{links}</span>'
+                "</div>")
+    css = {"J-TAG2": "post-bottom-meta", "J-TAG3": "post-bottom-meta post-bottom-tags",
+           "J-TAG4": "post-bottom-meta post-bottom-tags post-tags-modern"}[variant]
+    icon = "tie-icon-tags" if variant == "J-TAG4" else "fa fa-tags"
+    return (f'<div class="{css}"><div class="post-bottom-meta-title"><span class="{icon}" '
+            f'aria-hidden="true"></span> الوسوم</div><span class="tagcloud">{links}</span></div>')
+
+
+def _jannah(site: Site, chrome: Chrome, post: Post, markup: Markup, script_filled: bool,
+            script_boxes: bool = False) -> str:
+    inner, after = _entry(site, post, markup, script_filled)
+    related, check_also = _boxes(site, post, markup, script_boxes)
+    crumbs = _crumbs(site, post, markup)
+    cats, meta = _jannah_meta(site, post, markup)
+    title = page_title(post, markup)
+    if markup["title"] == "J-TI2":
+        title = f"\n\t\t\t{title}\t\t"
+    subtitle = ""
+    if markup["subtitle"] == "J-SUB1":
+        subtitle = f'<h2 class="entry-sub-title">{e(post.sentences[0][0])}</h2>'
     featured = ""
     if post.featured:
         cap = (f'<figcaption class="single-caption-text"><span class="tie-icon-camera" '
@@ -371,31 +689,38 @@ def _jannah(site: Site, chrome: Chrome, post: Post, script_filled: bool,
                         post, image_url(post, post.featured), post.featured.lazy,
                         "attachment-jannah-image-post wp-post-image")
                     + cap + "</figure></div></div>")
-    tags = ""
-    if post.tags:
-        tags = ('<div class="post-bottom-meta post-bottom-tags">'
-                '<div class="post-bottom-meta-title">'
-                '<span class="tie-icon-tags" aria-hidden="true"></span> الوسوم</div><span '
-                'class="tagcloud">' + "".join(f'<a href="{tag_url(site, t)}" rel="tag">{e(t)}</a>'
-                                              for t in post.tags) + "</span></div>")
+    follow = ""
+    if "J-CH8" in _chrome(post, markup):
+        follow = ('<div class="follow-us-post-section"><div class="follow-us-title">تابعنا</div>'
+                  '<a href="https://news.google.com/" title="Google News" target="_blank" '
+                  'rel="nofollow noopener" class="post-followus-btn google-new-btn">أخبار جوجل'
+                  "</a></div>")
+    components = _author_box(post, markup) + _neighbours(site, post)
+    below = ""
+    if markup["related"] == "J-RE1c":
+        components += _comments(post) + related
+    elif markup["related"] == "J-RE2":
+        components += _comments(post)
+        below = ('<div class="container full-width related-posts-full-width"><div class="tie-row">'
+                 f'<div class="tie-col-md-12">{related}</div></div></div>')
+    else:
+        components += related + _comments(post)
     return (
         page_top(chrome, _body_class(post), "jannah")
         + '<div class="main-content tie-col-md-8 tie-col-xs-12" role="main">'
         f'<article id="the-post" class="container-wrapper post-content tie-standard">'
-        f'<header class="entry-header-outer">{crumbs}<div class="entry-header"><span '
-        f'class="post-cat-wrap">{cats}</span><h1 class="post-title entry-title">{e(post.title)}'
-        f'</h1><div id="single-post-meta" class="post-meta clearfix">{"".join(meta)}</div></div>'
+        f'<header class="entry-header-outer">{crumbs}<div class="entry-header">{cats}<h1 '
+        f'class="post-title entry-title">{title}</h1>{subtitle}{meta}</div>'
         f"</header>{featured}\n"
-        f'<div class="entry-content entry clearfix">\n{inner}\n</div>{after}{tags}'
-        "</article>\n<div class=\"post-components\">" + _author_box(post)
-        + _neighbours(site, post) + related + _comments(post) + "</div></div>"
-        + page_bottom(chrome, "jannah", chrome.sidebar(), check_also))
+        f'<div class="entry-content entry clearfix">\n{inner}\n</div>{after}{follow}'
+        f'</article>\n<div class="post-components">{components}</div></div>{check_also}'
+        + page_bottom(chrome, "jannah", chrome.sidebar(), below=below))
 
 
-def _entry(site: Site, post: Post, script_filled: bool) -> tuple[str, str]:
+def _entry(site: Site, post: Post, markup: Markup, script_filled: bool) -> tuple[str, str]:
     """(inside of the body container, what follows it). A script-filled page ships the body
     as JSON and an empty container with a loading placeholder; a browser gets the same DOM."""
-    body = _body(site, post)
+    body = _body(site, post, markup)
     if not script_filled:
         return body, ""
     blob = json.dumps({"html": body}, ensure_ascii=False).replace("</", "<\\/")
@@ -408,12 +733,16 @@ def _entry(site: Site, post: Post, script_filled: bool) -> tuple[str, str]:
 
 
 def article_page(site: Site, chrome: Chrome, post: Post, script_filled: bool = False,
-                 script_boxes: bool = False) -> str:
-    """The post's page; ``script_filled`` leaves the body to a script, ``script_boxes`` the
-    check-also and related boxes (rendering tests, see ``scripted``)."""
-    head_html = _head(site, post)
+                 script_boxes: bool = False, markup: Markup | None = None,
+                 drift: bool = False) -> str:
+    """The post's page drawn with ``markup`` (default: the base variants); ``script_filled``
+    leaves the body to a script, ``script_boxes`` the check-also and related boxes
+    (rendering tests, see ``scripted``); ``drift`` renames the theme's classes and ids."""
+    markup = markup or choose(post, 0, mix=False)
+    head_html = _head(site, post, markup)
     theme = _sahifa if post.theme == "sahifa" else _jannah
-    return head_html + theme(site, chrome, post, script_filled, script_boxes)
+    html = head_html + theme(site, chrome, post, markup, script_filled, script_boxes)
+    return drift_markup(html) if drift else html
 
 
 def amp_page(site: Site, post: Post) -> str:

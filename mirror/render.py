@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
@@ -53,8 +54,8 @@ def sahifa_date(post: Post) -> str:
     return f"{vocab.MSA_MONTHS[d.month - 1]} {d.day}, {d.year}"
 
 
-def jannah_date(post: Post, indic: bool | None = None) -> str:
-    d = post.published
+def jannah_date(post: Post, indic: bool | None = None, when: datetime | None = None) -> str:
+    d = when or post.published
     text = f"{d.day} {vocab.LEVANTINE_MONTHS[d.month - 1]} {d.year}"
     return text.translate(INDIC) if (post.indic_digits if indic is None else indic) else text
 
@@ -280,7 +281,10 @@ def page_top(chrome: Chrome, body_class: str, theme: str) -> str:
             'id="main-content-row" class="tie-row main-content-row">')
 
 
-def page_bottom(chrome: Chrome, theme: str, sidebar: str, after: str = "") -> str:
+def page_bottom(chrome: Chrome, theme: str, sidebar: str, after: str = "",
+                below: str = "") -> str:
+    """Sidebar, footer and closing tags; ``below`` goes under the content row (Jannah's
+    full-width boxes), ``after`` at the end of the body."""
     script = ("<script>jQuery(function($){$('#check-also-close').on('click',function(){"
               "$('#check-also-box').fadeOut();return false;});});</script>")
     if theme == "sahifa":
@@ -288,6 +292,6 @@ def page_bottom(chrome: Chrome, theme: str, sidebar: str, after: str = "") -> st
                 f'<footer id="theme-footer">{chrome.footer}</footer></div></div></div>\n'
                 f"{after}{script}\n</body>\n</html>\n")
     return (f'<aside class="sidebar tie-col-md-4 normal-side" aria-label="القائمة الجانبية">'
-            f'<div class="theiaStickySidebar">{sidebar}</div></aside></div></div>\n'
+            f'<div class="theiaStickySidebar">{sidebar}</div></aside></div>{below}</div>\n'
             f'<footer id="footer" class="site-footer dark-skin">{chrome.footer}</footer>'
             f"</div></div>{after}</div>{script}\n</body>\n</html>\n")

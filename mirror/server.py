@@ -19,7 +19,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -39,6 +39,9 @@ from .listing import (
 from .listing import listing_page as _listing_page
 from .render import BASE, Chrome
 from .sitemaps import PAGES, Sitemaps
+from .variants import Markup
+from .variants import choose as choose_markup
+from .variants import validate as validate_variants
 
 BASE_BYTES = BASE.encode()
 HTML = "text/html; charset=UTF-8"
@@ -74,12 +77,20 @@ class Mirror:
     def __init__(self, articles: int = 200, seed: int = 1, cache_size: int = 8192,
                  script_filled: float = 0.0, script_boxes: bool = False,
                  load_more: bool = False, sitemaps: str = "yoast",
-                 changes: SiteChanges | None = None) -> None:
+                 changes: SiteChanges | None = None, variant_mix: bool = True,
+                 variants: Mapping[str, str] | None = None, theme_drift: bool = False) -> None:
         self.changes = changes or SiteChanges()
         self.site: Site = build_site(articles, seed, self.changes)
         #: the XML sitemaps, in one style (``yoast`` or ``core``; see ``sitemaps``)
         self.sitemaps = Sitemaps(self.site, sitemaps)
         self.pages = {f"/{slug}/": (title, text) for title, slug, text in PAGES}
+        self.seed = seed
+        #: markup variants (``mirror.variants``): mixed across the site unless ``variant_mix``
+        #: is off; ``variants`` pins axes (axis -> variant id); ``theme_drift`` renames the
+        #: themes' classes and ids on article pages (markup no page object knows)
+        validate_variants(variants or {})
+        self.variant_mix, self.variants, self.theme_drift = (
+            variant_mix, dict(variants or {}), theme_drift)
         #: script-filled "load more" lists and boxes (``scripted``); empty when both are off
         self.scripts = scripted.plan(self.site, seed, load_more=load_more,
                                      script_boxes=script_boxes)
@@ -93,6 +104,10 @@ class Mirror:
         self.render = lru_cache(maxsize=cache_size)(self._render)
 
     # --- public ---------------------------------------------------------------------------
+    def markup_of(self, post: Post) -> Markup:
+        """The markup variants ``post``'s page is drawn with."""
+        return choose_markup(post, self.seed, self.variants, self.variant_mix)
+
     def respond(self, raw_path: str, host: str) -> Reply:
         """The reply for a GET of ``raw_path`` (as sent on the request line)."""
         reply = self._route(raw_path)
@@ -201,7 +216,8 @@ class Mirror:
                              b"connection</h1></body></html>")
             if kind == "post":
                 html = article_page(site, chrome, post, post.id in self.script_filled_ids,
-                                    post.id in self.scripts.box_host_ids)
+                                    post.id in self.scripts.box_host_ids,
+                                    self.markup_of(post), self.theme_drift)
                 if self.scripts.enabled:
                     html = scripted.with_lazy_loader(html)
             elif kind == "amp":
@@ -377,12 +393,14 @@ class MirrorServer:
                  faults: float = 0.0, fault_stall: float = 5.0,
                  script_filled: float = 0.0, script_boxes: bool = False,
                  load_more: bool = False, sitemaps: str = "yoast",
-                 changes: SiteChanges | None = None) -> None:
+                 changes: SiteChanges | None = None, variant_mix: bool = True,
+                 variants: Mapping[str, str] | None = None, theme_drift: bool = False) -> None:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to bind non-loopback address {host!r}")
         self._options = {"articles": articles, "seed": seed, "script_filled": script_filled,
                          "script_boxes": script_boxes, "load_more": load_more,
-                         "sitemaps": sitemaps}
+                         "sitemaps": sitemaps, "variant_mix": variant_mix,
+                         "variants": variants, "theme_drift": theme_drift}
         self.mirror = Mirror(changes=changes, **self._options)
         self.reply_hooks: list[Callable[[BaseHTTPRequestHandler, Reply], Reply]] = []
         self.faults = None
@@ -468,7 +486,9 @@ def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None
                  faults: float = 0.0, fault_stall: float = 5.0,
                  script_filled: float = 0.0, script_boxes: bool = False,
                  load_more: bool = False, sitemaps: str = "yoast",
-                 changes: SiteChanges | None = None) -> Iterator[MirrorServer]:
+                 changes: SiteChanges | None = None, variant_mix: bool = True,
+                 variants: Mapping[str, str] | None = None,
+                 theme_drift: bool = False) -> Iterator[MirrorServer]:
     """Run the mirror in a background thread on a free loopback port for the block.
 
     ``faults`` > 0 injects 5xx/reset/stall/truncation into that share of requests (each path
@@ -480,11 +500,15 @@ def serve_mirror(articles: int = 200, seed: int = 1, log_path: str | None = None
     ``scripted.ScriptPlan``) names the posts a crawler reaches only by running scripts.
     ``sitemaps`` picks the sitemap style (``yoast`` or ``core``); ``changes`` serves a
     variant (archive-only posts, edits, new posts; ``server.change`` switches later).
+    Article markup mixes the catalogued theme variants (``mirror.variants``) unless
+    ``variant_mix`` is off; ``variants`` pins axes; ``theme_drift`` renames the themes'
+    classes and ids. None of them changes the ground truth.
     """
     server = MirrorServer(articles, seed, log_path=log_path, faults=faults,
                           fault_stall=fault_stall, script_filled=script_filled,
                           script_boxes=script_boxes, load_more=load_more,
-                          sitemaps=sitemaps, changes=changes).start()
+                          sitemaps=sitemaps, changes=changes, variant_mix=variant_mix,
+                          variants=variants, theme_drift=theme_drift).start()
     try:
         yield server
     finally:

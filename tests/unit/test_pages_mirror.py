@@ -22,7 +22,9 @@ BASE = f"http://{HOST}"
 
 @pytest.fixture(scope="module")
 def mirror():
-    return mirror_server.Mirror(articles=200, seed=1)
+    """The base markup; every catalogued variant and mixes of them are checked against the
+    page objects in test_markup_variants.py."""
+    return mirror_server.Mirror(articles=200, seed=1, variant_mix=False)
 
 
 @pytest.fixture(scope="module")
