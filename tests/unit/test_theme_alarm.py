@@ -16,34 +16,15 @@ from madar.extensions.quality import count_field_sources, field_sources
 from madar.pages import article_page_for
 from madar.pages.base import SOURCE_FIELDS
 from mirror import Mirror
+from tests.drift import drifted
 
 pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
 
 HOST = "127.0.0.1:9"
 ARTICLES = 60
 
-#: A theme update that renames what the page objects key on (ids and classes of the title,
-#: the body, the post meta and the boxes); metadata stays as it was.
-RENAMES = {
-    "post-title": "headline-x", "entry-title": "headline-y", "entry-content": "story-body",
-    "entry": "story", "post-inner": "story-inner", "post-listing": "story-listing",
-    "post-meta": "story-meta", "tie-date": "stamp", "check-also-box": "more-box",
-    "related-posts": "more-posts-x", "related_posts": "more_posts_x", "the-post": "story-x",
-    "breadcrumb": "trail", "crumbs": "trail-x", "post-bottom-tags": "labels",
-    "post-tag": "labels-x", "tagcloud": "labels-y", "meta-author": "byline",
-    "post-meta-author": "byline-x",
-}
-_RENAME = re.compile(r"""(?<=[\s"'=#.])(""" + "|".join(map(re.escape, sorted(RENAMES, key=len,
-                                                                         reverse=True)))
-                     + r""")(?=[\s"'>.\]])""")
-
-
 class _Spider(Spider):
     name = "madar"
-
-
-def drifted(html: str) -> str:
-    return _RENAME.sub(lambda m: RENAMES[m[1]], html)
 
 
 def crawl_stats(pages: list[tuple[str, str]]) -> dict:
