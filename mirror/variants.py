@@ -135,7 +135,11 @@ def choose(post: Post, seed: int, fixed: Mapping[str, str] | None = None,
 
 
 def _coherent(post: Post, choice: dict[str, str]) -> None:
-    """Combinations the truth needs: tags switched off leave them in metadata."""
+    """Combinations the truth needs: tags switched off leave them in metadata, and JSON-LD
+    keywords only exist on pages that have JSON-LD."""
+    no_jsonld = post.meta not in ("full", "jsonld_only", "no_modified")
+    if choice["tag_meta"] == "jsonld-keywords" and no_jsonld:
+        choice["tag_meta"] = "article-tag"
     if choice["tags"] == "off" and post.tags and choice["tag_meta"] == "none":
         choice["tag_meta"] = "article-tag"
 

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.slow
 ARTICLES = 240
 SEED = 7
 #: Fields compared exactly; ``text`` is compared by token F1, ``fetched_at`` not at all.
+#: The mirror mixes every catalogued theme markup variant (docs/theme-markup.md); each field
+#: must be right on at least 99.5 % of the articles (issue 10).
+TOLERANCE = 0.005
 EXACT_FIELDS = [f for f in ARTICLE_FIELDS if f not in ("text", "fetched_at")]
 
 
@@ -63,9 +66,9 @@ def test_fields_match_ground_truth(crawl):
             low_f1.append((round(f1, 3), item["url"]))
     report = {f: m[:3] for f, m in mismatches.items() if m}
     for field, rows in mismatches.items():
-        assert len(rows) <= 0.01 * len(items), (
+        assert len(rows) <= TOLERANCE * len(items), (
             f"{field}: {len(rows)}/{len(items)} differ\n" + "\n".join(rows[:5]))
-    assert len(low_f1) <= 0.01 * len(items), f"text F1 < 0.99: {low_f1[:10]} {report}"
+    assert len(low_f1) <= TOLERANCE * len(items), f"text F1 < 0.99: {low_f1[:10]} {report}"
 
 
 def test_items_are_clean_json_lines(crawl):
