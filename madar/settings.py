@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     "madar.middlewares.damaged.DamagedPageMiddleware": 580,
     # After decompression (590), before anything reads response.text.
     "madar.middlewares.charset.Utf8CharsetMiddleware": 585,
+    # First to see each response: the fetch time shared by fetched_at and the WARC-Date.
+    "madar.middlewares.fetchtime.FetchTimeMiddleware": 950,
 }
 # Longest Retry-After we wait for (seconds); a longer one is cut to this.
 MADAR_RETRY_AFTER_MAX = 300
@@ -120,7 +122,18 @@ MADAR_REDIS_CRAWL_PREFIX = "madar:{%(host)s}"
 
 # --- Feeds ----------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Arabic as is, never \\u-escaped
-FEED_EXPORTERS = {"jsonlines": "scrapy.exporters.JsonLinesItemExporter"}
+# ``-O articles.parquet``: typed columns for pandas/datasets (needs requirements-parquet.txt).
+FEED_EXPORTERS = {"jsonlines": "scrapy.exporters.JsonLinesItemExporter",
+                  "parquet": "madar.exporters.parquet.ParquetItemExporter"}
+# Rows buffered per Parquet row group (memory vs. file granularity).
+MADAR_PARQUET_ROW_GROUP = 1000
+
+# --- Raw pages as WARC (madar/warc; docs/warc.md) -----------------------------------
+# A directory: every HTML response goes to rotating .warc.gz files there (off when unset).
+# ``python -m madar.reextract`` rebuilds the corpus from them without fetching again.
+MADAR_WARC = None
+MADAR_WARC_MAX_BYTES = 1024**3  # start a new file past this size (Common Crawl's 1 GB)
+MADAR_WARC_GZIP_LEVEL = 6  # per record; 9 costs twice the CPU for 0.5 % less size
 
 # --- Rendering (off by default; docs/rendering.md) -----------------------------------------
 SPLASH_URL = os.environ.get("SPLASH_URL") or None
@@ -136,6 +149,7 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "madar.extensions.report.CrawlReport": 900,         # after Spidermon: reads its verdict
     "madar.extensions.progress.ProgressLine": 910,
+    "madar.warc.writer.WarcRecorder": 300,  # only with MADAR_WARC set
     # A feed that cannot be written stops the crawl (finish reason "feed_error").
     "madar.safety.feeds.FeedWriteGuard": 100,
 }

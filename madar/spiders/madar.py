@@ -41,6 +41,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from madar import archive as archive_rules
 from madar.extensions.quality import count_field_sources
 from madar.incremental import IncrementalPolicy, parse_flag
+from madar.middlewares.fetchtime import fetched_at
 from madar.pages import ListingPage, article_page_for
 from madar.rendering import (
     apply_render_settings,
@@ -309,9 +310,9 @@ class MadarSpider(scrapy.Spider):
         if self._needs_render(response):
             yield self._render(response, self.parse_article)
             return
-        fetched_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         try:
-            page = article_page_for(response.url, response.text, fetched_at=fetched_at)
+            page = article_page_for(response.url, response.text,
+                                    fetched_at=fetched_at(response))
             if page is None:
                 self._count("not_article")
                 return

@@ -1,0 +1,1 @@
+"""Feed formats beyond Scrapy's own (registered in ``FEED_EXPORTERS``)."""
