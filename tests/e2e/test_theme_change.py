@@ -12,7 +12,6 @@ import pytest
 
 from mirror import serve_mirror
 from tests.crawl import REPO, run_crawl, stats_from_log
-from tests.drift import drift_hook
 
 pytestmark = pytest.mark.slow
 
@@ -37,9 +36,7 @@ def selfcheck(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("drift", [False, True], ids=["normal", "renamed-markup"])
 def test_crawl_alarm(drift: bool, tmp_path) -> None:
-    with serve_mirror(articles=ARTICLES, seed=SEED) as mirror:
-        if drift:
-            mirror.reply_hooks.append(drift_hook)
+    with serve_mirror(articles=ARTICLES, seed=SEED, theme_drift=drift) as mirror:
         result = run_crawl(mirror.base_url, tmp_path / "out.jsonl", tmp_path / "state",
                            args={"max_pages": "2"})
     assert result.returncode == 0, stats_from_log(result.stderr)
@@ -68,8 +65,7 @@ def test_selfcheck_passes_on_the_mirror() -> None:
 
 
 def test_selfcheck_fails_and_names_the_fields_on_renamed_markup() -> None:
-    with serve_mirror(articles=ARTICLES, seed=SEED) as mirror:
-        mirror.reply_hooks.append(drift_hook)
+    with serve_mirror(articles=ARTICLES, seed=SEED, theme_drift=True) as mirror:
         result = selfcheck("--base-url", mirror.base_url, "--pages", "3")
     assert result.returncode == 1, result.stdout + result.stderr
     last = result.stderr.strip().splitlines()[-1]

@@ -16,7 +16,7 @@ from madar.extensions.quality import count_field_sources, field_sources
 from madar.pages import article_page_for
 from madar.pages.base import SOURCE_FIELDS
 from mirror import Mirror
-from tests.drift import drifted
+from mirror.variants import drift_markup
 
 pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
 
@@ -83,7 +83,7 @@ def test_silent_on_the_normal_mirror(mirror_articles) -> None:
 
 
 def test_fires_and_names_the_fields_when_the_markup_is_unknown(mirror_articles) -> None:
-    stats = crawl_stats([(url, drifted(html)) for url, html in mirror_articles])
+    stats = crawl_stats([(url, drift_markup(html)) for url, html in mirror_articles])
     result = judge(stats)
     assert result["madar/monitor/failed"] == 1
     failures = " ".join(result["madar/monitor/failures"])
