@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from madar.extensions.feeds import (
+from madar.feeds import (
     DATED_FEED_TEMPLATE,
     PART_SUFFIX,
     date_params,
@@ -54,31 +54,10 @@ RUN_MARKER_NAME = "cron-run.json"
 #: Settings a cron run always uses (on top of the project's settings.py).
 CRON_SETTINGS: dict[str, Any] = {
     "MADAR_INCREMENTAL": True,
-    # The dedup store commits right after each exported line, not on its own schedule, so a
-    # killed run's store never knows an article its feed lacks (madar.extensions.durability).
-    "MADAR_COMMIT_AFTER_EXPORT": True,
-    "MADAR_STATE_COMMIT_EVERY": 10**9,
-    "MADAR_STATE_COMMIT_SECONDS": 10.0**9,
-    "FEED_STORAGES": {"": "madar.extensions.feeds.LineFlushedFileFeedStorage",
-                      "file": "madar.extensions.feeds.LineFlushedFileFeedStorage"},
     "MADAR_PROGRESS": False,
     # The log file is new for each run (its name holds the start time). Append, because
     # Scrapy opens it twice (process, then crawler): 'w' would erase the recovery lines.
     "LOG_FILE_APPEND": True,
-}
-
-#: Extensions and Spidermon settings a cron run needs (merged, never replacing others).
-OPERATIONS_EXTENSIONS: dict[str, int] = {
-    "madar.extensions.quality.ItemQualityStats": 400,
-    "madar.extensions.durability.CommitStoreAfterExport": 450,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
-    "madar.extensions.report.CrawlReport": 900,
-    "madar.extensions.progress.ProgressLine": 910,
-}
-OPERATIONS_SETTINGS: dict[str, Any] = {
-    "SPIDERMON_ENABLED": True,
-    "SPIDERMON_SPIDER_CLOSE_MONITORS": [
-        "madar.extensions.monitors.CrawlHealthMonitorSuite"],
 }
 
 
@@ -168,11 +147,7 @@ def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: boo
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
     settings = get_project_settings()
-    extensions = settings.getdict("EXTENSIONS")
-    for name, order in OPERATIONS_EXTENSIONS.items():
-        extensions.setdefault(name, order)
-    settings.set("EXTENSIONS", extensions, priority="cmdline")
-    for name, value in {**OPERATIONS_SETTINGS, **CRON_SETTINGS}.items():
+    for name, value in CRON_SETTINGS.items():
         settings.set(name, value, priority="cmdline")
     settings.set("MADAR_INCREMENTAL", incremental, priority="cmdline")
     settings.set("MADAR_INCREMENTAL_CATCH_UP", plan.catch_up, priority="cmdline")
@@ -182,7 +157,6 @@ def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: boo
         "format": "jsonlines",
         "encoding": "utf-8",
         "store_empty": True,
-        "uri_params": "madar.extensions.feeds.dated_uri_params",
     }}, priority="cmdline")
     settings.set("LOG_FILE", str(plan.log_file), priority="cmdline")
     for name, value in overrides.items():

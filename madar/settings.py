@@ -96,7 +96,7 @@ MADAR_DROP_LOG_LIMIT = 10  # WARNING lines per drop reason, then DEBUG
 MADAR_STATE_DIR = os.environ.get("MADAR_STATE_DIR", ".madar-state")
 # Redis replaces the local store (and the scheduler, see below) when set.
 REDIS_URL = os.environ.get("REDIS_URL") or None
-# In a crawl the dedup store commits once the articles it stored have reached the feed
+# In a crawl the dedup store commits once the feed holds the articles it stored
 # (madar/pipelines/dedup.py), so store and feed agree after a SIGKILL. Outside a crawl
 # (scripts, benchmarks) the SQLite store commits every N items or S seconds.
 MADAR_STATE_COMMIT_EVERY = 50
@@ -125,6 +125,13 @@ FEED_EXPORT_ENCODING = "utf-8"  # Arabic as is, never \\u-escaped
 # ``-O articles.parquet``: typed columns for pandas/datasets (needs requirements-parquet.txt).
 FEED_EXPORTERS = {"jsonlines": "scrapy.exporters.JsonLinesItemExporter",
                   "parquet": "madar.exporters.parquet.ParquetItemExporter"}
+# Each exported line goes to the OS at once (a killed run keeps every finished item), and a
+# feed that cannot be written stops the crawl (finish reason "feed_error"; madar/feeds.py).
+# ("" is a plain path such as -O articles.jsonl; Scrapy maps it apart from "file".)
+FEED_STORAGES = {"": "madar.feeds.LineFlushedFileFeedStorage",
+                 "file": "madar.feeds.LineFlushedFileFeedStorage"}
+# Feed URIs may hold %(worker)s (distributed mode) and %(year)s %(month)s %(day)s %(stamp)s.
+FEED_URI_PARAMS = "madar.feeds.uri_params"
 # Rows buffered per Parquet row group (memory vs. file granularity).
 MADAR_PARQUET_ROW_GROUP = 1000
 
@@ -145,13 +152,10 @@ LOG_LEVEL = os.environ.get("MADAR_LOG_LEVEL", "INFO")
 # --- Operations: item quality, monitors, crawl report, progress line (madar/extensions) ---
 EXTENSIONS = {
     "madar.extensions.quality.ItemQualityStats": 400,   # field coverage + JSON Schema stats
-    "madar.extensions.durability.CommitStoreAfterExport": 450,  # only with the setting below
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "madar.extensions.report.CrawlReport": 900,         # after Spidermon: reads its verdict
     "madar.extensions.progress.ProgressLine": 910,
     "madar.warc.writer.WarcRecorder": 300,  # only with MADAR_WARC set
-    # A feed that cannot be written stops the crawl (finish reason "feed_error").
-    "madar.safety.feeds.FeedWriteGuard": 100,
 }
 # Project commands: `scrapy crawl` exits 1 when feed output was lost (madar/commands).
 COMMANDS_MODULE = "madar.commands"
@@ -176,13 +180,6 @@ MADAR_ITEM_QUALITY_ENABLED = True  # field coverage + JSON Schema check of every
 MADAR_SCHEMA_LOG_LIMIT = 5  # schema violations logged per run (all are counted)
 MADAR_REPORT_ENABLED = True  # crawl report in the log and beside each file feed
 MADAR_REPORT_PATH = None  # also write the report's JSON here
-# Each exported JSON line goes to the OS at once: a killed run keeps every finished item.
-# ("" is a plain path such as -O articles.jsonl; Scrapy maps it apart from "file".)
-FEED_STORAGES = {"": "madar.extensions.feeds.LineFlushedFileFeedStorage",
-                 "file": "madar.extensions.feeds.LineFlushedFileFeedStorage"}
-# Commit the dedup store right after each exported line (cron runs turn this on, with
-# MADAR_STATE_COMMIT_EVERY/SECONDS very high): after a SIGKILL, store and feed agree.
-MADAR_COMMIT_AFTER_EXPORT = False
 
 # --- Incremental crawls (madar/incremental.py; `python -m madar.cron` turns them on) ------
 MADAR_INCREMENTAL = False           # spider argument -a incremental=1 overrides

@@ -2,7 +2,7 @@
 
 Scrapy's own ``crawl`` exits 0 as soon as the crawl could start, even when no line of the
 feed could be written (read-only directory, full disk). This command is Scrapy's, plus a
-look at the finished crawl's stats (:func:`madar.safety.feeds.feed_failures`): when the
+look at the finished crawl's stats (:func:`madar.feeds.feed_failures`): when the
 feeds are incomplete it prints one line to stderr and exits 1.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from madar.safety.feeds import feed_failures
+from madar.feeds import feed_failures
 
 
 class Command(ScrapyCrawlCommand):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from madar.dedup.minhash import MinHasher, stable_hash64
-from madar.state.base import Conflict, NewArticle, SeenRecord, SeenStore
+from madar.dedup.records import Conflict, NewArticle, SeenRecord, SeenStore
 from madar.text.dates import as_utc
 
 

@@ -3,9 +3,8 @@
 Enabled once in ``settings.ADDONS``; it reads the final settings (``settings.py``, the
 ``REDIS_URL`` environment variable through it, or ``-s REDIS_URL=...``) and, only when
 ``REDIS_URL`` is set, installs the shared scheduler, dupefilter, worker extension and
-failed-request middleware at add-on priority (a project setting still wins). It always
-adds ``%(worker)s`` to the feed URI parameters, so ``-o 'data/madar-%(worker)s.jsonl'``
-works in both modes.
+failed-request middleware at add-on priority (a project setting still wins). Feed URIs
+may hold ``%(worker)s`` in both modes (``madar.feeds.uri_params``).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ def redis_settings() -> dict[str, Any]:
 
 class DistributedAddon:
     def update_settings(self, settings: Any) -> None:
-        settings.set("FEED_URI_PARAMS", "madar.distributed.feeds.uri_params", priority="addon")
         if not settings.get("REDIS_URL"):
             return
         for name, value in redis_settings().items():

@@ -22,8 +22,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from w3lib.url import file_uri_to_path
 
-from madar.extensions.feeds import final_name
 from madar.extensions.quality import SCHEMA_PREFIX, field_coverage
+from madar.feeds import final_name
 
 logger = logging.getLogger(__name__)
 

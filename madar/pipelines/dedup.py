@@ -1,30 +1,21 @@
 """Drop articles already in the corpus; re-emit changed ones as new revisions.
 
-The rules (first seen wins; URL, post id, text hash, MinHash near-duplicates; updates get a
-new ``revision``) are in :mod:`madar.dedup.decide`; the memory that makes them hold across
-runs and workers is :mod:`madar.state` (SQLite under ``MADAR_STATE_DIR``, or Redis when
-``REDIS_URL`` is set).
-
-Stats: ``madar/duplicates/{url,post_id,text,near}`` for drops (``url`` also counts
-unchanged articles seen again), ``madar/dedup/new`` and ``madar/dedup/revised`` for emitted
-items. ``MADAR_DUPLICATES_FEED`` (a path) receives each dropped duplicate as one JSON line
-with ``duplicate_of`` (the kept article's URL), ``duplicate_reason`` and, for near
+The rules are :mod:`madar.dedup.decide`; the memory that makes them hold across runs and
+workers is :mod:`madar.state`. Stats: ``madar/duplicates/{url,post_id,text,near}``,
+``madar/dedup/{new,revised,skipped}``. ``MADAR_DUPLICATES_FEED`` (a path) receives each
+dropped duplicate as a JSON line with ``duplicate_of``, ``duplicate_reason`` and, for near
 duplicates, ``similarity``.
 
-Durability (in a crawl, i.e. built by ``from_crawler``): the store must never commit an
-article whose feed line is not in the OS, or a killed or failed run loses it for good (the
-next run skips it), and should commit every line that is, or a failed run's next run
-repeats it. An article is stored here, several steps before the feed exporter writes it
-(``item_scraped``), and several items can be in between at once. So the pipeline tracks
-the stored articles not yet through ``item_scraped`` / ``item_dropped`` / ``item_error``
-and, whenever none is left, hands the feed files' buffers to the OS
-(:func:`madar.extensions.durability.flush_feeds`) and commits: one small WAL commit per
-exported article (the SQLite store's own ``commit_every`` / ``commit_seconds`` only apply
-outside a crawl). Once a feed failed (``madar/feed/failed``,
-:class:`~madar.safety.feeds.FeedWriteGuard`) it never commits again and rolls the open
-batch back at close (the articles whose lines were not written): those are fetched again
-next run. Redis stores write at once; there, a failed or killed run can still lose the
-articles in flight (unchanged).
+Kill safety: the memory never commits an article the feed does not hold. Articles are
+stored here, before the feed exporter writes their lines on ``item_scraped``. Item
+pipelines connect their handlers after every extension, so this pipeline's
+``item_scraped`` handler runs after Scrapy's FeedExporter wrote the line (straight to the
+OS: :mod:`madar.feeds`); there, when no stored article still awaits its line, the store
+commits. After a feed failure (``madar/feed/failed``) nothing more is committed: at close
+the open batch is rolled back and the articles whose lines were written are learned
+again; the others are fetched next run. A kill can leave lines the memory has not
+committed: the cron entry point teaches them back (:func:`madar.cron.relearn_recovered`).
+Redis stores write at once, so there a kill can still lose the items in flight.
 """
 
 from __future__ import annotations
@@ -36,11 +27,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from madar.dedup.decide import Deduplicator, Fingerprint, Verdict
 from madar.dedup.minhash import MinHasher
-from madar.safety.feeds import FAILED_KEY as FEED_FAILED_KEY
+from madar.feeds import FAILED_KEY as FEED_FAILED_KEY
 from madar.state import SeenStore, dedup_parameters, open_store
 from madar.urls import canonical_url
 
@@ -69,7 +61,7 @@ def _str_or_empty(value: Any) -> str:
 
 
 class DeduplicatePipeline:
-    """Item pipeline over a :class:`~madar.state.SeenStore`."""
+    """Item pipeline over a :class:`~madar.dedup.records.SeenStore`."""
 
     def __init__(self, settings: Any = None, stats: Any = None,
                  store: SeenStore | None = None) -> None:
@@ -82,21 +74,18 @@ class DeduplicatePipeline:
         self._feed_path = settings.get("MADAR_DUPLICATES_FEED") if settings else None
         self._feed: IO[str] | None = None
         self.counts: Counter[str] = Counter()
-        #: Commits wait for the feed (set by ``from_crawler``: item signals exist).
+        #: In a crawl (``from_crawler``) the store commits when the feed has the articles.
         self.commit_after_feed = False
-        self.crawler: Any = None
-        self._unexported: set[int] = set()  # id() of stored items not yet through a signal
-        self._feed_failed = False
+        self._awaiting_line: dict[int, Fingerprint] = {}  # id(item) -> what was stored
+        self._written: list[Fingerprint] = []  # lines written since the last commit
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DeduplicatePipeline:
-        from scrapy import signals
-
         pipeline = cls(crawler.settings, crawler.stats)
-        pipeline.crawler = crawler
         pipeline.commit_after_feed = True
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            crawler.signals.connect(pipeline.item_done, signal=signal)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_not_exported, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.item_not_exported, signal=signals.item_error)
         return pipeline
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -118,15 +107,11 @@ class DeduplicatePipeline:
         if self.counts:
             logger.info("Dedup: %s", dict(self.counts.most_common()))
         if self.store is not None:
-            if self.crawler is not None and not self.feed_failed:
-                from madar.extensions.durability import flush_feeds
-
-                flush_feeds(self.crawler)  # the final commit, too, only after the lines
             if self.feed_failed:
                 self._forget_unwritten()
             self.store.close()
             self.store = None
-        self._unexported.clear()
+        self._awaiting_line.clear()
         if self._feed is not None:
             self._feed.close()
             self._feed = None
@@ -136,78 +121,47 @@ class DeduplicatePipeline:
     @property
     def feed_failed(self) -> bool:
         """Did a feed fail to take an item this crawl (then nothing more is committed)?"""
-        if not self._feed_failed and self.stats is not None:
-            self._feed_failed = bool(self.stats.get_value(FEED_FAILED_KEY))
-        return self._feed_failed
+        return bool(self.stats is not None and self.stats.get_value(FEED_FAILED_KEY))
 
     @property
-    def unexported(self) -> int:
-        """Stored articles that have not been through the feed exporter yet."""
-        return len(self._unexported)
+    def awaiting_line(self) -> int:
+        """Stored articles whose feed line is not written yet."""
+        return len(self._awaiting_line)
 
-    def item_done(self, item: Any = None, **kwargs: Any) -> None:
-        """``item_scraped`` / ``item_dropped`` / ``item_error``: commit if that is safe."""
-        self._unexported.discard(id(item))
-        self.commit_if_safe()
+    def item_scraped(self, item: Any = None, **kwargs: Any) -> None:
+        """After FeedExporter's handler: ``item``'s line is written (unless a feed failed)."""
+        stored = self._awaiting_line.pop(id(item), None)
+        if stored is not None and not self.feed_failed:
+            self._written.append(stored)
+        self._commit_if_safe()
 
-    def commit_exported(self, item: Any) -> bool:
-        """``item``'s feed line is written: commit now unless other stored items still wait
-        for theirs (or a feed failed). Returns whether it committed."""
-        self._unexported.discard(id(item))
-        return self.commit_if_safe()
+    def item_not_exported(self, item: Any = None, **kwargs: Any) -> None:
+        """``item_dropped`` / ``item_error`` after this pipeline (a later pipeline's choice)."""
+        self._awaiting_line.pop(id(item), None)
+        self._commit_if_safe()
 
-    def commit_if_safe(self) -> bool:
-        """Commit the store's open batch when every article in it has its feed line in the
-        OS (feeds flushed here first) and no feed failed. Returns whether it committed."""
-        store = self.store
-        if store is None or self._unexported or self.feed_failed:
-            return False
-        if not getattr(store, "pending", 1):  # SQLite with nothing to commit
-            return False
-        if self.crawler is not None:
-            from madar.extensions.durability import flush_feeds
-
-            if not flush_feeds(self.crawler):  # the lines are not in the OS: keep the batch
-                return False
-        store.flush()
-        return True
+    def _commit_if_safe(self) -> None:
+        if self.store is None or self._awaiting_line or self.feed_failed:
+            return
+        self.store.flush()
+        self._written.clear()
 
     def _forget_unwritten(self) -> None:
+        assert self.store is not None and self.dedup is not None
         rollback = getattr(self.store, "rollback", None)
-        if not callable(rollback):  # Redis wrote at once: nothing to take back
+        if rollback is None:  # Redis wrote at once: nothing to take back
             logger.warning("Feed output failed: the dedup store (%s) keeps this run's "
                            "articles; those missing from the feed are not fetched again",
                            type(self.store).__name__)
             return
         forgotten = rollback()
-        relearned = self._relearn_written() if forgotten else 0
+        for stored in self._written:
+            self.dedup.check(stored)
         if forgotten:
             logger.warning("Feed output failed: the dedup store forgets this run's %d "
                            "uncommitted write(s) and learns again the %d article(s) whose "
-                           "lines the feed did receive; the next run fetches the others",
-                           forgotten, relearned)
-
-    def _relearn_written(self) -> int:
-        """After a rollback: learn again the complete lines the local feeds did receive
-        (written while another article was still in flight), so the next run does not
-        repeat them."""
-        if self.crawler is None or self.store is None or self.dedup is None:
-            return 0
-        from madar.extensions.durability import written_feed_lines
-
-        learned = 0
-        for record in written_feed_lines(self.crawler):
-            url = record.get("url")
-            if not isinstance(url, str) or not url or self.store.knows_url(url):
-                continue
-            try:
-                verdict = self.dedup.check(self.fingerprint(ItemAdapter(record)))
-            except Exception:  # a line this pipeline would not have emitted: skip it
-                logger.debug("Cannot relearn feed line %s", url, exc_info=True)
-                continue
-            learned += bool(verdict.emit)
-        self.store.flush()
-        return learned
+                           "lines were written; the next run fetches the others",
+                           forgotten, len(self._written))
 
     # -- items -------------------------------------------------------------------------------
 
@@ -231,12 +185,13 @@ class DeduplicatePipeline:
             # Without a URL there is nothing to key on; the validator normally drops these.
             self._inc("madar/dedup/skipped")
             return item
-        verdict = self.dedup.check(self.fingerprint(adapter))
+        fingerprint = self.fingerprint(adapter)
+        verdict = self.dedup.check(fingerprint)
         if verdict.emit:
             adapter["revision"] = verdict.revision
             self._inc("madar/dedup/new" if verdict.revision == 1 else "madar/dedup/revised")
             if self.commit_after_feed:
-                self._unexported.add(id(item))
+                self._awaiting_line[id(item)] = fingerprint
             return item
         self._inc(f"madar/duplicates/{verdict.reason}")
         self._write_duplicate(adapter, verdict)

@@ -1,8 +1,9 @@
-"""Dedup memory that outlives a run: SQLite in the state directory, or Redis when shared.
+"""The memory that outlives a run: SQLite in the state directory, or Redis when shared.
 
-``open_store(settings)`` picks the backend: ``REDIS_URL`` set -> :class:`RedisSeenStore`
+``open_store(settings)`` picks the dedup store: ``REDIS_URL`` set -> :class:`RedisSeenStore`
 (several workers share it), otherwise :class:`SQLiteSeenStore` under ``MADAR_STATE_DIR``.
-Other code (e.g. a cron entry point) can ask ``open_store(settings).knows_url(url)``.
+Anyone may open one to ask ``knows_url(url)``. :class:`FetchedLog` remembers the article
+URLs completed runs fetched without an item (for incremental crawls).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from madar.state.base import (
+from madar.dedup.records import (
     Conflict,
     NewArticle,
     SeenRecord,
@@ -19,9 +20,11 @@ from madar.state.base import (
     any_url_key,
     url_key,
 )
+from madar.state.fetched import FetchedLog
 
 __all__ = [
     "Conflict",
+    "FetchedLog",
     "NewArticle",
     "SeenRecord",
     "SeenStore",
@@ -29,6 +32,7 @@ __all__ = [
     "any_url_key",
     "dedup_parameters",
     "open_store",
+    "state_dir",
     "url_key",
 ]
 
@@ -53,6 +57,12 @@ def dedup_parameters(settings: Any) -> dict[str, Any]:
     }
 
 
+def state_dir(settings: Any = None) -> str:
+    """``MADAR_STATE_DIR`` (setting, else environment), default ``.madar-state``."""
+    return (_get(settings, "MADAR_STATE_DIR") or os.environ.get("MADAR_STATE_DIR")
+            or ".madar-state")
+
+
 def open_store(settings: Any = None) -> SeenStore:
     """The store the settings ask for (a Scrapy ``Settings`` or any mapping).
 
@@ -70,10 +80,8 @@ def open_store(settings: Any = None) -> SeenStore:
                                                       DEFAULT_PREFIX), **params)
     from madar.state.sqlite_store import SQLiteSeenStore
 
-    state_dir = _get(settings, "MADAR_STATE_DIR") or os.environ.get("MADAR_STATE_DIR") \
-        or ".madar-state"
     return SQLiteSeenStore(
-        state_dir,
+        state_dir(settings),
         commit_every=int(_get(settings, "MADAR_STATE_COMMIT_EVERY", 50)),
         commit_seconds=float(_get(settings, "MADAR_STATE_COMMIT_SECONDS", 5.0)),
         **params,

@@ -29,7 +29,7 @@ import numpy as np
 
 from madar.dedup.index import band_keys, lsh_bands
 from madar.dedup.minhash import SIGNATURE_DTYPE, jaccard_estimates
-from madar.state.base import (
+from madar.dedup.records import (
     Conflict,
     NewArticle,
     SeenRecord,

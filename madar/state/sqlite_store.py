@@ -1,23 +1,13 @@
 """The local seen-store: one SQLite file in the state directory, plus an in-memory LSH.
 
-Durability: WAL journal, ``synchronous=NORMAL``, and every change inside a transaction that
-is committed every ``commit_every`` articles or ``commit_seconds`` seconds, whichever comes
-first, and on close. A process killed with SIGKILL loses at most the open batch, never
-leaves a half-written article (SQLite rolls the open transaction back on the next open).
-Losing the last batch means those articles are emitted again by the next run
-(at-least-once): the safer side for a corpus, because the feed exporter's own buffer is
-lost in the same crash. ``commit_every=1`` gives per-item commits (each one a WAL append;
-with ``synchronous=NORMAL`` no fsync, so a killed process loses nothing committed, a power
-loss may lose the last commits).
-
-A store owner that knows better when a commit is safe (the dedup pipeline in a crawl: when
-every stored article has its feed line written) sets ``autocommit = False`` and calls
-:meth:`flush` itself; :meth:`rollback` forgets the open batch (articles whose feed line
-could not be written).
-
-Size: URLs, post ids and text hashes are 64-bit integer primary keys (rowid tables, no
-separate index); the URL text is stored once, on its document; a signature is ``num_perm``
-uint32 (512 bytes at 128). About 700 bytes per article on disk (docs/benchmarks.md).
+WAL journal, ``synchronous=NORMAL``; writes go into one open transaction. On its own the
+store commits every ``commit_every`` writes or ``commit_seconds`` seconds; a crawl's dedup
+pipeline sets ``autocommit = False`` and commits when the feed holds the stored articles
+(:mod:`madar.pipelines.dedup`). A SIGKILL loses at most the open batch, never half an
+article. URLs, post ids and text hashes are 64-bit integer keys; a signature is
+``num_perm`` uint32: about 700 bytes per article on disk (docs/benchmarks.md). The LSH index
+is built from the stored signatures on first use, so a store opened only to ask
+``knows_url`` (the incremental policy) costs no index.
 """
 
 from __future__ import annotations
@@ -30,7 +20,7 @@ import numpy as np
 
 from madar.dedup.index import NearDuplicateIndex
 from madar.dedup.minhash import SIGNATURE_DTYPE
-from madar.state.base import (
+from madar.dedup.records import (
     Conflict,
     NewArticle,
     SeenRecord,
@@ -84,8 +74,7 @@ class SQLiteSeenStore:
         self._batch_started = 0.0
         #: False: writes never commit on their own; the owner calls :meth:`flush`.
         self.autocommit = True
-        self.index = NearDuplicateIndex(num_perm=num_perm, threshold=threshold)
-        self._load_index()
+        self._index: NearDuplicateIndex | None = None
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -105,8 +94,15 @@ class SQLiteSeenStore:
                 "stored parameters"
             )
 
-    def _load_index(self) -> None:
-        """Rebuild the LSH from the stored signatures (one scan, one bulk insert)."""
+    @property
+    def index(self) -> NearDuplicateIndex:
+        """The LSH over the stored signatures, built on first use (one scan, one insert)."""
+        if self._index is None:
+            self._index = NearDuplicateIndex(num_perm=self.num_perm, threshold=self.threshold)
+            self._load_index(self._index)
+        return self._index
+
+    def _load_index(self, index: NearDuplicateIndex) -> None:
         rows = self._db.execute("SELECT doc_id, signature FROM signatures ORDER BY sig_id")
         doc_ids: list[int] = []
         blobs: list[bytes] = []
@@ -115,7 +111,7 @@ class SQLiteSeenStore:
             blobs.append(blob)
         if doc_ids:
             matrix = np.frombuffer(b"".join(blobs), dtype=SIGNATURE_DTYPE)
-            self.index.add_many(doc_ids, matrix.reshape(len(doc_ids), self.num_perm))
+            index.add_many(doc_ids, matrix.reshape(len(doc_ids), self.num_perm))
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -155,8 +151,7 @@ class SQLiteSeenStore:
         dropped = self._pending
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
-            self.index = NearDuplicateIndex(num_perm=self.num_perm, threshold=self.threshold)
-            self._load_index()
+            self._index = None  # rebuilt from the committed signatures when next needed
         self._pending = 0
         return dropped
 
@@ -202,7 +197,7 @@ class SQLiteSeenStore:
     # -- writes ------------------------------------------------------------------------------
 
     def _claim_keys(self, doc_id: int, article: NewArticle) -> None:
-        db = self._db
+        index, db = self.index, self._db  # the index first: built without this signature
         db.execute("INSERT OR REPLACE INTO urls VALUES (?, ?, ?)",
                    (url_key(article.url), doc_id, article.content_hash))
         if article.post_id is not None:
@@ -212,7 +207,7 @@ class SQLiteSeenStore:
         signature = np.ascontiguousarray(article.signature, dtype=SIGNATURE_DTYPE)
         db.execute("INSERT INTO signatures (doc_id, signature) VALUES (?, ?)",
                    (doc_id, signature.tobytes()))
-        self.index.add(doc_id, signature)
+        index.add(doc_id, signature)
 
     def add(self, article: NewArticle) -> SeenRecord | Conflict:
         self._write()

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -16,7 +17,7 @@ from scrapy.utils.request import RequestFingerprinter
 
 from madar.distributed import CrawlKeys, DistributedAddon, SharedCrawl
 from madar.distributed.dupefilter import SharedDupeFilter
-from madar.distributed.feeds import uri_params
+from madar.feeds import uri_params
 from tests.crawl import REPO
 from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
 
@@ -165,7 +166,6 @@ def test_dupefilter_uses_the_crawler_fingerprinter_and_two_scopes(server, keys):
 def test_addon_switches_only_with_redis_url():
     plain = Settings({"ADDONS": {DistributedAddon: 0}})
     DistributedAddon().update_settings(plain)
-    assert plain.get("FEED_URI_PARAMS") == "madar.distributed.feeds.uri_params"
     assert "scrapy_redis" not in str(plain.get("SCHEDULER"))
     shared = Settings({"REDIS_URL": "redis://127.0.0.1:1/0"})
     DistributedAddon().update_settings(shared)
@@ -187,7 +187,8 @@ def test_feed_uri_has_the_worker_id(monkeypatch):
     worker.worker_id.cache_clear()
     monkeypatch.setenv("MADAR_WORKER_ID", "box 1/a")
     try:
-        params = uri_params({"name": "madar"}, None)
+        spider = SimpleNamespace(crawler=SimpleNamespace(settings={}))
+        params = uri_params({"name": "madar"}, spider)
         assert "data/madar-%(worker)s.jsonl" % params == "data/madar-box_1_a.jsonl"  # noqa: UP031
     finally:
         worker.worker_id.cache_clear()

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 import pytest
 
 from madar import cron
-from madar.extensions.feeds import (
+from madar.feeds import (
     LineFlushedFileFeedStorage,
-    dated_uri_params,
     finalize_feed,
     recover_feed,
     recover_feeds,
+    uri_params,
 )
 from madar.incremental import IncrementalPolicy, parse_flag
 
@@ -51,7 +51,7 @@ def test_feed_uri_params_give_the_same_name_as_the_plan(tmp_path):
     plan = cron.RunPlan(STARTED, tmp_path, tmp_path, tmp_path)
     settings = {"MADAR_RUN_STARTED": STARTED.isoformat()}
     spider = SimpleNamespace(crawler=SimpleNamespace(settings=settings))
-    params = dated_uri_params({"name": "madar", "time": "x"}, spider)
+    params = uri_params({"name": "madar", "time": "x"}, spider)
     assert params["name"] == "madar"
     assert Path(plan.feed_template % params) == plan.feed_part
 
@@ -61,9 +61,9 @@ def test_crawl_settings_add_operations_and_keep_overrides_last(tmp_path):
                         catch_up=True)
     settings = cron.crawl_settings(plan, {"MADAR_STATE_COMMIT_EVERY": "5",
                                           "DOWNLOAD_DELAY": "0"})
-    (uri, options), = settings.getdict("FEEDS").items()
+    (uri, _options), = settings.getdict("FEEDS").items()
     assert uri.endswith("madar-%(stamp)s.jsonl.part")
-    assert options["uri_params"] == "madar.extensions.feeds.dated_uri_params"
+    assert settings.get("FEED_URI_PARAMS") == "madar.feeds.uri_params"
     assert settings.getbool("MADAR_INCREMENTAL") and settings.getbool("MADAR_INCREMENTAL_CATCH_UP")
     assert settings.get("MADAR_STATE_DIR") == str(tmp_path / "state")
     assert settings.getint("MADAR_STATE_COMMIT_EVERY") == 5
@@ -237,25 +237,3 @@ def test_recovered_lines_unknown_to_the_store_are_taught_to_it(tmp_path):
     assert store.knows_url("https://m.test/lost/") and store.count() == 2
     store.close()
     assert cron.relearn_recovered(settings, [feed]) == 0
-
-
-def test_store_commits_after_each_exported_item():
-    from scrapy import Spider
-    from scrapy.utils.test import get_crawler
-
-    from madar.extensions.durability import CommitStoreAfterExport
-
-    class Store:
-        flushes = 0
-
-        def flush(self):
-            Store.flushes += 1
-
-    crawler = get_crawler(Spider, {"MADAR_COMMIT_AFTER_EXPORT": True})
-    extension = CommitStoreAfterExport.from_crawler(crawler)
-    pipeline = SimpleNamespace(store=Store())
-    crawler.engine = SimpleNamespace(scraper=SimpleNamespace(
-        itemproc=SimpleNamespace(middlewares=[object(), pipeline])))
-    extension.item_scraped({"url": "x"})
-    extension.item_scraped({"url": "y"})
-    assert Store.flushes == 2

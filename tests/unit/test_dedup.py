@@ -225,25 +225,25 @@ def test_store_commits_only_when_no_stored_item_awaits_export(run, tmp_path) -> 
     r = run(MADAR_STATE_COMMIT_EVERY=1)
     first, second = r.pipeline.process_item(article(1)), r.pipeline.process_item(
         article(2, key="weather_storm"))
-    assert r.pipeline.unexported == 2 and _committed(tmp_path / "state") == 0
+    assert r.pipeline.awaiting_line == 2 and _committed(tmp_path / "state") == 0
     r.crawler.signals.send_catch_log(signals.item_scraped, item=first, spider=None)
     assert _committed(tmp_path / "state") == 0  # the second is stored, its line is not
     r.crawler.signals.send_catch_log(signals.item_dropped, item=second,
                                      exception=DropItem("later pipeline"), spider=None)
-    assert r.pipeline.unexported == 0 and _committed(tmp_path / "state") == 2
+    assert r.pipeline.awaiting_line == 0 and _committed(tmp_path / "state") == 2
 
 
 def test_after_a_feed_failure_nothing_more_is_committed(run, tmp_path) -> None:
     from scrapy import signals
 
-    from madar.safety.feeds import FAILED_KEY
+    from madar.feeds import FAILED_KEY
 
     r = run()
     written = r.pipeline.process_item(article(1))
     r.crawler.signals.send_catch_log(signals.item_scraped, item=written, spider=None)
     assert _committed(tmp_path / "state") == 1
     lost = r.pipeline.process_item(article(2, key="weather_storm"))
-    r.stats.set_value(FAILED_KEY, 1)  # FeedWriteGuard: this line could not be written
+    r.stats.set_value(FAILED_KEY, 1)  # the feed storage: this line could not be written
     r.crawler.signals.send_catch_log(signals.item_scraped, item=lost, spider=None)
     r.close()
     again = run()

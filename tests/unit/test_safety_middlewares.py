@@ -11,10 +11,10 @@ from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
+from madar.feeds import feed_failures
 from madar.middlewares.backoff import ErrorBackoffMiddleware, retry_after_seconds
 from madar.middlewares.damaged import DamagedPageMiddleware, damage_reason
 from madar.middlewares.guard import UrlGuardMiddleware, UrlPolicy, is_private_host
-from madar.safety.feeds import feed_failures
 
 PUBLIC = UrlPolicy("https://madaralyoum.com")
 MIRROR = UrlPolicy("http://127.0.0.1:8000")

@@ -1,9 +1,8 @@
-"""The seen-store interface shared by the SQLite (local) and Redis (distributed) stores.
+"""What the dedup rules need from a memory: the records and the store interface.
 
-A store remembers every kept article (its *document*), the URLs under which it or its
-duplicates were seen, its post id, the hashes of its normalized text, and its MinHash
-signatures. The decision rules live in ``madar.dedup.decide``; a store only answers lookups
-and records claims, atomically where several workers share it.
+The stores (``madar.state``: SQLite locally, Redis when shared) implement
+:class:`SeenStore`; they answer lookups and record claims, atomically where several
+workers share them. The rules themselves are in ``madar.dedup.decide``.
 """
 
 from __future__ import annotations
