@@ -15,11 +15,14 @@ run recovers what a killed run left (:func:`recover_feeds`: complete lines kept)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
 import os
+import re
 import shutil
+import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,8 +30,6 @@ from typing import IO, Any
 from scrapy import signals
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.defer import deferred_from_coro
-
-from madar.distributed.worker import worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +156,14 @@ def date_params(started: dt.datetime) -> dict[str, str]:
     utc = started.astimezone(dt.timezone.utc)
     return {"year": f"{utc:%Y}", "month": f"{utc:%m}", "day": f"{utc:%d}",
             "stamp": run_stamp(utc)}
+
+
+@functools.cache
+def worker_id() -> str:
+    """``MADAR_WORKER_ID`` if set, else ``<hostname>-<pid>``, safe in a file name: names
+    this process's feed (``%(worker)s``) and, in distributed mode, its heartbeat."""
+    raw = os.environ.get("MADAR_WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("_") or str(os.getpid())
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ seeds, inspects and resets a crawl. The item dedup state is :mod:`madar.state` (
 from madar.distributed.addon import DistributedAddon, redis_settings
 from madar.distributed.coordination import CrawlStatus, SharedCrawl
 from madar.distributed.keys import CrawlKeys
-from madar.distributed.worker import worker_id
+from madar.feeds import worker_id
 
 __all__ = ["CrawlKeys", "CrawlStatus", "DistributedAddon", "SharedCrawl", "redis_settings",
            "worker_id"]

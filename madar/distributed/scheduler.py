@@ -29,7 +29,7 @@ from scrapy_redis.scheduler import Scheduler
 from madar.distributed.coordination import SharedCrawl
 from madar.distributed.dupefilter import SharedDupeFilter, crawl_keys_for
 from madar.distributed.engine import in_progress
-from madar.distributed.worker import worker_id
+from madar.feeds import worker_id
 
 
 class SharedQueue(PriorityQueue):

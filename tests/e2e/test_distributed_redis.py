@@ -182,16 +182,16 @@ def test_project_enables_the_addon():
 
 
 def test_feed_uri_has_the_worker_id(monkeypatch):
-    from madar.distributed import worker
+    from madar.feeds import worker_id
 
-    worker.worker_id.cache_clear()
+    worker_id.cache_clear()
     monkeypatch.setenv("MADAR_WORKER_ID", "box 1/a")
     try:
         spider = SimpleNamespace(crawler=SimpleNamespace(settings={}))
         params = uri_params({"name": "madar"}, spider)
         assert "data/madar-%(worker)s.jsonl" % params == "data/madar-box_1_a.jsonl"  # noqa: UP031
     finally:
-        worker.worker_id.cache_clear()
+        worker_id.cache_clear()
 
 
 def _cli(*args: str) -> dict:
