@@ -37,7 +37,7 @@ BOILERPLATE = re.compile(
     r"read-also|readalso|more-posts|loading|spinner|preloader|sub-title|subtitle|"
     r"bannerize|adsense|addtoany|a2a|heateor|mc4wp|mailchimp|signup|optin|disclaimer|"
     r"follow-us|followus|jp-relatedposts|crp|story-highlights|post-bottom-meta|"
-    r"multiple-post-pages|page-links?|edit-link)(?:$|[\s_-])")
+    r"multiple-post-pages|page-links?|edit-link|code-block)(?:$|[\s_-])")
 _MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"})
 # The phrase patterns below are matched against fold_arabic(text), so they are folded too.
 _READ_ALSO = re.compile(fold_arabic(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|كذلك|المزيد)"))
@@ -170,8 +170,9 @@ def is_chrome_line(line: str) -> bool:
 def body_paragraphs(container: Any) -> list[str]:
     """Paragraph texts of a body container, boilerplate removed, page order.
 
-    Advertisement labels go alone. A footer line goes too, with the short lines just before
-    it in its paragraph; when no prose line follows it, so does the rest of the body.
+    An advertisement label goes with the short lines after it in its paragraph (the ad). A
+    footer line goes with the short lines before it in its paragraph; when no prose line
+    follows it, so does the rest of the body.
     """
     lines: list[tuple[int, str]] = []  # (paragraph number, line)
     footer_from: int | None = None
@@ -179,9 +180,14 @@ def body_paragraphs(container: Any) -> list[str]:
         text = block.text()
         if not text or _is_noise(block, text):
             continue
+        in_ad = False
         for line in block.lines():
             if is_ad_label(line):
+                in_ad = True
                 continue
+            if in_ad and len(line.split()) < _PROSE_WORDS:
+                continue
+            in_ad = False
             if is_footer_line(line):
                 start = len(lines)
                 while (start > 0 and lines[start - 1][0] == number

@@ -21,9 +21,9 @@ class SahifaArticlePage(ArticlePage):
 
     TITLE = ("h1.post-title", "h1.entry-title", "article.post-listing h1")
     BREADCRUMB = ("#crumbs",)
-    # Related/check-also items and the sidebar carry .tie-date too: the post's own only
-    # (in the article, or in the cover head above it).
-    VISIBLE_DATE = ("article .post-meta .tie-date", ".post-inner .post-meta .tie-date",
+    # Related/check-also items carry .tie-date too, and the related box can sit inside the
+    # body: the post's own meta only (in div.post-inner, or in the cover head above it).
+    VISIBLE_DATE = ("div.post-inner > .post-meta .tie-date",
                     ".post-cover-title .post-meta .tie-date")
     CATEGORIES = ("article .post-meta .post-cats a", ".post-meta .post-cats a")
     # The tag paragraph follows </article>; 5.1-5.5.9 also hide the tag links in the post.
@@ -49,8 +49,8 @@ class JannahArticlePage(ArticlePage):
 
     TITLE = (".entry-header h1.post-title", "h1.post-title", "h1.entry-title")
     BREADCRUMB = ("nav#breadcrumb", "#breadcrumb")
-    VISIBLE_DATE = ("#the-post .entry-header .post-meta .date", "#the-post .post-meta .date",
-                    ".entry-header .post-meta .date")
+    # The header's meta only: the boxes (inline related posts in the body too) have dates.
+    VISIBLE_DATE = ("#the-post .entry-header .post-meta .date", ".entry-header .post-meta .date")
     CATEGORIES = (".entry-header .post-cat",)
     # 4.6+ mark the block .post-bottom-tags, 2.1-4.2 only .post-bottom-meta (whose source
     # and via siblings hold links too), 1.0 .post-tags; all inside the article.

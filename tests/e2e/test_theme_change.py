@@ -17,8 +17,6 @@ pytestmark = pytest.mark.slow
 
 ARTICLES = 60
 SEED = 5
-#: Politeness stays as configured; only the wait before the first request is shortened.
-QUICK = {"AUTOTHROTTLE_START_DELAY": "0.1", "DOWNLOAD_DELAY": "0.1"}
 
 
 def _stat(stderr: str, key: str) -> int:

@@ -295,15 +295,7 @@ def test_cli_refuses_a_bad_variant_with_exit_code_2() -> None:
 # --- The extracted item does not depend on the markup ---------------------------------------
 #: Variants the page objects still read wrongly (field lists found by running this test);
 #: strict, so a fix turns them into failures that ask for the mark to go.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("chrome", "ad-label"): "ad code block inside the body: the label goes, the ad's link text "
-                            "stays in text",
-    ("chrome", "all"): "all chrome at once: the ad code block (see chrome=ad-label)",
-    ("related", "S-RE2"): "Sahifa related box inside div.entry: on a post that shows no date, "
-                          "a related item's date becomes published_raw",
-    ("related", "J-RE3"): "Jannah 7 inline related box: on a post that shows no date, its "
-                          "item's date becomes published_raw",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _invariance_params() -> list:
@@ -373,7 +365,6 @@ def test_base_markup_gives_the_ground_truth(mirror, truth) -> None:
     assert not wrong, wrong[:10]
 
 
-@pytest.mark.xfail(strict=True, reason="combinations include the KNOWN_GAPS variants")
 def test_item_is_the_same_for_mixed_combinations(mirror, truth) -> None:
     """A seeded sample of whole combinations: every axis drawn at random for each post."""
     rng = random.Random(20261203)
