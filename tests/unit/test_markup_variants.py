@@ -327,10 +327,7 @@ def test_item_is_the_same_whatever_the_variant(mirror, truth, axis, variant) -> 
 
 #: Pairs of variants whose combination moves something neither moves alone.
 PAIRS = [
-    pytest.param({"cover": "S-TI3", "related": "S-RE2"}, id="cover=S-TI3+related=S-RE2",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "post meta in the cover head and the related box inside div.entry: a "
-                     "related item's date becomes published_raw"))),
+    pytest.param({"cover": "S-TI3", "related": "S-RE2"}, id="cover=S-TI3+related=S-RE2"),
     pytest.param({"tags": "off", "tag_meta": "jsonld-keywords"},
                  id="tags=off+tag_meta=jsonld-keywords"),
     pytest.param({"cover": "S-TI3", "title": "S-TI1", "tags": "S-TAG2", "shortlink": "none",
