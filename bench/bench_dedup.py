@@ -33,7 +33,6 @@ import argparse
 import json
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,7 @@ from madar.dedup.decide import Deduplicator, Fingerprint  # noqa: E402
 from madar.dedup.minhash import MinHasher  # noqa: E402
 from madar.text.normalize import normalize_for_matching  # noqa: E402
 from mirror.seed import seed_file  # noqa: E402
+from tests.servers import REDIS_SERVER, redis_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "dedup.json"
 THRESHOLD, NUM_PERM, SHINGLE = 0.6, 128, 3
@@ -334,28 +334,6 @@ def datasketch_redis_cost(redis_url: str, n: int = 5000) -> dict:
 
 # -- driver -------------------------------------------------------------------------------------
 
-def start_redis(workdir: Path):
-    server = shutil.which("redis-server")
-    if not server:
-        return None, None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return proc, f"redis://127.0.0.1:{port}/0"
-
-
 def print_table(results: list[dict]) -> None:
     cols = ["backend", "size", "per_item_ms", "tail_ms", "cpu_ms", "cpu_tail_ms",
             "normalize_ms", "signature_ms",
@@ -402,21 +380,17 @@ def main() -> None:
         results.append(child("--one", str(size)))
         print_table(results[-1:])
     if args.redis:
-        tmp = Path(tempfile.mkdtemp(prefix="bench-redis-"))
-        proc, url = start_redis(tmp)
-        if proc is None:
+        if not Path(REDIS_SERVER).exists():
             print("redis-server not installed: Redis rows skipped")
         else:
-            try:
+            with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp, \
+                    redis_server(Path(tmp)) as url:
                 for size in [int(s) for s in (args.redis_sizes or args.sizes).split(",")]:
                     results.append(child("--one", str(size), "--backend", "redis",
                                          "--redis-url", url))
                     print_table(results[-1:])
                 comparison = child("--datasketch-redis-only", "--redis-url", url)
                 print("datasketch MinHashLSH on Redis:", comparison)
-            finally:
-                proc.terminate()
-                proc.wait(10)
     print()
     print_table(results)
     report = {"machine": machine(numpy=np.__version__), "parameters": {

@@ -54,7 +54,7 @@ import redis  # noqa: E402
 from madar import settings as project_settings  # noqa: E402
 from mirror import ground_truth, serve_mirror  # noqa: E402
 from tests.crawl import read_jsonl, run_crawl, stats_from_log  # noqa: E402
-from tests.e2e.redis_server import redis_server  # noqa: E402
+from tests.servers import redis_server  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "distributed.json"
 SEED = 5

@@ -17,40 +17,21 @@ inside it for Playwright, Splash itself is already running). Results: bench/resu
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import platform
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.conftest_render import (  # noqa: E402
-    ARTICLE,
-    LISTING,
-    PLAIN,
-    SCRIPT_TEXTS,
-    JsSite,
-    _Handler,
-    chromium_ready_or_reason,
-    run_probe_process,
-    running_splash,
-    splash_installed,
-)
+from tests.crawl import run_probe_process  # noqa: E402
+from tests.js_site import ARTICLE, LISTING, PLAIN, SCRIPT_TEXTS, JsSite, serve_js_site  # noqa: E402
+from tests.servers import chromium_ready_or_reason, running_splash, splash_installed  # noqa: E402
 
 PLAIN_TEXT = "نص مكتوب في الخادم بلا سكربت"
-
-
-def serve(site: JsSite) -> http.server.ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"site": site})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def bench_pages(site: JsSite, n_articles: int) -> list[str]:
@@ -106,45 +87,43 @@ def main() -> int:
     parser.add_argument("--output", default=str(REPO / "bench/results/render.json"))
     args = parser.parse_args()
 
-    site = JsSite(base_url="")
-    server = serve(site)
-    urls = [site.url(path) for path in bench_pages(site, args.pages)]
-    results: dict[str, dict] = {}
-    skipped: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        common = {"concurrency": args.concurrency}
-        results["plain"] = run("plain", urls, out, render="off", **common)
-        if splash_installed():
-            with running_splash() as splash_url:
-                # Warm-up render so Splash's first-page cost is not billed to one strategy.
-                run_probe_process(urls[:2], "splash", out, splash_url=splash_url)
+    with serve_js_site() as site:
+        urls = [site.url(path) for path in bench_pages(site, args.pages)]
+        results: dict[str, dict] = {}
+        skipped: dict[str, str] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            common = {"concurrency": args.concurrency}
+            results["plain"] = run("plain", urls, out, render="off", **common)
+            if splash_installed():
+                with running_splash() as splash_url:
+                    # Warm-up render so Splash's first-page cost is not billed to one strategy.
+                    run_probe_process(urls[:2], "splash", out, splash_url=splash_url)
+                    for strategy in ("direct", "detect"):
+                        results[f"splash-{strategy}"] = run(
+                            f"splash-{strategy}",
+                            urls,
+                            out,
+                            render="splash",
+                            splash_url=splash_url,
+                            strategy=strategy,
+                            **common,
+                        )
+            else:
+                skipped["splash"] = "not installed (deploy/splash/install-splash.sh)"
+            reason = chromium_ready_or_reason()
+            if reason is None:
                 for strategy in ("direct", "detect"):
-                    results[f"splash-{strategy}"] = run(
-                        f"splash-{strategy}",
+                    results[f"playwright-{strategy}"] = run(
+                        f"playwright-{strategy}",
                         urls,
                         out,
-                        render="splash",
-                        splash_url=splash_url,
+                        render="playwright",
                         strategy=strategy,
                         **common,
                     )
-        else:
-            skipped["splash"] = "not installed (deploy/splash/install-splash.sh)"
-        reason = chromium_ready_or_reason()
-        if reason is None:
-            for strategy in ("direct", "detect"):
-                results[f"playwright-{strategy}"] = run(
-                    f"playwright-{strategy}",
-                    urls,
-                    out,
-                    render="playwright",
-                    strategy=strategy,
-                    **common,
-                )
-        else:
-            skipped["playwright"] = reason
-    server.shutdown()
+            else:
+                skipped["playwright"] = reason
 
     report = {
         "what": "pages/s on the same script-filled local pages (loopback), one crawl each",

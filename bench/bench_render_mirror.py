@@ -36,13 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from madar.rendering import needs_rendering  # noqa: E402
 from mirror import serve_mirror  # noqa: E402
-from tests.crawl import read_jsonl, run_crawl, stats_from_log  # noqa: E402
-from tests.e2e.conftest_render import (  # noqa: E402
-    chromium_ready_or_reason,
-    run_probe_process,
-    running_splash,
-    splash_installed,
-)
+from tests.crawl import read_jsonl, run_crawl, run_probe_process, stats_from_log  # noqa: E402
+from tests.servers import chromium_ready_or_reason, running_splash, splash_installed  # noqa: E402
 
 SEED = 11
 SCRIPT_FILLED = 0.25

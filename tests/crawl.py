@@ -54,3 +54,47 @@ def stats_from_log(stderr: str) -> str:
     """The 'Dumping Scrapy stats' block of a crawl log, for assertion messages."""
     start = stderr.rfind("Dumping Scrapy stats")
     return stderr[start:start + 6000] if start >= 0 else stderr[-4000:]
+
+
+def run_probe_process(
+    urls: list[str],
+    render: str,
+    out_dir: Path,
+    *,
+    splash_url: str | None = None,
+    strategy: str = "detect",
+    concurrency: int = 8,
+    timeout: float = 180,
+) -> tuple[list[dict], dict]:
+    """One crawl of ``urls`` through mirror.probe; return (items, stats)."""
+    output = out_dir / f"items-{render}-{strategy}.jl"
+    stats_path = out_dir / f"stats-{render}-{strategy}.json"
+    command = [
+        sys.executable,
+        "-m",
+        "mirror.probe",
+        "--render",
+        render,
+        "--strategy",
+        strategy,
+        "--concurrency",
+        str(concurrency),
+        "--output",
+        str(output),
+        "--stats",
+        str(stats_path),
+    ]
+    if splash_url:
+        command += ["--splash-url", splash_url]
+    env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+    env.pop("SPLASH_URL", None)
+    result = subprocess.run(
+        command + urls, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"probe crawl failed (rc={result.returncode}):\n{result.stderr[-6000:]}"
+        )
+    items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    return items, stats

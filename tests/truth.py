@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from madar.urls import canonical_url
+from mirror import ground_truth
+
 
 def republished_pairs(truth: list[dict]) -> list[tuple[dict, dict]]:
     """(copy, original) for each story the mirror republished under another URL."""
@@ -35,3 +38,24 @@ def corpus_problems(emitted: Iterable[str], truth: list[dict]) -> list[str]:
     known = {t["url"] for t in truth}
     problems += [f"not an article of the site: {url}" for url in counts if url not in known]
     return problems
+
+
+class Truth:
+    """The mirror's ground truth: which URLs are articles, which are one story twice."""
+
+    def __init__(self, base_url: str, articles: int, seed: int) -> None:
+        records = ground_truth(base_url, articles=articles, seed=seed)
+        self.records = records
+        self.by_url = {r["url"]: r for r in records}
+        self.article_urls = {canonical_url(form) for r in records
+                             for form in [r["url"], *r.get("_url_forms", [])]}
+        by_post = {r["post_id"]: r for r in records}
+        self.story = {r["url"]: by_post[r["_duplicate_of"]]["url"] if r["_duplicate_of"]
+                      else r["url"] for r in records}
+        self.in_scope = {r["url"] for r in records if r["_in_scope"]}
+
+    def stories(self, urls) -> Counter:
+        return Counter(self.story.get(u, u) for u in urls)
+
+    def is_article_request(self, base_url: str, path: str) -> bool:
+        return canonical_url(base_url + path) in self.article_urls

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,8 +15,10 @@ from urllib.parse import unquote
 import pytest
 
 from madar.urls import canonical_url
-from mirror import MirrorServer, ground_truth, serve_mirror
-from tests.crawl import FAST_LOCAL, REPO, read_jsonl
+from mirror import MirrorServer, serve_mirror
+from tests.crawl import read_jsonl
+from tests.cron_runs import all_lines, feeds, log_tail, run_cron, start_cron
+from tests.truth import Truth
 
 pytestmark = pytest.mark.slow
 
@@ -27,83 +26,11 @@ ARTICLES = 120
 SEED = 11
 
 
-def cron_command(base_url: str, root: Path, *extra: str,
-                 settings: dict[str, str] | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "madar.cron", "--base-url", base_url,
-           "--data-dir", str(root / "data"), "--state-dir", str(root / "state"),
-           "--log-dir", str(root / "logs"), *extra]
-    for key, value in {**FAST_LOCAL, **(settings or {})}.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
-
-
-def cron_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SPLASH_URL")}
-
-
-def run_cron(base_url: str, root: Path, *extra: str, settings: dict[str, str] | None = None,
-             timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(cron_command(base_url, root, *extra, settings=settings), cwd=REPO,
-                          env=cron_env(), capture_output=True, text=True, timeout=timeout,
-                          check=False)
-
-
-def start_cron(base_url: str, root: Path, *extra: str,
-               settings: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen(cron_command(base_url, root, *extra, settings=settings), cwd=REPO,
-                            env=cron_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-
-
-def feeds(root: Path) -> list[Path]:
-    return sorted((root / "data").rglob("*.jsonl"))
-
-
-def log_tail(root: Path, result: subprocess.CompletedProcess | None = None) -> str:
-    logs = sorted((root / "logs").rglob("*.log"))
-    text = logs[-1].read_text(encoding="utf-8", errors="replace") if logs else ""
-    head = f"exit {result.returncode}\nstderr: {result.stderr[-2000:]}\n" if result else ""
-    return head + text[-6000:]
-
-
-def all_lines(root: Path) -> list[dict]:
-    """Every line of every finished feed, each parsed (a bad line fails the test)."""
-    rows = []
-    for path in feeds(root):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                pytest.fail(f"{path}:{number} is not valid JSON: {line[:200]!r}")
-    return rows
-
-
-class Truth:
-    """The mirror's ground truth: which URLs are articles, which are one story twice."""
-
-    def __init__(self, base_url: str, articles: int = ARTICLES, seed: int = SEED) -> None:
-        records = ground_truth(base_url, articles=articles, seed=seed)
-        self.records = records
-        self.by_url = {r["url"]: r for r in records}
-        self.article_urls = {canonical_url(form) for r in records
-                             for form in [r["url"], *r.get("_url_forms", [])]}
-        by_post = {r["post_id"]: r for r in records}
-        self.story = {r["url"]: by_post[r["_duplicate_of"]]["url"] if r["_duplicate_of"]
-                      else r["url"] for r in records}
-        self.in_scope = {r["url"] for r in records if r["_in_scope"]}
-
-    def stories(self, urls) -> Counter:
-        return Counter(self.story.get(u, u) for u in urls)
-
-    def is_article_request(self, base_url: str, path: str) -> bool:
-        return canonical_url(base_url + path) in self.article_urls
-
-
 @pytest.fixture(scope="module")
 def mirror(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("mirror") / "requests.jsonl"
     with serve_mirror(articles=ARTICLES, seed=SEED, log_path=str(log_path)) as server:
-        yield server, log_path, Truth(server.base_url)
+        yield server, log_path, Truth(server.base_url, ARTICLES, SEED)
 
 
 @pytest.fixture(scope="module")

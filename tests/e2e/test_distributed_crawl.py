@@ -27,7 +27,6 @@ from madar.distributed.keys import CrawlKeys
 from madar.urls import canonical_url
 from mirror import ground_truth, serve_mirror
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl, stats_from_log
-from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
 from tests.truth import corpus_problems
 
 pytestmark = pytest.mark.slow
@@ -45,7 +44,7 @@ if ADDON not in json.dumps(project_settings.ADDONS):
     SETTINGS["ADDONS"] = json.dumps({**project_settings.ADDONS, ADDON: 100})
 
 
-def run_workers(base_url: str, tmp: Path, redis_url: str, workers=WORKERS) -> dict[str, dict]:  # noqa: F811
+def run_workers(base_url: str, tmp: Path, redis_url: str, workers=WORKERS) -> dict[str, dict]:
     """Start the workers at once (threads running subprocesses); wait for all of them."""
     results: dict[str, dict] = {}
 
@@ -75,7 +74,7 @@ def article_fetches(requests: list[dict], base_url: str, truth: list[dict]) -> C
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory, redis_url):  # noqa: F811
+def shared(tmp_path_factory, redis_url):
     tmp = tmp_path_factory.mktemp("distributed")
     log_path = tmp / "requests.jsonl"
     with serve_mirror(articles=ARTICLES, seed=SEED, log_path=log_path) as mirror:
@@ -139,7 +138,7 @@ def test_next_run_walks_listings_but_fetches_no_old_article(shared, tmp_path):
         "an article of the previous run was fetched again")
 
 
-def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path, redis_url):  # noqa: F811
+def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path, redis_url):
     """SIGKILL one of two workers mid-crawl: its heartbeat ages out (TTL 3 s here), the
     requests it held go back to the queue, and the survivor finishes the whole crawl and
     exits by itself: every article page the undisturbed crawl fetched (same mirror) is
@@ -182,7 +181,7 @@ def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path
     assert len(twice) <= 2 * int(FAST_LOCAL["CONCURRENT_REQUESTS"]), twice
 
 
-def test_seeded_crawl_fetches_the_home_page_once(tmp_path, redis_url):  # noqa: F811
+def test_seeded_crawl_fetches_the_home_page_once(tmp_path, redis_url):
     """``python -m madar.distributed seed`` queues the home page; a worker started later
     takes it from the queue (its own start request is filtered) and crawls the site."""
     db_url = redis_url.rsplit("/", 1)[0] + "/2"

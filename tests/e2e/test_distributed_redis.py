@@ -19,7 +19,6 @@ from madar.distributed import CrawlKeys, DistributedAddon, SharedCrawl
 from madar.distributed.dupefilter import SharedDupeFilter
 from madar.feeds import uri_params
 from tests.crawl import REPO
-from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +26,7 @@ BASE = "http://127.0.0.1:8123"
 
 
 @pytest.fixture
-def server(redis_url):  # noqa: F811
+def server(redis_url):
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     yield client
@@ -201,7 +200,7 @@ def _cli(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_seed_status_reset_commands(server, keys, redis_url):  # noqa: F811
+def test_seed_status_reset_commands(server, keys, redis_url):
     common = ["--redis-url", redis_url, "--base-url", BASE]
     first = _cli("seed", *common)
     assert first["queued"] == [BASE + "/"] and first["new_run"] is True
@@ -216,7 +215,7 @@ def test_seed_status_reset_commands(server, keys, redis_url):  # noqa: F811
     assert not server.exists("madar:{seen}:urls")
 
 
-def test_reset_refuses_while_workers_are_alive(server, keys, redis_url):  # noqa: F811
+def test_reset_refuses_while_workers_are_alive(server, keys, redis_url):
     SharedCrawl(server, keys, "a").join()
     result = subprocess.run([sys.executable, "-m", "madar.distributed", "reset", "--redis-url",
                              redis_url, "--base-url", BASE], cwd=REPO, capture_output=True,

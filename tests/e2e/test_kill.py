@@ -4,7 +4,7 @@ left alone.
 
 Afterwards: the union of all feeds is the full set of stories, no article (or story) twice,
 every line of every feed valid JSON (no ``.part`` left), and the SQLite dedup store passes
-``PRAGMA integrity_check`` after every kill. Reuses the cron test's helpers."""
+``PRAGMA integrity_check`` after every kill."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from mirror import serve_mirror
-from tests.e2e.test_cron import Truth, all_lines, log_tail, run_cron, start_cron
+from tests.cron_runs import all_lines, log_tail, run_cron, start_cron
+from tests.truth import Truth
 
 pytestmark = pytest.mark.slow
 

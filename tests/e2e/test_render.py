@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from conftest_render are used as parameters)
 """Script-filled pages through Scrapy's downloader: plain misses them, both renderers see them.
 
 Real Splash 3.5 (loopback) and real Debian Chromium (scrapy-playwright); a crawl is a
@@ -9,13 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest_render import (  # noqa: F401  (fixtures)
-    SCRIPT_TEXTS,
-    chromium_ready,
-    js_site,
-    run_probe,
-    splash_url,
-)
+from tests.js_site import SCRIPT_TEXTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -24,7 +24,7 @@ from madar.items import ARTICLE_FIELDS
 from madar.urls import canonical_url
 from mirror import ground_truth, serve_mirror
 from tests.crawl import read_jsonl, run_crawl, stats_from_log
-from tests.e2e.conftest_render import chromium_ready_or_reason, running_splash, splash_installed
+from tests.servers import chromium_ready_or_reason, running_splash, splash_installed
 from tests.truth import expected_once, republished_pairs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

@@ -8,7 +8,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import pytest
 
 from mirror import ground_truth, serve_mirror
 from tests.crawl import REPO, read_jsonl, run_crawl
-from tests.servers import stop_server
+from tests.servers import free_port, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -32,12 +31,6 @@ PASSWORD = secrets.token_urlsafe(12)
 SPIDER_ARGS = {"max_pages": "2", "related_depth": "0"}
 FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(url: str, data: dict | list | None = None, auth: tuple[str, str] | None = (USER,

@@ -18,8 +18,7 @@ from madar.pipelines.dedup import DeduplicatePipeline
 from madar.state import SeenStore, open_store
 from madar.state.redis_store import RedisSeenStore
 from madar.text.normalize import normalize_for_matching
-from tests.e2e.redis_server import redis_url  # noqa: F401  (fixture)
-from tests.unit.test_dedup_stories import ORIGINALS, republications
+from tests.stories import ORIGINALS, republications
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +27,7 @@ SITE = "https://madaralyoum.com"
 
 
 @pytest.fixture
-def url(redis_url):  # noqa: F811
+def url(redis_url):
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     client.close()

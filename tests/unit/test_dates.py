@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from madar.text.dates import normalize_datetime, parse_visible_date
+from madar.text.dates import normalize_datetime, parse_iso, parse_visible_date
 
 NOW = datetime(2017, 8, 10, 12, 0, tzinfo=timezone.utc)
 
@@ -77,8 +77,10 @@ def test_garbage_is_none(raw) -> None:
 
 @given(st.text(max_size=80))
 def test_never_raises(raw: str) -> None:
-    parse_visible_date(raw, NOW)
-    normalize_datetime(raw)
+    day = parse_visible_date(raw, NOW)
+    assert day is None or date.fromisoformat(day)
+    value = normalize_datetime(raw)
+    assert value is None or parse_iso(value) is not None
 
 
 @pytest.mark.parametrize(("value", "expected"), [

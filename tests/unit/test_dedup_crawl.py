@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_dedup_stories import ORIGINALS
+from tests.stories import ORIGINALS
 
 pytestmark = pytest.mark.slow
 

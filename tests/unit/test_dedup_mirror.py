@@ -10,8 +10,7 @@ from madar.dedup.decide import Deduplicator, Fingerprint
 from madar.dedup.minhash import MinHasher
 from madar.state.sqlite_store import SQLiteSeenStore
 from madar.text.normalize import normalize_for_matching
-
-ground_truth = pytest.importorskip("mirror.truth").ground_truth
+from mirror import ground_truth
 
 
 @pytest.mark.parametrize("articles", [200, 2000])

@@ -576,7 +576,10 @@ def test_stop_is_safe_unstarted_and_twice():
     server.stop()
     server.stop()
     with serve_mirror(articles=20, seed=1) as running:
+        assert urllib.request.urlopen(running.base_url + "/robots.txt", timeout=10).status == 200
         running.stop()
+        with pytest.raises(OSError):
+            urllib.request.urlopen(running.base_url + "/robots.txt", timeout=10)
 
 
 def test_every_article_page_reveals_its_shortlink(mirror):

@@ -11,10 +11,9 @@ from dataclasses import asdict
 
 import pytest
 
-mirror_server = pytest.importorskip("mirror.server")
-mirror_truth = pytest.importorskip("mirror.truth")
-
-from madar.pages import ListingPage, article_page_for  # noqa: E402
+from madar.pages import ListingPage, article_page_for
+from mirror import server as mirror_server
+from mirror import truth as mirror_truth
 
 HOST = "127.0.0.1:9"
 BASE = f"http://{HOST}"

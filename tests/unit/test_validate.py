@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import replace
 
@@ -41,9 +40,13 @@ def reason(item) -> str:
 
 
 def test_valid_article_passes() -> None:
-    check_article(good())
-    check_article(good(published="2017-08-10", post_id=None, images=[], modified=None))
-    check_article(dict(vars(good()), text_normalized="extra keys are not the validator's"))
+    pipeline = ValidateArticlePipeline()
+    for item in (good(),
+                 good(published="2017-08-10", post_id=None, images=[], modified=None),
+                 dict(vars(good()), text_normalized="extra keys are not the validator's")):
+        assert check_article(item) is None
+        assert pipeline.process_item(item) is item
+    assert not pipeline.dropped
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
@@ -132,8 +135,11 @@ _odd_values = st.one_of(
 @given(st.dictionaries(st.sampled_from(list(vars(good()))), _odd_values))
 def test_nothing_crashes_on_odd_items(data) -> None:
     pipeline = ValidateArticlePipeline()
-    with contextlib.suppress(DropItem):
-        pipeline.process_item(dict(vars(good()), **data))
+    item = dict(vars(good()), **data)
+    try:
+        assert pipeline.process_item(item) is item
+    except DropItem:
+        assert sum(pipeline.dropped.values()) == 1, "a drop is counted with its reason"
 
 
 def test_undated_article_is_kept_and_counted_unless_dates_are_required() -> None:
