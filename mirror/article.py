@@ -328,13 +328,14 @@ def _check_also(site: Site, post: Post, markup: Markup) -> str:
                 f'{other.id}"><a aria-label="{a(other.title)}" href="{url}" class="post-thumb">'
                 f'{thumb}</a><div class="post-meta clearfix">{date}</div><h3 class="post-title">'
                 f'<a href="{url}" title="{a(other.title)}">{title}</a></h3></div></div></div>\n')
-    if variant == "J-CA2":
-        head_html, li_class = f"<h4>{heading}</h4>", "widget-post-list"
-        link = f'<h3 class="post-title"><a href="{url}">{title}</a></h3>'
-    else:  # J-CA3
-        head_html = f'<div class="the-subtitle">{heading}</div>'
-        li_class = "widget-single-post-item widget-post-list"
-        link = f'<a class="post-title the-subtitle" href="{url}">{title}</a>'
+    # J-CA2 (2.1-4.2) h4 heading; J-CA3 (4.6) subtitle heading; J-CA4 (5.0) single-item
+    # class; J-CA5 (5.4-7.6) the title link without its h3
+    head_html = (f"<h4>{heading}</h4>" if variant == "J-CA2"
+                 else f'<div class="the-subtitle">{heading}</div>')
+    li_class = ("widget-post-list" if variant in ("J-CA2", "J-CA3")
+                else "widget-single-post-item widget-post-list")
+    link = (f'<a class="post-title the-subtitle" href="{url}">{title}</a>' if variant == "J-CA5"
+            else f'<h3 class="post-title"><a href="{url}">{title}</a></h3>')
     return (f'<div id="check-also-box" class="container-wrapper check-also-{side}"><div '
             f'class="widget-title the-global-title">{head_html}{close}</div><div class="widget '
             f'posts-list-big-first has-first-big-post"><ul class="posts-list-items"><li '
@@ -495,6 +496,12 @@ def _crumbs(site: Site, post: Post, markup: Markup) -> str:
     delim = DELIMITERS[markup["crumb_delimiter"]]
     home, cat_url = f"{BASE}/", category_url(site, cat)
     variant = markup["crumbs"]
+    if variant == "S-CR0":
+        sep = f" {delim} "
+        return ('<div itemscope itemtype="http://schema.org/WebPage" id="crumbs"> <a '
+                f'class="crumbs-home" itemprop="breadcrumb" href="{home}">الرئيسية</a>{sep}<a '
+                f'itemprop="breadcrumb" href="{cat_url}">{e(cat)}</a>{sep}<span class="current">'
+                f"{title}</span></div>")
     if variant == "S-CR1":
         sep = f' <span class="delimiter">{delim}</span> '
         return ('<div xmlns:v="http://rdf.data-vocabulary.org/#" id="crumbs"><span '
@@ -521,9 +528,11 @@ def _crumbs(site: Site, post: Post, markup: Markup) -> str:
             f'<span class="current">{title}</span></nav>{script}')
 
 
-def _sahifa_meta(site: Site, post: Post) -> str:
+def _sahifa_meta(site: Site, post: Post, markup: Markup) -> str:
     if not post.show_meta:
         return ""
+    if markup["meta"] == "S-ME0":
+        return _sahifa_meta_classless(site, post)
     parts = []
     if post.author:
         parts.append(f'<span class="post-meta-author"><i class="fa fa-user"></i><a '
@@ -538,6 +547,23 @@ def _sahifa_meta(site: Site, post: Post) -> str:
     parts.append(f'<span class="post-comments"><i class="fa fa-comments"></i><a '
                  f'href="{a(permalink(post))}#comments">{post.comments}</a></span>')
     return f'<p class="post-meta">{" ".join(parts)}</p><div class="clear"></div>'
+
+
+def _sahifa_meta_classless(site: Site, post: Post) -> str:
+    """Sahifa 3.4-4.3: spans without classes, "by"/"in" words, the date in a bare span."""
+    parts = []
+    if post.author:
+        parts.append(f'<span>بواسطة: <a href="{BASE}/author/{post.author[1]}/" title="">'
+                     f"{e(post.author[0])} </a></span>")
+    date = visible_date(post)
+    if date:
+        parts.append(f"<span>{date}</span>")
+    cats = ", ".join(f'<a href="{category_url(site, c)}" rel="category tag">{e(c)}</a>'
+                     for c in post.categories)
+    parts.append(f"<span>في {cats}</span>")
+    parts.append(f'<span><a href="{a(permalink(post))}#comments">{post.comments} تعليقات</a>'
+                 "</span>")
+    return f'<p class="post-meta">\n\t{" ".join(parts)}\n</p><div class="clear"></div>'
 
 
 def _sahifa_featured(post: Post, markup: Markup) -> str:
@@ -570,7 +596,7 @@ def _sahifa(site: Site, chrome: Chrome, post: Post, markup: Markup, script_fille
     related, check_also = _boxes(site, post, markup, script_boxes)
     crumbs = _crumbs(site, post, markup)
     title = page_title(post, markup)
-    meta = _sahifa_meta(site, post)
+    meta = _sahifa_meta(site, post, markup)
     hidden_tags, tags = _sahifa_tags(site, post, markup)
     cover = markup["cover"] == "S-TI3"
     head_html = ""
@@ -589,12 +615,16 @@ def _sahifa(site: Site, chrome: Chrome, post: Post, markup: Markup, script_fille
         crumbs, featured, heading = "", "", ""
     else:
         featured = _sahifa_featured(post, markup)
-        attrs = (' itemprop="itemReviewed" itemscope itemtype="http://schema.org/Thing"'
-                 if markup["title"] == "S-TI1" else "")
-        heading = (f'<h1 class="name post-title entry-title"{attrs}><span itemprop="name">'
-                   f"{title}</span></h1>{meta}")
+        if markup["title"] == "S-TI0":
+            heading = (f'<h1 class="name post-title entry-title" itemprop="name">{title}</h1>'
+                       f"{meta}")
+        else:
+            attrs = (' itemprop="itemReviewed" itemscope itemtype="http://schema.org/Thing"'
+                     if markup["title"] == "S-TI1" else "")
+            heading = (f'<h1 class="name post-title entry-title"{attrs}><span itemprop="name">'
+                       f"{title}</span></h1>{meta}")
     hidden_meta = ""
-    if markup["title"] == "S-TI1" and not cover:  # 5.1-5.5 microdata rides with the title
+    if markup["title"] in ("S-TI0", "S-TI1") and not cover:  # 3.4-5.5 hidden microdata
         hidden_meta = (f'<span style="display:none" class="updated">'
                        f'{post.published.date().isoformat()}</span>')
     return (
@@ -630,16 +660,18 @@ def _jannah_meta(site: Site, post: Post, markup: Markup) -> tuple[str, str]:
                      f'"{a(permalink(post))}#comments"><span class="fa fa-comments" aria-hidden='
                      f'"true"></span> {post.comments}</a></span></div>')
         return cat_html, f'<div class="post-meta">{"".join(parts)}</div>'
-    seven = variant == "J-ME3"
+    # J-ME2 (4.2-4.6) fa icons; J-ME3 (5.0-5.4) #single-post-meta, tie icons; J-ME4 (7.x)
+    # .single-post-meta, the author's id on the wrapper, "last updated"
+    seven, icons = variant == "J-ME4", variant in ("J-ME3", "J-ME4")
     if post.author:
         author_id = f" meta-author-{sum(map(ord, post.author[1])) % 90 + 2}" if seven else ""
-        icon = " tie-icon" if seven else ""
+        icon = " tie-icon" if icons else ""
         parts.append(f'<span class="author-meta single-author no-avatars"><span class="meta-item '
                      f'meta-author-wrapper{author_id}"><span class="meta-author"><a href="'
                      f'{profile}" class="author-name{icon}" title="{a(post.author[0])}">'
                      f"{e(post.author[0])}</a></span></span></span>")
     if date:
-        parts.append(f'<span class="date meta-item {"tie-icon" if seven else "fa-before"}">'
+        parts.append(f'<span class="date meta-item {"tie-icon" if icons else "fa-before"}">'
                      f"{date}</span>")
     if seven and post.modified.date() != post.published.date():
         modified = jannah_date(post, post.indic_digits, when=post.modified)
@@ -647,8 +679,10 @@ def _jannah_meta(site: Site, post: Post, markup: Markup) -> tuple[str, str]:
     parts.append(f'<div class="tie-alignright"><span class="meta-comment tie-icon meta-item '
                  f'fa-before">{post.comments}</span><span class="meta-views meta-item">'
                  f"{(post.id * 37) % 5000 + 120} </span></div>")
-    css = "single-post-meta post-meta clearfix" if seven else "post-meta clearfix"
-    return cat_html, f'<div class="{css}">{"".join(parts)}</div>'
+    attrs = {"J-ME3": ' id="single-post-meta" class="post-meta clearfix"',
+             "J-ME4": ' class="single-post-meta post-meta clearfix"'}.get(
+                 variant, ' class="post-meta clearfix"')
+    return cat_html, f'<div{attrs}>{"".join(parts)}</div>'
 
 
 def _jannah_tags(site: Site, post: Post, markup: Markup) -> str:

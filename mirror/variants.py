@@ -22,34 +22,42 @@ from .generator import Post
 
 @dataclass(frozen=True)
 class Axis:
-    """One component's variants per theme; the first is the base."""
+    """One component's variants per theme; the first is the base. ``pinned_only`` variants
+    (themes older than the site) are drawn only when pinned, never by the mix."""
 
     name: str
     sahifa: tuple[str, ...]
     jannah: tuple[str, ...]
     doc: str
+    pinned_only: tuple[str, ...] = ()
 
     def variants(self, theme: str) -> tuple[str, ...]:
         return self.sahifa if theme == "sahifa" else self.jannah
+
+    def mixed(self, theme: str) -> tuple[str, ...]:
+        return tuple(v for v in self.variants(theme) if v not in self.pinned_only)
 
 
 #: Plugin and editorial chrome inside the body container (not theme templates).
 PLUGIN_CHROME = ("ad-label", "newsletter", "disclaimer", "follow-line")
 
 AXES: tuple[Axis, ...] = (
-    Axis("crumbs", ("S-CR1", "S-CR2"), ("J-CR1",),
-         "breadcrumb: Sahifa RDFa div (5.1) / nav + JSON-LD (5.8); Jannah nav"),
+    Axis("crumbs", ("S-CR1", "S-CR2", "S-CR0"), ("J-CR1",),
+         "breadcrumb: Sahifa RDFa div (4.0-5.5) / nav + JSON-LD (5.8) / microdata div with bare"
+         " delimiters (3.4); Jannah nav", pinned_only=("S-CR0",)),
     Axis("crumb_delimiter", ("slash", "raquo", "rsaquo"), ("slash", "raquo", "rsaquo"),
          "the breadcrumbs_delimiter option"),
-    Axis("title", ("S-TI2", "S-TI1"), ("J-TI1", "J-TI2"),
-         "h1: Sahifa span (5.8) / itemReviewed microdata (5.1-5.5); Jannah plain / padded (7)"),
+    Axis("title", ("S-TI2", "S-TI1", "S-TI0"), ("J-TI1", "J-TI2"),
+         "h1: Sahifa span (5.8) / itemReviewed microdata (4.0-5.5) / itemprop name, no span"
+         " (3.4); Jannah plain (1.0-5.4) / padded (7.x)", pinned_only=("S-TI0",)),
     Axis("cover", ("none", "S-TI3"), ("none",),
          "Sahifa cover head: breadcrumb, title and meta above the content, image as CSS"),
     Axis("featured", ("S-FE1", "S-FE2"), ("J-FE1",),
          "featured image: Sahifa thumb / lightbox link; Jannah figure"),
     Axis("subtitle", ("none",), ("J-SUB0", "J-SUB1"), "Jannah h2.entry-sub-title"),
-    Axis("meta", ("S-ME1",), ("J-ME2", "J-ME1", "J-ME3"),
-         "post meta: Sahifa p.post-meta; Jannah 1.0-2.1 / 4.x / 7.x"),
+    Axis("meta", ("S-ME1", "S-ME0"), ("J-ME2", "J-ME1", "J-ME3", "J-ME4"),
+         "post meta: Sahifa 5.x classed spans / 3.4-4.3 bare spans; Jannah 1.0-2.1 / 4.2-4.6"
+         " / 5.0-5.4 (#single-post-meta) / 7.x (.single-post-meta)", pinned_only=("S-ME0",)),
     Axis("chrome", ("none", "S-CH1", "S-CH2", *PLUGIN_CHROME, "all"),
          ("none", "J-CH1", "J-CH2", "J-CH3", "J-CH4", "J-CH6", "J-CH7", "J-CH8",
           *PLUGIN_CHROME, "all"),
@@ -60,11 +68,12 @@ AXES: tuple[Axis, ...] = (
          ("none", "article-tag", "jsonld-keywords"),
          "tag metadata an SEO plugin may add"),
     Axis("author_box", ("S-AU1",), ("J-AU1", "J-AU2"), "about-the-author box"),
-    Axis("check_also", ("S-CA1",), ("J-CA1", "J-CA2", "J-CA3"),
-         "check-also box: Sahifa section; Jannah 1.0 block / 2.1-4.6 widget list / 7 widget"),
+    Axis("check_also", ("S-CA1",), ("J-CA1", "J-CA2", "J-CA3", "J-CA4", "J-CA5"),
+         "check-also box: Sahifa section; Jannah 1.0 block / 2.1-4.2 widget list with h4 /"
+         " 4.6 subtitle heading / 5.0 single-item class / 5.4-7.6 title link without h3"),
     Axis("related", ("S-RE1", "S-RE2"), ("J-RE1", "J-RE1c", "J-RE2", "J-RE3"),
          "related posts: Sahifa after the post / inside the entry; Jannah in the components,"
-         " after the comments, full width below, plus the inline box (7)"),
+         " after the comments, full width below, plus the inline box (5.0+)"),
     Axis("dateline", ("site", "agencies", "reuters", "afp", "exclusive"),
          ("site", "agencies", "reuters", "afp", "exclusive"),
          "who the dateline credits: the site, 'وكالات', (رويترز), (أ ف ب), 'خاص مدار اليوم'"),
@@ -124,7 +133,7 @@ def choose(post: Post, seed: int, fixed: Mapping[str, str] | None = None,
     choice = {}
     for axis in AXES:
         options = axis.variants(theme)
-        picked = rng.choice(options)  # drawn always, so pinning one axis keeps the others
+        picked = rng.choice(axis.mixed(theme))  # drawn always: pinning one keeps the others
         pinned = (fixed or {}).get(axis.name)
         if pinned in options:
             choice[axis.name] = pinned

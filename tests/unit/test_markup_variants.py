@@ -55,8 +55,16 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
                         "div.post-meta.clearfix > span.author-meta > "
                         "span.meta-author-wrapper > span.meta-author > a.author-name",
                         "div.post-meta.clearfix > span.date.meta-item.fa-before"),
-    ("meta", "J-ME3"): ("div.single-post-meta.post-meta span.meta-author > a.author-name.tie-icon",
+    ("meta", "J-ME3"): ("div#single-post-meta.post-meta:not(.single-post-meta) "
+                        "span.meta-author > a.author-name.tie-icon",
+                        "div#single-post-meta > span.date.meta-item.tie-icon"),
+    ("meta", "J-ME4"): ("div.single-post-meta.post-meta span.meta-author > a.author-name.tie-icon",
                         "div.single-post-meta > span.date.meta-item.tie-icon"),
+    ("meta", "S-ME0"): ("p.post-meta > span:not([class]) > a[href*='/author/']",
+                        "p.post-meta > span:not([class]) > a[rel='category tag']"),
+    ("crumbs", "S-CR0"): ("div#crumbs[itemscope] > a.crumbs-home[itemprop='breadcrumb']",
+                          "div#crumbs > span.current"),
+    ("title", "S-TI0"): ("article h1.name.post-title.entry-title[itemprop='name']",),
     ("chrome", "S-CH1"): ("div.entry > div.share-post:first-child",),
     ("chrome", "S-CH2"): ("div.entry > div.e3lan.e3lan-in-post2",),
     ("chrome", "J-CH1"): ("div.entry-content > div.stream-item.stream-item-above-post-content",),
@@ -92,7 +100,15 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("check_also", "J-CA2"): ("div#check-also-box ul.posts-list-items > li.widget-post-list"
                               ":not(.widget-single-post-item) > div.post-widget-body > "
                               "h3.post-title > a", "div#check-also-box > div.widget-title > h4"),
-    ("check_also", "J-CA3"): ("div#check-also-box ul.posts-list-items > "
+    ("check_also", "J-CA3"): ("div#check-also-box ul.posts-list-items > li.widget-post-list"
+                              ":not(.widget-single-post-item) > div.post-widget-body > "
+                              "h3.post-title > a",
+                              "div#check-also-box > div.widget-title > div.the-subtitle"),
+    ("check_also", "J-CA4"): ("div#check-also-box ul.posts-list-items > "
+                              "li.widget-single-post-item.widget-post-list > "
+                              "div.post-widget-body > h3.post-title > a",
+                              "div#check-also-box > div.widget-title > div.the-subtitle"),
+    ("check_also", "J-CA5"): ("div#check-also-box ul.posts-list-items > "
                               "li.widget-single-post-item.widget-post-list > "
                               "div.post-widget-body > a.post-title.the-subtitle",
                               "div#check-also-box > div.widget-title > div.the-subtitle"),
@@ -119,7 +135,11 @@ ABSENT: dict[tuple[str, str], tuple[str, ...]] = {
     ("tags", "off"): ("p.post-tag", "#the-post .tagcloud a[rel='tag']"),
     ("tag_meta", "none"): ("meta[property='article:tag']",),
     ("check_also", "J-CA2"): (".check-also-post",),
-    ("check_also", "J-CA3"): (".check-also-post", "#check-also-box h3, #check-also-box h4"),
+    ("check_also", "J-CA3"): (".check-also-post", "#check-also-box h4"),
+    ("check_also", "J-CA4"): (".check-also-post", "#check-also-box h4"),
+    ("check_also", "J-CA5"): (".check-also-post", "#check-also-box h3, #check-also-box h4"),
+    ("crumbs", "S-CR0"): ("#crumbs .delimiter",),
+    ("title", "S-TI0"): ("h1.entry-title span",),
     ("related", "S-RE1"): ("article section#related_posts",),
     ("shortlink", "box"): ("link[rel='shortlink']",),
     ("shortlink", "none"): ("link[rel='shortlink']", ".tie-short-link", ".post-shortlink"),
@@ -270,7 +290,7 @@ def test_the_mix_is_deterministic_and_uses_every_variant(mirror) -> None:
         for name, variant in markup.choice:
             seen[name].add(variant)
     for axis in AXES:
-        assert seen[axis.name] == set(axis.sahifa + axis.jannah), axis.name
+        assert seen[axis.name] == set(axis.mixed("sahifa") + axis.mixed("jannah")), axis.name
     other = [choose(p, SEED + 1) for p in posts]
     assert other != [choose(p, SEED) for p in posts]
 
@@ -295,7 +315,10 @@ def test_cli_refuses_a_bad_variant_with_exit_code_2() -> None:
 # --- The extracted item does not depend on the markup ---------------------------------------
 #: Variants the page objects still read wrongly (field lists found by running this test);
 #: strict, so a fix turns them into failures that ask for the mark to go.
-KNOWN_GAPS: dict[tuple[str, str], str] = {}
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("meta", "S-ME0"): "Sahifa 3.4-4.3 post meta (spans without classes): the visible date "
+                       "and the categories are not read",
+}
 
 
 def _invariance_params() -> list:
@@ -332,7 +355,12 @@ PAIRS = [
                  id="tags=off+tag_meta=jsonld-keywords"),
     pytest.param({"cover": "S-TI3", "title": "S-TI1", "tags": "S-TAG2", "shortlink": "none",
                   "title_noise": "marks", "dateline": "reuters"}, id="sahifa-5.1-cover"),
-    pytest.param({"meta": "J-ME3", "check_also": "J-CA3", "tags": "J-TAG4", "related": "J-RE2",
+    pytest.param({"crumbs": "S-CR0", "title": "S-TI0", "meta": "S-ME0", "tags": "S-TAG2",
+                  "related": "S-RE1"}, id="sahifa-3.4",
+                 marks=pytest.mark.xfail(strict=True, reason="meta=S-ME0 (see KNOWN_GAPS)")),
+    pytest.param({"meta": "J-ME3", "check_also": "J-CA4", "tags": "J-TAG4", "related": "J-RE1",
+                  "subtitle": "J-SUB1", "chrome": "J-CH2"}, id="jannah-5.0"),
+    pytest.param({"meta": "J-ME4", "check_also": "J-CA5", "tags": "J-TAG4", "related": "J-RE2",
                   "subtitle": "J-SUB1", "chrome": "J-CH7", "shortlink": "none"},
                  id="jannah-7"),
     pytest.param({"meta": "J-ME1", "check_also": "J-CA1", "tags": "J-TAG1",
