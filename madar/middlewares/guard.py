@@ -1,25 +1,10 @@
 """Refuse every request that leaves the crawled site: the last line of defence.
 
-The spider only yields same-host links, and Scrapy's offsite middleware filters other
-domains; but redirects, robots.txt quirks, renderers and future code all create requests
-too, and Scrapy's offsite check ignores the port and allows subdomains. This downloader
-middleware (order 40, before everything that could fetch) checks every request, redirects
-included, against the base URL and raises ``IgnoreRequest`` for:
-
-- ``scheme``: anything but http/https (``file:``, ``data:``, ``ftp:``, ``javascript:`` …;
-  Scrapy has download handlers for ``file:`` and ``data:``);
-- ``credentials``: a user name or password in the URL;
-- ``too_long``: longer than ``URLLENGTH_LIMIT`` (redirects bypass Scrapy's own check);
-- ``private_address``: when the base host is public, an IP literal that is loopback,
-  private, link-local, reserved, multicast or unspecified, in any spelling the resolver
-  accepts (``127.1``, ``0x7f000001``, ``2130706433``, ``[::ffff:127.0.0.1]``), or a local
-  name (``localhost``, ``*.local``, ``*.internal`` …);
-- ``other_host``: any host but the base host (its ``www.`` twin and ``MADAR_ALLOWED_HOSTS``
-  excepted; the rendering service ``SPLASH_URL`` is allowed when set);
-- ``other_port``: another port than the base URL's (an http→https upgrade between the
-  default ports is allowed when the base uses a default port).
-
-Counts refusals in ``madar/guard/refused/<reason>``.
+The spider yields only same-host links, but redirects, robots.txt, renderers and future code
+create requests too, and Scrapy's offsite check ignores the port and allows subdomains. So
+this downloader middleware (order 40, before anything can fetch) checks every request,
+redirects included, and counts each refusal in ``madar/guard/refused/<reason>``. The
+reasons: docs/security.md.
 """
 
 from __future__ import annotations

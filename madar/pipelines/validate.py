@@ -1,31 +1,10 @@
 """Drop items that break the Article contract, with a reason a user can count and grep.
 
-Each invalid item raises ``DropItem`` with one reason; the stats get
-``madar/dropped/<reason>``; the first ``MADAR_DROP_LOG_LIMIT`` drops of each reason are
-logged at WARNING with the URL, later ones at DEBUG, and a per-reason summary is logged when
-the spider closes. Scrapy's own "Dropped:" line (which prints the whole item, text included)
-is demoted to DEBUG through ``DropItem(log_level=...)``.
-
-Reasons (checked in this order, first failure wins):
-
-- ``not_an_item``      not a mapping/dataclass item at all
-- ``no_url`` / ``bad_url``            missing, or not an absolute http(s) URL
-- ``no_title``         title missing or blank
-- ``no_text``          text missing or blank
-- ``no_published``     no publication date, only when ``MADAR_REQUIRE_PUBLISHED`` is on.
-                       By default such an article is kept with ``published: null`` (the
-                       item contract allows it; the page objects try the visible date,
-                       metadata and JSON-LD before giving up) and counted as
-                       ``madar/missing/published``, which the coverage monitor watches.
-- ``bad_published``    not an ISO 8601 date/datetime, or outside 1990 .. now + 2 days
-- ``bad_<field>``      a field of the wrong type (``post_id`` int or None, lists of str,
-                       ``images`` a list of ``{url, caption}``, ISO ``modified``/``fetched_at``,
-                       ``revision`` an int >= 1)
-- ``short_text``       text shorter than ``MADAR_MIN_TEXT_CHARS`` (default 50) characters
-- ``huge_text``        text longer than ``MADAR_MAX_TEXT_CHARS`` (default 500 000): a trap
-- ``bad_language``     ``language`` is not ``ar``
-- ``not_arabic``       less than ``MADAR_MIN_ARABIC_SHARE`` (default 0.5) of the letters of
-                       the title + text are Arabic script
+Each invalid item raises ``DropItem`` with one reason (the first broken rule of
+:func:`check_article`), counted as ``madar/dropped/<reason>``; the first
+``MADAR_DROP_LOG_LIMIT`` drops of a reason are logged at WARNING with the URL, later ones at
+DEBUG. Scrapy's own "Dropped:" line, which prints the whole item, is demoted to DEBUG. The
+reasons: docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -135,30 +135,27 @@ def _async_output_apply() -> None:
 
     mw = _dedup_args_middleware_class()
 
-    def _ensure_state(self: Any, spider: Any) -> None:
+    async def _process(self: Any, spider: Any, elements: AsyncIterator[Any]
+                       ) -> AsyncIterator[Any]:
+        """What the sync ``process_spider_output`` does, for an asynchronous stream."""
         if not hasattr(spider, "state"):
             spider.state = {}
         spider.state.setdefault(self.local_values_key, {})
+        async for element in elements:
+            if isinstance(element, scrapy.Request):
+                yield self._process_request(element, spider)
+            else:
+                yield element
 
     async def process_spider_output_async(
         self: Any, response: Any, result: AsyncIterator[Any], spider: Any = None
     ) -> AsyncIterator[Any]:
-        spider = spider or self._madar_spider
-        _ensure_state(self, spider)
-        async for element in result:
-            if isinstance(element, scrapy.Request):
-                yield self._process_request(element, spider)
-            else:
-                yield element
+        async for element in _process(self, spider or self._madar_spider, result):
+            yield element
 
     async def process_start(self: Any, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        spider = self._madar_spider
-        _ensure_state(self, spider)
-        async for element in start:
-            if isinstance(element, scrapy.Request):
-                yield self._process_request(element, spider)
-            else:
-                yield element
+        async for element in _process(self, self._madar_spider, start):
+            yield element
 
     def from_crawler(cls: type, crawler: Any) -> Any:
         instance = cls()

@@ -1,28 +1,10 @@
 """The ``madar`` spider: navigation only.
 
 It walks the home page and the "آخر الأخبار" (latest news) listing with its pagination,
-requests each article once, and follows the check-also and related-posts boxes. What a page
-*contains* is the page objects' business (``madar.pages``); what is *done* with an item is
-the pipelines' business. Arguments (``-a name=value``):
-
-- ``base_url``: the site to crawl (default: setting ``MADAR_BASE_URL``, the real site).
-- ``max_pages``: listing pages to walk at most (default: to the end; ``0``: none, only the
-  home page's articles).
-- ``since``: ``YYYY-MM-DD``; stop paginating once a listing page holds only older articles,
-  and skip older listing entries.
-- ``related_depth``: how many hops of check-also/related links to follow from a listed
-  article (default: unlimited within the site; ``0`` follows none).
-- ``incremental``: ``1`` to fetch only articles the dedup store does not know and stop
-  paginating at the first listing page holding only known ones (default: setting
-  ``MADAR_INCREMENTAL``; see :mod:`madar.incremental`).
-- ``render``: ``off`` (default), ``splash`` or ``playwright``; with ``SPLASH_URL`` set, Splash.
-  Only pages that show script-filled containers are rendered (``madar.rendering``).
-- ``archive``: ``1`` adds the site's post sitemaps (found through robots.txt) to the sources,
-  and skips articles the memory already holds; with ``since``/``until`` (``YYYY-MM-DD``) the
-  sitemaps alone, bounded by ``<lastmod>`` (see :mod:`madar.archive`). ``until`` needs it.
-
-Every source feeds one frontier: each article URL is requested once per run, by the first
-source that names it (stats ``madar/source/{home,listing,related,sitemap}``).
+the post sitemaps in archive mode, and the check-also and related-posts boxes, and requests
+each article once per run, from the first source that names it (stats
+``madar/source/{home,listing,related,sitemap}``). What a page contains is the page objects'
+business, what becomes of an item the pipelines'. Its arguments: README.md.
 """
 
 from __future__ import annotations

@@ -1,40 +1,9 @@
-"""Display-text cleaning: safe fixes that make scraped Arabic read as published.
+"""Display-text cleaning: undo what got between the site and us, change nothing it wrote.
 
-Nothing here changes what the site wrote (letters, digits, diacritics, its choice of comma);
-it undoes what got in the way between the site and us. The steps, in order:
-
-1. **Markup safety net** — HTML entities (``&amp;``, ``&#1575;``, only with their ``;``) are
-   unescaped and leftover tags, comments, ``<script>``/``<style>`` blocks removed. Only when
-   an entity or tag is actually present; ``3 < 5`` and ``AT&T`` are text.
-2. **Mojibake** (``madar.text.mojibake``), before any invisible-character cleanup, because
-   windows-1256 mojibake contains soft hyphens and nbsp that belong to the bytes.
-3. **Presentation forms** (``madar.text.forms``): NFKC on U+FB50–U+FDFF and U+FE70–U+FEFE only;
-   ``﷽`` → ``بسم الله الرحمن الرحيم`` and ``﷼`` → ``ريال`` explicitly.
-4. **Invisible characters** — deleted: U+200B, U+200E/F, U+061C, U+202A–U+202E,
-   U+2060–U+2064, U+2066–U+2069, U+FEFF, soft hyphen, C0/C1 controls. ZWJ/ZWNJ are deleted
-   at a word's edge (next to a space or a line end: they join nothing) and between two
-   Arabic-script letters, and ZWNJ is kept there when the paragraph has
-   Persian letters (``پ چ ژ گ ک ی``), so ``می‌خواهم`` and emoji ZWJ sequences stay intact.
-   Every Unicode space (nbsp, thin, ideographic, …) and tab becomes a space; CR/CRLF, NEL and
-   U+2028 become ``\\n``, U+2029 a paragraph break.
-5. **Tatweel** — a run between two letters is decoration and goes (``مــــرحبا`` → ``مرحبا``);
-   a run elsewhere is kept as one tatweel, because there it marks an abbreviation or an
-   attached article: ``1445هـ``, ``١٤٤٥ هـ``, ``الـ15``, ``الـBBC``. A tatweel carrying a
-   diacritic is kept (removing it would move the mark onto another letter).
-6. **Whitespace** — runs of spaces collapse to one; no space at line ends; a single ``\\n``
-   (a ``<br>``) stays, two or more newlines become exactly one blank line (``\\n\\n``, the
-   paragraph separator of ``Article.text``); no leading/trailing whitespace.
-   ``clean_inline`` turns every newline into a space instead.
-7. **Punctuation spacing** — no space before ``، ؛ ؟ . ! : , ;``; one space after ``، ؛ ؟`` when
-   a letter follows, and after ``. ! : , ;`` and an ellipsis when an Arabic letter follows
-   (Latin is left alone: ``U.S.``, ``e.g.``, ``mailto:``). A ``.`` only gets its space after a
-   word of two letters or more, so ``أ.ف.ب``, ``ص.ب`` and ``د.أحمد`` keep their dots.
-   Numbers (``3.5``, ``10:30``, ``1,000``) are never touched, nor are URLs and e-mail
-   addresses, which are cut out before this step.
-8. **NFC** at the end (deleting an invisible character can leave a decomposable pair).
-
-Performance: every step is guarded by a precompiled search or ``in`` test, so plain text
-(the common case) only pays for a handful of scans; see docs/benchmarks.md.
+Letters, digits, diacritics and the site's choice of comma stay as published; markup
+debris, mojibake, presentation forms, invisible characters, decorative tatweel and broken
+spacing go. Every step sits behind a cheap guard, so clean text pays only for a few scans.
+The steps and their reasons: docs/text.md.
 """
 
 from __future__ import annotations

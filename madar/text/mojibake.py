@@ -1,36 +1,10 @@
 """Repair Arabic UTF-8 that was decoded with a single-byte charset somewhere upstream.
 
-Two forms reach scraped text:
-
-- **windows-1256** (``ط§ظ„ط®ط¨ط±`` for ``الخبر``): every Arabic letter is two UTF-8 bytes, lead
-  ``D8``/``D9`` (which windows-1256 reads as ``ط``/``ظ``) and a trail byte ``80``–``BF`` (read as
-  ``§ „ پ ، ­`` …, including the soft hyphen and nbsp — so this must run before any
-  invisible-character cleanup). ftfy 6.3 does not repair this form, and its default
-  ``uncurl_quotes`` destroys it (the trail bytes ``93``/``94`` are curly quotes). Windows-1256
-  maps all 256 bytes, so re-encoding is lossless and the repair is exact.
-- **latin-1 / cp1252** (``Ø§Ù„Ø®Ø¨Ø±``): ftfy repairs it; we call only its encoding step
-  (``fix_encoding`` with ``uncurl_quotes``-style fixes off) and only when the text shows the
-  ``Ø``/``Ù`` + trail pattern, so correct text never goes through ftfy at all.
-
-Why the windows-1256 rule is strict: correct Arabic is windows-1256-encodable too, and many
-two-letter tokens happen to be valid UTF-8 once re-encoded (``ط،`` is ``D8 A1``, i.e. ``ء``).
-So the repair needs the whole field to look like mojibake (the issue's "share of ط/ظ"
-rule, made sharper after measuring):
-
-- at least ``MIN_PAIRS`` *strong* pairs: ``ط``/``ظ`` followed by a trail character that is
-  not Arabic (``§ „ … ± ¯`` …), which correct text practically never has — unlike ``ط،``,
-  ``ط؛`` or ``طھ``, which correct text does;
-- and at least ``MIN_COVERAGE`` of the Arabic-block characters lying inside a well-formed
-  UTF-8 sequence as windows-1256 shows it. Measured on 20,000 generated sentences: 1.0 for
-  every mojibake version, at most 0.75 for a correct one (``ظل؛،``), 0.0 median; 100,000
-  adversarial strings built from ``خط، ضغط؛ حفظ… طط`` … change none.
-
-Then each run of mojibake is re-encoded and decoded as UTF-8 *strictly*, run by run (falling
-back to word by word), so a run that does not decode is left as it was. Short strings (fewer
-than three strong pairs, e.g. ``في``, ``غدا``) are never touched. A field mixing correct
-Arabic with mojibake is left as is (coverage too low): rare, and safer than guessing.
-
-Text mis-decoded twice is repaired layer by layer (at most ``MAX_LAYERS`` times).
+windows-1256 mojibake (``ط§ظ„ط®ط¨ط±``) is repaired here, exactly, because ftfy does not;
+latin-1/cp1252 mojibake (``Ø§Ù„Ø®Ø¨Ø±``) goes to ftfy's encoding step. The windows-1256 rule
+is strict (enough strong ``ط``/``ظ`` pairs, and most Arabic characters inside well-formed
+sequences) because correct Arabic re-encodes to valid UTF-8 surprisingly often; the
+measurements behind it: docs/text.md.
 """
 
 from __future__ import annotations

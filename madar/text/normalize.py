@@ -1,34 +1,10 @@
 """The matching form of Arabic text: used by dedup, never shown to readers.
 
-Two spellings of the same sentence must give the same string, so this folds everything that
-varies between writers, keyboards and editors while keeping the words apart:
-
-- diacritics (harakat, tanween, shadda, sukun, superscript alef, Quranic marks, combining
-  hamza) and every tatweel are deleted;
-- alef forms ``أ إ آ ٱ ٲ ٳ`` → ``ا``; alef maqsura ``ى`` → ``ي``; teh marbuta ``ة`` → ``ه``;
-  hamza carriers ``ؤ`` → ``و``, ``ئ`` → ``ي``; Persian/Urdu ``ک ی ۀ ھ ہ ۃ`` → ``ك ي ه ه ه ه``;
-- Arabic-Indic and Persian digits → ASCII digits;
-- every Unicode punctuation character (``، ؛ ؟ ٪``, Latin punctuation, quotes, dashes,
-  brackets) → space; symbols and emoji are kept (they are content, unlike CAMeL's ``arclean``
-  which deletes whatever it does not list);
-- upper case → lower case (one-to-one mappings; Arabic has no case);
-- format characters (ZWJ, ZWNJ, direction marks, BOM, soft hyphen) are deleted, control
-  characters and all Unicode spaces become a space;
-- a letter repeated 3+ times collapses to one (``جمييييل`` → ``جميل``); digits are never
-  collapsed (``1000`` stays);
-- whitespace collapses to single spaces, no leading/trailing space.
-
-Arabic presentation forms are folded first (``madar.text.forms``), so ``ﻻ`` matches ``لا``.
-
-Why one ``str.translate`` table rather than PyArabic: PyArabic's helpers are correct for what
-they cover (``strip_tashkeel``, ``strip_small``, ``strip_tatweel``), but its ``normalize_alef``
-also turns ``ى`` into ``ا`` and its default ``normalize_hamza`` turns ``أ`` into ``ء``, so only
-the strip helpers are usable and the rest still needs a table that visits every character.
-Measured by ``bench/bench_clean.py`` on 600k characters of article text (same output):
-this table 19.6 M chars/s, PyArabic strips + the table 11.8 M chars/s, the table as a plain
-dict 12.3 M chars/s — so the table alone, looked up as a tuple. Per call: one translate (a
-tuple lookup below U+3000, the dict only for runs of higher code points such as emoji), a
-few guard scans and one split/join; the table is built once at import (~0.1 s).
+Two spellings of one sentence must give one string, so this folds what varies between
+writers, keyboards and editors (diacritics, tatweel, letter variants, digits, punctuation,
+case, invisible characters, stretched letters) while keeping the words apart. One
+``str.translate`` table looked up as a tuple: measured faster than PyArabic's helpers plus
+a table, for the same output (docs/text.md, docs/benchmarks.md).
 """
 
 from __future__ import annotations
