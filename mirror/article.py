@@ -301,48 +301,72 @@ def _box_url(post: Post, tracking: bool) -> str:
     return a(permalink(post) + ("?utm_source=related&utm_medium=box" if tracking else ""))
 
 
+def _box_title(post: Post, markup: Markup) -> str:
+    """A box item's title, whole or cut to a few words (the themes' title length option)."""
+    if markup["box_titles"] == "cut":
+        words = post.title.split()
+        if len(words) > 4:
+            return e(" ".join(words[:4])) + "&hellip;"
+    return e(post.title)
+
+
 def _check_also(site: Site, post: Post, markup: Markup) -> str:
+    """The fly box: its post, plus the first related post when ``check_also_number`` is two
+    (the ground truth already lists that one, after the check-also post)."""
     if post.check_also is None:
         return ""
-    other = site.by_id[post.check_also]
-    url = _box_url(other, post.related_tracking)
+    shown = [site.by_id[post.check_also]]
+    if markup["check_also_number"] == "two" and post.related:
+        shown.append(site.by_id[post.related[0]])
     heading = seed_data.CHECK_ALSO_HEADING
     side = "left" if post.id % 4 == 1 else "right"
-    thumb = f'<img src="{thumb_url(other)}" alt="" />'
-    title = e(other.title)
     variant = markup["check_also"]
+    items = []
+    for other in shown:
+        url = _box_url(other, post.related_tracking)
+        thumb = f'<img src="{thumb_url(other)}" alt="" />'
+        title = _box_title(other, markup)
+        date = f'<span class="date meta-item">{jannah_date(other, False)}</span>'
+        if variant == "S-CA1":
+            items.append(f'<div class="check-also-post post-{other.id}"><div '
+                         f'class="post-thumbnail"><a href="{url}">{thumb}<span class="fa '
+                         f'overlay-icon"></span></a></div><h2 class="post-title"><a href="{url}" '
+                         f'rel="bookmark">{title}</a></h2>'
+                         f"<p>{e(excerpt(other))}</p></div>")
+        elif variant == "J-CA1":
+            items.append(f'<div class="check-also-post tie-standard post-{other.id}"><a '
+                         f'aria-label="{a(other.title)}" href="{url}" class="post-thumb">{thumb}'
+                         f'</a><div class="post-meta clearfix">{date}</div><h3 class="post-title">'
+                         f'<a href="{url}" title="{a(other.title)}">{title}</a></h3></div>')
+        else:
+            # J-CA2 (2.1-4.2) h4 heading; J-CA3 (4.6) subtitle heading; J-CA4 (5.0)
+            # single-item class; J-CA5 (5.4-7.6) the title link without its h3
+            li_class = ("widget-post-list" if variant in ("J-CA2", "J-CA3")
+                        else "widget-single-post-item widget-post-list")
+            link = (f'<a class="post-title the-subtitle" href="{url}">{title}</a>'
+                    if variant == "J-CA5"
+                    else f'<h3 class="post-title"><a href="{url}">{title}</a></h3>')
+            items.append(f'<li class="{li_class} tie-standard post-{other.id}"><div '
+                         f'class="post-widget-thumbnail"><a aria-label="{a(other.title)}" '
+                         f'href="{url}" class="post-thumb">{thumb}</a></div><div '
+                         f'class="post-widget-body">{link}<div class="post-meta">{date}</div>'
+                         "</div></li>")
     if variant == "S-CA1":
         return (f'<section id="check-also-box" class="post-listing check-also-{side}">'
                 f'<a href="#" id="check-also-close">x</a><div class="block-head"><h3>{heading}'
-                f'</h3></div><div class="check-also-post post-{other.id}"><div '
-                f'class="post-thumbnail"><a href="{url}">{thumb}<span class="fa overlay-icon">'
-                f'</span></a></div><h2 class="post-title"><a href="{url}" rel="bookmark">{title}'
-                f"</a></h2><p>{e(excerpt(other))}</p></div></section>\n")
+                f'</h3></div>{"".join(items)}</section>\n')
     close = ('<a href="#" id="check-also-close" class="remove"><span class="tie-icon-cross" '
              'aria-hidden="true"></span><span class="screen-reader-text">إغلاق</span></a>')
-    date = f'<span class="date meta-item">{jannah_date(other, False)}</span>'
     if variant == "J-CA1":
         return (f'<div id="check-also-box" class="container-wrapper check-also-{side}"><div '
                 f'class="widget-title"><h4>{heading}</h4>{close}</div><div '
-                f'class="related-posts-list"><div class="check-also-post tie-standard post-'
-                f'{other.id}"><a aria-label="{a(other.title)}" href="{url}" class="post-thumb">'
-                f'{thumb}</a><div class="post-meta clearfix">{date}</div><h3 class="post-title">'
-                f'<a href="{url}" title="{a(other.title)}">{title}</a></h3></div></div></div>\n')
-    # J-CA2 (2.1-4.2) h4 heading; J-CA3 (4.6) subtitle heading; J-CA4 (5.0) single-item
-    # class; J-CA5 (5.4-7.6) the title link without its h3
+                f'class="related-posts-list">{"".join(items)}</div></div>\n')
     head_html = (f"<h4>{heading}</h4>" if variant == "J-CA2"
                  else f'<div class="the-subtitle">{heading}</div>')
-    li_class = ("widget-post-list" if variant in ("J-CA2", "J-CA3")
-                else "widget-single-post-item widget-post-list")
-    link = (f'<a class="post-title the-subtitle" href="{url}">{title}</a>' if variant == "J-CA5"
-            else f'<h3 class="post-title"><a href="{url}">{title}</a></h3>')
+    big = " posts-list-big-first has-first-big-post" if len(items) == 1 else ""
     return (f'<div id="check-also-box" class="container-wrapper check-also-{side}"><div '
-            f'class="widget-title the-global-title">{head_html}{close}</div><div class="widget '
-            f'posts-list-big-first has-first-big-post"><ul class="posts-list-items"><li '
-            f'class="{li_class} tie-standard post-{other.id}"><div class="post-widget-thumbnail">'
-            f'<a aria-label="{a(other.title)}" href="{url}" class="post-thumb">{thumb}</a></div>'
-            f'<div class="post-widget-body">{link}<div class="post-meta">{date}</div></div></li>'
-            "</ul></div></div>\n")
+            f'class="widget-title the-global-title">{head_html}{close}</div><div class="widget'
+            f'{big}"><ul class="posts-list-items">{"".join(items)}</ul></div></div>\n')
 
 
 def _related(site: Site, post: Post, markup: Markup) -> str:
@@ -352,17 +376,18 @@ def _related(site: Site, post: Post, markup: Markup) -> str:
     for rid in post.related:
         other = site.by_id[rid]
         url = _box_url(other, post.related_tracking)
+        title = _box_title(other, markup)
         if post.theme == "sahifa":
             items.append(f'<div class="related-item tie-standard"><div class="post-thumbnail"><a '
                          f'href="{url}"><img src="{thumb_url(other)}" alt="" /><span class="fa '
                          f'overlay-icon"></span></a></div><h3><a href="{url}" rel="bookmark">'
-                         f'{e(other.title)}</a></h3><p class="post-meta"><span class="tie-date">'
+                         f'{title}</a></h3><p class="post-meta"><span class="tie-date">'
                          f"{sahifa_date(other)}</span></p></div>")
         else:
             items.append(f'<div class="related-item tie-standard"><a aria-label="'
                          f'{a(other.title)}" href="{url}" class="post-thumb"><img src="'
                          f'{thumb_url(other)}" alt="" /></a><h3 class="post-title"><a href="'
-                         f'{url}">{e(other.title)}</a></h3><div class="post-meta clearfix"><span '
+                         f'{url}">{title}</a></h3><div class="post-meta clearfix"><span '
                          f'class="date meta-item">{jannah_date(other, False)}</span></div></div>')
     if post.theme == "sahifa":
         return (f'<section id="related_posts"><div class="block-head"><h3>{RELATED_HEADING}</h3>'

@@ -71,6 +71,10 @@ AXES: tuple[Axis, ...] = (
     Axis("check_also", ("S-CA1",), ("J-CA1", "J-CA2", "J-CA3", "J-CA4", "J-CA5"),
          "check-also box: Sahifa section; Jannah 1.0 block / 2.1-4.2 widget list with h4 /"
          " 4.6 subtitle heading / 5.0 single-item class / 5.4-7.6 title link without h3"),
+    Axis("check_also_number", ("one", "two"), ("one", "two"),
+         "check_also_number option: one post, or two (the second is the first related post)"),
+    Axis("box_titles", ("full", "cut"), ("full", "cut"),
+         "check_also_title_length / related_title_length: box titles cut to a few words"),
     Axis("related", ("S-RE1", "S-RE2"), ("J-RE1", "J-RE1c", "J-RE2", "J-RE3"),
          "related posts: Sahifa after the post / inside the entry; Jannah in the components,"
          " after the comments, full width below, plus the inline box (5.0+)"),

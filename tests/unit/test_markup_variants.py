@@ -123,6 +123,8 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
                            "div#related-posts div.related-item",),
     ("related", "J-RE3"): ("div.entry-content > div#inline-related-post ul.posts-items > li a",
                            "div.post-components > div#related-posts"),
+    ("check_also_number", "two"): ("#check-also-box div.check-also-post + div.check-also-post",),
+    ("box_titles", "cut"): ("#related_posts h3 > a",),
     ("shortlink", "link"): ("link[rel='shortlink']",),
     ("shortlink", "box"): (".tie-short-link input",),
 }
@@ -223,6 +225,18 @@ def test_variant_renders_its_skeleton(mirror, axis, variant, theme) -> None:
         assert sel.css(css), (axis, variant, css)
     for css in ABSENT.get((axis, variant), ()):
         assert not sel.css(css), (axis, variant, css)
+
+
+def test_box_options(mirror) -> None:
+    """Two posts in the fly box (the second one related anyway); cut box titles."""
+    for theme in ("sahifa", "jannah"):
+        post = _rich(mirror, theme)[0]
+        sel = parsel.Selector(_html(mirror, post, {"check_also_number": "two"}))
+        links = sel.css("#check-also-box a[href*='/20']::attr(href)").getall()
+        assert len({link.split("?")[0] for link in links}) == 2
+        titles = parsel.Selector(_html(mirror, post, {"box_titles": "cut"})).css(
+            "#check-also-box .post-title a::text, #check-also-box a.post-title::text").getall()
+        assert titles and all(t.endswith("…") or len(t.split()) <= 4 for t in titles)
 
 
 @pytest.mark.parametrize(("name", "mark"), [("slash", "/"), ("raquo", "»"), ("rsaquo", "›")])
