@@ -39,25 +39,28 @@ _ID = re.compile(r"#([\w-]+)")
 _CLASS = re.compile(r"\.([\w-]+)")
 
 
+_FIRST_COMPOUND = re.compile(r"^[^\s>+~]+")
+
+
 @lru_cache(maxsize=512)
-def _plan(selector: str) -> tuple[str, str, etree.XPath, etree.XPath | None] | None:
+def _plan(selector: str) -> tuple[str, str, etree.XPath] | None:
     """How to answer a selector from the id/class index, or None for a full-tree XPath.
 
-    Only descendant combinators qualify; the first compound must name an id or a class,
-    which picks the few candidate elements instead of testing every element of the page.
+    The first compound must name an id or a class: that picks the few candidate elements
+    instead of testing every element of the page. The whole selector, compiled relative to
+    a candidate (``self::`` first), then yields the matches from there, whatever the
+    combinators and pseudo-classes after it.
     """
-    if any(c in selector for c in ">+~:,"):
+    selector = selector.strip()
+    first = _FIRST_COMPOUND.match(selector)
+    if "," in selector or first is None or ":" in first[0]:
         return None
-    first, _, rest = selector.strip().partition(" ")
-    plain = _BRACKETS.sub("", first)
+    plain = _BRACKETS.sub("", first[0])
     ids, names = _ID.findall(plain), _CLASS.findall(plain)
     if not ids and not names:
         return None
     kind, key = ("id", ids[0]) if ids else ("class", names[0])
-    own = etree.XPath(_TRANSLATOR.css_to_xpath(first, prefix="self::"))
-    inner = etree.XPath(_TRANSLATOR.css_to_xpath(rest.strip(), prefix="descendant::")) \
-        if rest.strip() else None
-    return kind, key, own, inner
+    return kind, key, etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="self::"))
 
 
 @lru_cache(maxsize=256)
@@ -257,15 +260,15 @@ class HtmlDocument:
         plan = _plan(selector) if context is None else None
         if plan is None:
             return css(selector)(self.root if context is None else context)
-        kind, key, own, inner = plan
+        kind, key, matches = plan
         by_id, by_class = self._index
         candidates = (by_id if kind == "id" else by_class).get(key, [])
+        if len(candidates) == 1:
+            return matches(candidates[0])
         found: list[Any] = []
         seen: set[int] = set()
         for candidate in candidates:
-            if not own(candidate):
-                continue
-            for element in (inner(candidate) if inner is not None else (candidate,)):
+            for element in matches(candidate):
                 if id(element) not in seen:
                     seen.add(id(element))
                     found.append(element)

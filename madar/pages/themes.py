@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from madar.pages.base import ArticlePage
 
-#: Shortlink boxes of both themes (a text input or a link holding ``/?p=ID``).
-_SHORTLINK_BOXES = (".tie-short-link", ".post-shortlink", ".shortlink", "[class*='short-link']",
-                    "[id*='shortlink']", "[class*='shortlink']")
+#: Shortlink boxes of both themes (a text input or a link holding ``/?p=ID``); without one
+#: the shortlink is built from the post id.
+_SHORTLINK_BOXES = (".tie-short-link", ".post-shortlink", ".shortlink", "#short-post-url")
 
 
 class SahifaArticlePage(ArticlePage):
@@ -25,7 +25,8 @@ class SahifaArticlePage(ArticlePage):
     # body: the post's own meta only (in div.post-inner, or in the cover head above it).
     VISIBLE_DATE = ("div.post-inner > .post-meta .tie-date",
                     ".post-cover-title .post-meta .tie-date")
-    CATEGORIES = ("article .post-meta .post-cats a", ".post-meta .post-cats a")
+    CATEGORIES = ("div.post-inner > .post-meta .post-cats a",
+                  ".post-cover-title .post-meta .post-cats a")
     # The tag paragraph follows </article>; 5.1-5.5.9 also hide the tag links in the post.
     TAGS_BOX = ("p.post-tag", ".post-tag", ".post-inner a[rel='tag']")
     # The visible byline, else the hidden microdata byline of 5.1-5.5.9.
