@@ -173,6 +173,14 @@ class Progress:
             sys.stderr.flush()
 
 
+def open_storage(crawler: Crawler, path: Path) -> Any:
+    """The crawl's storage for a local feed file (``FEED_STORAGES["file"]``: each line
+    handed to the OS at once, so the dedup memory never holds an article the file lacks)."""
+    storage_cls = load_object(crawler.settings.getwithbase("FEED_STORAGES")["file"])
+    return build_from_crawler(storage_cls, crawler, path.resolve().as_uri(),
+                              feed_options={"overwrite": True})
+
+
 def open_exporter(crawler: Crawler, fmt: str, file: Any) -> Any:
     """The feed exporter the crawl would use for ``-O file.<fmt>``, with its feed options."""
     settings = crawler.settings
@@ -209,7 +217,9 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
         if hasattr(pipeline, "open_spider"):
             pipeline.open_spider(spider)
     send = crawler.signals.send_catch_log
-    with part.open("wb") as file:
+    storage = open_storage(crawler, part)
+    file = storage.open(spider)
+    try:
         exporter = open_exporter(crawler, options.output_format, file)
         exporter.start_exporting()
         batches = _batches(reader.responses(options.archives), stats)
@@ -229,6 +239,8 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
             progress.update(stats.get_value("downloader/response_count", 0),
                             stats.get_value("item_scraped_count", 0))
         exporter.finish_exporting()
+    finally:
+        storage.store(file)  # closes it; a killed run leaves FILE.part with every line
     progress.clear()
     for pipeline in pipelines:
         if hasattr(pipeline, "close_spider"):
