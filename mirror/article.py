@@ -764,16 +764,46 @@ def _jannah(site: Site, chrome: Chrome, post: Post, markup: Markup, script_fille
                  f'<div class="tie-col-md-12">{related}</div></div></div>')
     else:
         components += related + _comments(post)
+    head_html = (f'<header class="entry-header-outer">{crumbs}<div class="entry-header">{cats}'
+                 f'<h1 class="post-title entry-title">{title}</h1>{subtitle}{meta}</div>'
+                 "</header>")
+    above, in_article = _jannah_layout(post, markup, head_html, featured)
+    body_class = f"{_body_class(post)} post-layout-{markup['layout'][-1]}"
     return (
-        page_top(chrome, _body_class(post), "jannah")
+        page_top(chrome, body_class, "jannah", above)
         + '<div class="main-content tie-col-md-8 tie-col-xs-12" role="main">'
         f'<article id="the-post" class="container-wrapper post-content tie-standard">'
-        f'<header class="entry-header-outer">{crumbs}<div class="entry-header">{cats}<h1 '
-        f'class="post-title entry-title">{title}</h1>{subtitle}{meta}</div>'
-        f"</header>{featured}\n"
+        f"{in_article}\n"
         f'<div class="entry-content entry clearfix">\n{inner}\n</div>{after}{follow}'
         f'</article>\n<div class="post-components">{components}</div></div>{check_also}'
         + page_bottom(chrome, "jannah", chrome.sidebar(), below=below))
+
+
+def _jannah_layout(post: Post, markup: Markup, head_html: str, featured: str
+                   ) -> tuple[str, str]:
+    """(above the content row, top of the article) for the post layout option: 1 head then
+    image, 2 image then head, 3 head full width above, 4 head on a full-width background
+    image above (the image stays in the article too), 6 image full width above, 7 both."""
+    layout = markup["layout"]
+    title_above = ('<div class="container fullwidth-entry-title-wrapper"><div '
+                   f'class="container-wrapper fullwidth-entry-title">{head_html}</div></div>')
+    media_above = ('<div class="container fullwidth-featured-area-wrapper">'
+                   f"{featured}</div>") if featured else ""
+    if layout == "J-LAY2":
+        return "", featured + head_html
+    if layout == "J-LAY3":
+        return title_above, featured
+    if layout == "J-LAY4":
+        style = (f' style="background-image: url({image_url(post, post.featured)})"'
+                 if post.featured else "")
+        return (f'<div{style} class="fullwidth-entry-title single-big-img full-width-area '
+                'tie-parallax"><div class="thumb-overlay"></div><div class="container '
+                f'fullwidth-entry-title-wrapper">{head_html}</div></div>', featured)
+    if layout == "J-LAY6":
+        return media_above, head_html
+    if layout == "J-LAY7":
+        return title_above + media_above, ""
+    return "", head_html + featured
 
 
 def _entry(site: Site, post: Post, markup: Markup, script_filled: bool) -> tuple[str, str]:

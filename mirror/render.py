@@ -256,7 +256,9 @@ def head(title: str, extra: str = "", theme: str = "jannah") -> str:
         "</head>\n")
 
 
-def page_top(chrome: Chrome, body_class: str, theme: str) -> str:
+def page_top(chrome: Chrome, body_class: str, theme: str, above: str = "") -> str:
+    """Header and the opening of the content row; ``above`` goes between them (Jannah's
+    full-width post heads)."""
     social = "".join(f'<a href="{u}" class="social-link" target="_blank">{t}</a>'
                      for u, t in OFFSITE)
     logo = (f'<a title="{SITE_NAME}" href="{BASE}/"><img src="{BASE}/wp-content/uploads/logo.png" '
@@ -277,7 +279,7 @@ def page_top(chrome: Chrome, body_class: str, theme: str) -> str:
             '</ul></div></nav><div class="container header-container"><div id="logo" '
             f'class="image-logo">{logo}</div></div><div class="main-nav-wrapper"><nav id="main-nav"'
             f' class="main-nav header-nav"><div class="main-menu header-menu">{chrome.menu}</div>'
-            '</nav></div></header>\n<div id="content" class="site-content container"><div '
+            f'</nav></div></header>\n{above}<div id="content" class="site-content container"><div '
             'id="main-content-row" class="tie-row main-content-row">')
 
 

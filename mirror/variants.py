@@ -52,6 +52,9 @@ AXES: tuple[Axis, ...] = (
          " (3.4); Jannah plain (1.0-5.4) / padded (7.x)", pinned_only=("S-TI0",)),
     Axis("cover", ("none", "S-TI3"), ("none",),
          "Sahifa cover head: breadcrumb, title and meta above the content, image as CSS"),
+    Axis("layout", ("none",), ("J-LAY1", "J-LAY2", "J-LAY3", "J-LAY4", "J-LAY6", "J-LAY7"),
+         "Jannah post layout: head and image in the article (1, 2), the head (3, 4 on a"
+         " background image) or the image (6) or both (7) full width above the content"),
     Axis("featured", ("S-FE1", "S-FE2"), ("J-FE1",),
          "featured image: Sahifa thumb / lightbox link; Jannah figure"),
     Axis("subtitle", ("none",), ("J-SUB0", "J-SUB1"), "Jannah h2.entry-sub-title"),

@@ -41,6 +41,19 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
                          " > span[itemprop='name']",),
     ("title", "J-TI1"): ("div.entry-header > h1.post-title.entry-title",),
     ("title", "J-TI2"): ("div.entry-header > h1.post-title.entry-title",),
+    ("layout", "J-LAY1"): ("article#the-post > header.entry-header-outer + div.featured-area",
+                           "body.post-layout-1"),
+    ("layout", "J-LAY2"): ("article#the-post > div.featured-area + header.entry-header-outer",),
+    ("layout", "J-LAY3"): ("header#theme-header + div.fullwidth-entry-title-wrapper > "
+                           "div.fullwidth-entry-title > header.entry-header-outer h1",
+                           "article#the-post > div.featured-area"),
+    ("layout", "J-LAY4"): ("div.single-big-img.full-width-area[style] > "
+                           "div.fullwidth-entry-title-wrapper > header.entry-header-outer h1",
+                           "article#the-post > div.featured-area"),
+    ("layout", "J-LAY6"): ("div.fullwidth-featured-area-wrapper > div.featured-area img",
+                           "article#the-post > header.entry-header-outer h1"),
+    ("layout", "J-LAY7"): ("div.fullwidth-entry-title-wrapper header.entry-header-outer h1",
+                           "div.fullwidth-featured-area-wrapper > div.featured-area img"),
     ("featured", "S-FE1"): ("article > div.single-post-thumb > img",),
     ("featured", "S-FE2"): ("div.single-post-thumb.head-lightbox > a.lightbox-enabled > img",),
     ("featured", "J-FE1"): ("div.featured-area > div.featured-area-inner > "
@@ -132,6 +145,9 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
 ABSENT: dict[tuple[str, str], tuple[str, ...]] = {
     ("cover", "none"): ("div.post-cover-head",),
     ("cover", "S-TI3"): ("article h1", "article .single-post-thumb img"),
+    ("layout", "J-LAY3"): ("article h1", "article nav#breadcrumb"),
+    ("layout", "J-LAY6"): ("article .featured-area",),
+    ("layout", "J-LAY7"): ("article h1", "article .featured-area"),
     ("subtitle", "J-SUB0"): ("h2.entry-sub-title",),
     ("tags", "S-TAG1"): ("article a[rel='tag']",),
     ("tags", "off"): ("p.post-tag", "#the-post .tagcloud a[rel='tag']"),
