@@ -24,7 +24,7 @@ ARTICLES = 240
 SEED = 7
 #: Fields compared exactly; ``text`` is compared by token F1, ``fetched_at`` not at all.
 #: The mirror mixes every catalogued theme markup variant (docs/theme-markup.md); each field
-#: must be right on at least 99.5 % of the articles (issue 10).
+#: must be right on at least 99.5 % of the articles.
 TOLERANCE = 0.005
 EXACT_FIELDS = [f for f in ARTICLE_FIELDS if f not in ("text", "fetched_at")]
 

@@ -35,7 +35,7 @@ def test_windows_1256_mojibake_is_repaired_exactly(text: str) -> None:
     assert repair_mojibake(broken) == (text, WIN1256)
 
 
-def test_windows_1256_example_from_the_issue() -> None:
+def test_windows_1256_example_is_repaired() -> None:
     assert repair_mojibake("ط§ظ„ط®ط¨ط±") == ("الخبر", WIN1256)
 
 
