@@ -229,9 +229,13 @@ class ArticlePage:
     def _now(self) -> datetime | None:
         return parse_datetime(self._fetched_at)
 
+    def _date_element(self) -> Any:
+        """The element that shows the post's date (a theme may look further)."""
+        return self._first(self.VISIBLE_DATE)
+
     @cached_property
     def _visible_date(self) -> str | None:
-        element = self._first(self.VISIBLE_DATE)
+        element = self._date_element()
         return element_text(element) if element is not None else None
 
     @cached_property

@@ -9,7 +9,10 @@ sidebar or the boxes).
 
 from __future__ import annotations
 
+from typing import Any
+
 from madar.pages.base import ArticlePage
+from madar.pages.document import element_text
 
 #: Shortlink boxes of both themes (a text input or a link holding ``/?p=ID``); without one
 #: the shortlink is built from the post id.
@@ -26,12 +29,17 @@ class SahifaArticlePage(ArticlePage):
     VISIBLE_DATE = ("div.post-inner > .post-meta .tie-date",
                     ".post-cover-title .post-meta .tie-date")
     CATEGORIES = ("div.post-inner > .post-meta .post-cats a",
-                  ".post-cover-title .post-meta .post-cats a")
+                  ".post-cover-title .post-meta .post-cats a",
+                  "div.post-inner > .post-meta a[rel~='category']",
+                  ".post-cover-title .post-meta a[rel~='category']")
     # The tag paragraph follows </article>; 5.1-5.5.9 also hide the tag links in the post.
     TAGS_BOX = ("p.post-tag", ".post-tag", ".post-inner a[rel='tag']")
     # The visible byline, else the hidden microdata byline of 5.1-5.5.9.
     AUTHOR = (".post-meta .post-meta-author a", ".post-meta .post-meta-author",
-              ".post-inner .vcard.author .fn")
+              "div.post-inner > .post-meta a[href*='/author/']",
+              ".post-cover-title .post-meta a[href*='/author/']", ".post-inner .vcard.author .fn")
+    #: Sahifa 3.4-4.3 print the post meta as spans without classes (S-ME0).
+    CLASSLESS_META = ("div.post-inner > p.post-meta", ".post-cover-title p.post-meta")
     BODY = ("article.post-listing .post-inner div.entry", "article.post-listing div.entry",
             "div.entry")
     FEATURED_IMAGE = (".single-post-thumb img",)
@@ -43,6 +51,18 @@ class SahifaArticlePage(ArticlePage):
     TIME = (".post-meta time[datetime]",)
     METADATA_IMAGE = False
     METADATA_TEXT = False
+
+    def _date_element(self) -> Any:
+        """``.tie-date``, else (3.4-4.3) the post meta's span that holds no link."""
+        found = super()._date_element()
+        if found is not None:
+            return found
+        for meta in self._select(self.CLASSLESS_META):
+            for span in meta.iterchildren("span"):
+                if (not span.get("class") and next(span.iter("a"), None) is None
+                        and element_text(span)):
+                    return span
+        return None
 
 
 class JannahArticlePage(ArticlePage):

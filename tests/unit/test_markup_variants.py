@@ -345,10 +345,7 @@ def test_cli_refuses_a_bad_variant_with_exit_code_2() -> None:
 # --- The extracted item does not depend on the markup ---------------------------------------
 #: Variants the page objects still read wrongly (field lists found by running this test);
 #: strict, so a fix turns them into failures that ask for the mark to go.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("meta", "S-ME0"): "Sahifa 3.4-4.3 post meta (spans without classes): the visible date "
-                       "and the categories are not read",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _invariance_params() -> list:
@@ -386,8 +383,7 @@ PAIRS = [
     pytest.param({"cover": "S-TI3", "title": "S-TI1", "tags": "S-TAG2", "shortlink": "none",
                   "title_noise": "marks", "dateline": "reuters"}, id="sahifa-5.1-cover"),
     pytest.param({"crumbs": "S-CR0", "title": "S-TI0", "meta": "S-ME0", "tags": "S-TAG2",
-                  "related": "S-RE1"}, id="sahifa-3.4",
-                 marks=pytest.mark.xfail(strict=True, reason="meta=S-ME0 (see KNOWN_GAPS)")),
+                  "related": "S-RE1"}, id="sahifa-3.4"),
     pytest.param({"meta": "J-ME3", "check_also": "J-CA4", "tags": "J-TAG4", "related": "J-RE1",
                   "subtitle": "J-SUB1", "chrome": "J-CH2"}, id="jannah-5.0"),
     pytest.param({"meta": "J-ME4", "check_also": "J-CA5", "tags": "J-TAG4", "related": "J-RE2",
