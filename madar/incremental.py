@@ -9,12 +9,19 @@ stops (the listing is newest-first: the rest was seen by an earlier *complete* r
 a run that did not complete, the cron entry point sets ``MADAR_INCREMENTAL_CATCH_UP``:
 still filter, but walk the whole listing.
 
+Change detection: the :class:`FetchedLog` also keeps each article's last seen sitemap
+``<lastmod>``; given one, :meth:`IncrementalPolicy.is_known` answers False for a known
+article whose lastmod moved (fetched again, emitted as a revision if its content changed).
+Completed runs record the lastmods of the pages that answered; the first lastmod seen for
+an article known from before is taken as it is.
+
 Stats ``madar/incremental/``: ``enabled``, ``catch_up``, ``known_at_start``,
-``skipped_known``, ``stopped_at_page``, ``remembered``.
+``skipped_known``, ``changed``, ``stopped_at_page``, ``remembered``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,11 +30,14 @@ from typing import Any
 from scrapy import signals
 
 from madar.state import FetchedLog, open_store, state_dir
+from madar.text.dates import as_utc
 from madar.urls import canonical_url, is_article_candidate, post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "madar/incremental"
+#: Request meta key: the sitemap ``<lastmod>`` an article request was made for.
+LASTMOD_META = "madar_lastmod"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -66,6 +76,9 @@ class IncrementalPolicy:
         self._known_pages_in_a_row = 0
         #: URLs this run fetches: known by the end of the run, but not *before* it.
         self.seen_this_run: set[str] = set()
+        #: the recorded lastmods (set when the crawl opens) and this run's new ones
+        self.lastmods: FetchedLog | None = None
+        self.new_lastmods: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, argument: Any = None) -> IncrementalPolicy | None:
@@ -81,15 +94,39 @@ class IncrementalPolicy:
 
     # --- the two questions -----------------------------------------------------------------
 
-    def is_known(self, url: str) -> bool:
-        """True when the corpus already has an article under *url* (absolute)."""
+    def is_known(self, url: str, lastmod: str | None = None) -> bool:
+        """True when the corpus already has an article under *url* (absolute) and, given
+        the sitemap's *lastmod*, that has not moved since (else the article changed)."""
         url = canonical_url(url)
         known = self._knows_url(url)
+        if known and lastmod and self.lastmod_moved(url, lastmod):
+            known = False
         if known:
             self._inc("skipped_known")
         else:
             self.seen_this_run.add(url)
         return known
+
+    def lastmod_moved(self, url: str, lastmod: str) -> bool:
+        """Has a known article's sitemap ``lastmod`` moved since a completed run saw it?
+        The first one seen is taken as it is (nothing to compare with) and remembered."""
+        url = canonical_url(url)
+        recorded = self.lastmods.lastmod(url) if self.lastmods is not None else None
+        if recorded is None:
+            self.new_lastmods.setdefault(url, lastmod)
+            return False
+        moved = (as_utc(lastmod) or lastmod) != (as_utc(recorded) or recorded)
+        if moved:
+            self._inc("changed")
+        return moved
+
+    def note_lastmod(self, url: str, lastmod: str) -> None:
+        """The sitemap's lastmod of an article this run requested through another source."""
+        self.new_lastmods[canonical_url(url)] = lastmod
+
+    def newest_lastmod(self) -> dt.datetime | None:
+        """The latest lastmod a completed run recorded (None before any)."""
+        return self.lastmods.newest_lastmod() if self.lastmods is not None else None
 
     def filter_new(self, urls: Iterable[str]) -> list[str]:
         """The URLs of *urls* the corpus does not know yet, in order."""
@@ -142,6 +179,7 @@ class _Memory:
         self.fetched = FetchedLog(Path(state_dir(settings)), retry_failed_after=settings.getfloat(
             "MADAR_INCREMENTAL_RETRY_FAILED_HOURS", 24.0) * 3600)
         self.policy.stats = stats
+        self.policy.lastmods = self.fetched
         stats.set_value(f"{STATS_PREFIX}/enabled", 1)
         if self.policy.catch_up:
             stats.set_value(f"{STATS_PREFIX}/catch_up", 1)
@@ -160,11 +198,14 @@ class _Memory:
             if is_article_candidate(url):
                 self.statuses[url] = response.status
                 self.policy.seen_this_run.add(canonical_url(url))
+        lastmod = request.meta.get(LASTMOD_META)
+        if lastmod and response.status < 300:  # the lastmod of a page that answered
+            self.policy.new_lastmods[canonical_url(request.url)] = lastmod
 
     def spider_closed(self, spider: Any = None, reason: str = "") -> None:
         if self.fetched is not None:
-            if reason == "finished" and self.statuses:
-                self.fetched.record(self.statuses)
+            if reason == "finished" and (self.statuses or self.policy.new_lastmods):
+                self.fetched.record(self.statuses, self.policy.new_lastmods)
                 self.crawler.stats.set_value(f"{STATS_PREFIX}/remembered", len(self.statuses))
             self.fetched.close()
         if self.store is not None:

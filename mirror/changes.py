@@ -101,6 +101,8 @@ def _new_posts(posts: list[Post], count: int, rng: random.Random) -> list[Post]:
     newest = max(max(p.published, p.modified) for p in posts)
     next_id = max(p.id for p in posts) + 3
     slugs = {p.slug for p in posts}
+    linkable = [p.id for p in posts[-60:] if p.status == 200 and not p.orphan
+                and not p.archive_only and not p.slow]
     new: list[Post] = []
     for n in range(count):
         kind = rng.choice(tuple(vocab.TITLES))
@@ -113,6 +115,7 @@ def _new_posts(posts: list[Post], count: int, rng: random.Random) -> list[Post]:
         _decorate(post, rng, slots)
         post.modified = post.published  # new posts are not edited yet
         post.special = "added"
+        post.check_also, *post.related = rng.sample(linkable, min(4, len(linkable)))
         slug = slugify(post.title)
         post.slug = slug if slug not in slugs else f"{slug}-{post.id}"
         slugs.add(post.slug)

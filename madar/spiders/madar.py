@@ -18,11 +18,12 @@ from urllib.parse import quote, urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.iterators import xmliter_lxml
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from madar import archive as archive_rules
 from madar.extensions.quality import count_field_sources
-from madar.incremental import IncrementalPolicy, parse_flag
+from madar.incremental import LASTMOD_META, IncrementalPolicy, parse_flag
 from madar.middlewares.fetchtime import fetched_at
 from madar.pages import ListingPage, article_page_for
 from madar.rendering import (
@@ -33,6 +34,7 @@ from madar.rendering import (
     render_mode,
     rendered_request,
 )
+from madar.text.dates import as_utc
 from madar.urls import canonical_url, is_article_candidate, same_host
 
 #: The latest-news category slug on the real site, used only when no page links to it.
@@ -77,6 +79,8 @@ class MadarSpider(scrapy.Spider):
             raise ValueError("until needs archive=1 (it bounds the sitemaps' lastmod)")
         #: canonical article URLs requested this run (one frontier for every source)
         self.frontier: set[str] = set()
+        #: canonical article URLs not requested because the memory holds them unchanged
+        self.passed_over: set[str] = set()
         #: the archive's memory: articles already stored are not fetched again
         self.memory: IncrementalPolicy | None = None
         #: JOBDIR's queue and seen-set cannot be trusted (see ``_jobdir_resumable``):
@@ -133,14 +137,36 @@ class MadarSpider(scrapy.Spider):
     # --- start ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.archive:
+        for request in self._start_requests():
+            yield request
+
+    @property
+    def reads_sitemaps(self) -> bool:
+        """Archive runs walk every post sitemap; incremental runs the newest ones."""
+        return self.archive or self.incremental is not None
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        if self.reads_sitemaps:
             yield scrapy.Request(self.base_url + "/robots.txt", callback=self.parse_robots,
                                  priority=20, dont_filter=self.refill)
+        if self.incremental is not None and not self.window.bounded:
+            yield scrapy.Request(self.base_url + "/feed/", callback=self.parse_feed,
+                                 priority=15, dont_filter=self.refill)
         if not self.window.bounded:  # a dated chunk of the archive is the sitemaps' alone
             yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10,
                                  dont_filter=self.refill)
 
-    # --- sitemaps (archive mode) -----------------------------------------------------------
+    # --- the main feed and the sitemaps -----------------------------------------------------
+
+    def parse_feed(self, response: Response):
+        """The RSS feed's latest posts (``<item><link>``), read with Scrapy's feed iterator."""
+        try:
+            links = [item.xpath("link/text()").get() for item in xmliter_lxml(response, "item")]
+        except Exception:
+            self._broken(response)
+            return
+        yield from self._article_requests([link for link in links if link], depth=0,
+                                          source="feed")
 
     def parse_robots(self, response: Response):
         """The sitemaps robots.txt names, else WordPress's usual index paths in turn."""
@@ -184,12 +210,15 @@ class MadarSpider(scrapy.Spider):
             return
         self._count_archive("sitemaps")
         if sitemap.type == "sitemapindex":
+            followed = []
             for entry in sitemap:
                 url = urljoin(response.url, entry["loc"])
                 if same_host(url, self.base_url) and archive_rules.follows(url):
-                    yield self._sitemap_request(url)
+                    followed.append((url, entry.get("lastmod")))
                 else:
                     self._count_archive("sitemaps_skipped")
+            for url in self._sitemaps_to_read(followed):
+                yield self._sitemap_request(url)
             return
         listed = 0
         for entry in sitemap:
@@ -200,8 +229,21 @@ class MadarSpider(scrapy.Spider):
                 continue
             listed += 1
             yield from self._article_requests([url], depth=0, source="sitemap",
-                                              check_window=day is None)
+                                              check_window=day is None,
+                                              lastmod=entry.get("lastmod") or None)
         self.logger.info("Archive: %d article URL(s) in %s", listed, response.url)
+
+    def _sitemaps_to_read(self, sitemaps: list[tuple[str, str | None]]) -> list[str]:
+        """All of an index's post sitemaps in archive mode. In an incremental run the newest
+        (the last: WordPress numbers them oldest first) and those whose ``<lastmod>`` is
+        later than the latest one the memory recorded (an edit moved it)."""
+        if self.archive or not sitemaps:
+            return [url for url, _ in sitemaps]
+        newest = self.memory.newest_lastmod() if self.memory is not None else None
+        chosen = [url for url, lastmod in sitemaps[:-1]
+                  if archive_rules.INDEX_SITEMAP.search(urlsplit(url).path)
+                  or (newest and lastmod and (as_utc(lastmod) or newest) > newest)]
+        return [*chosen, sitemaps[-1][0]]
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         """The XML of a sitemap response, gunzipped for ``.xml.gz`` (bounded in size)."""
@@ -248,7 +290,7 @@ class MadarSpider(scrapy.Spider):
             self._broken(response)
             return
         fresh = [e for e in entries if not self._older_than_since(e.date)]
-        adds_nothing = self.archive and all(self._in_frontier(e.url) for e in entries)
+        adds_nothing = self.reads_sitemaps and all(self._seen(e.url) for e in entries)
         yield from self._article_requests([e.url for e in fresh], depth=0, source="listing")
         if self.incremental is not None and self.incremental.should_stop(
                 [urljoin(self.base_url, e.url) for e in entries], page_number):
@@ -318,12 +360,16 @@ class MadarSpider(scrapy.Spider):
     def _article_failed(self, failure) -> None:
         self._count_archive("done")
 
-    def _in_frontier(self, url: str) -> bool:
-        return canonical_url(urljoin(self.base_url, url)) in self.frontier
+    def _seen(self, url: str) -> bool:
+        """Requested this run, or passed over as known and unchanged."""
+        url = canonical_url(urljoin(self.base_url, url))
+        return url in self.frontier or url in self.passed_over
 
     def _article_requests(self, urls: list[str], depth: int, source: str,
-                          check_window: bool = False) -> Iterator[scrapy.Request]:
-        """Requests for the article URLs no source named before in this run."""
+                          check_window: bool = False,
+                          lastmod: str | None = None) -> Iterator[scrapy.Request]:
+        """Requests for the article URLs no source named before in this run; with the
+        sitemap's ``lastmod``, a known article whose lastmod moved is requested again."""
         for url in urls:
             url = urljoin(self.base_url, url)
             if not same_host(url, self.base_url) or not is_article_candidate(url):
@@ -333,16 +379,22 @@ class MadarSpider(scrapy.Spider):
             if source == "sitemap":  # the progress line's total: every archived article
                 self._count_archive("total")
             if url in self.frontier:
+                if lastmod and self.memory is not None:  # named first by another source
+                    self.memory.note_lastmod(url, lastmod)
                 continue
-            self.frontier.add(url)
-            if self.memory is not None and self.memory.is_known(url):
+            if url in self.passed_over and not lastmod:
+                continue
+            if self.memory is not None and self.memory.is_known(url, lastmod):
+                self.passed_over.add(url)
                 if self.archive:
                     self._count_archive("known")
                 continue  # counted by the policy: madar/incremental/skipped_known
+            self.frontier.add(url)
             self.crawler.stats.inc_value(f"madar/source/{source}")
             yield scrapy.Request(url, callback=self.parse_article,
                                  errback=self._article_failed if self.archive else None,
                                  cb_kwargs={"depth": depth, "check_window": check_window},
+                                 meta={LASTMOD_META: lastmod} if lastmod else None,
                                  dont_filter=self.refill)
 
     # --- responses ---------------------------------------------------------------------

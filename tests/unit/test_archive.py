@@ -161,3 +161,55 @@ def test_progress_shows_done_of_the_sitemaps_total_and_the_time_left():
     assert format_archive(fetched=0, known=0, total=10, elapsed=0.0).endswith("ETA ?")
     assert format_archive(fetched=12, known=0, total=10, elapsed=3.0) == \
         "archive 12/12 (100%)  ETA 0:00:00"
+
+
+def test_lastmods_of_completed_runs_tell_which_known_articles_changed(tmp_path):
+    from madar.incremental import FetchedLog, IncrementalPolicy
+
+    url = f"{BASE}/2020/06/06/new/"
+    log = FetchedLog(tmp_path)
+    log.record({url: 200}, {url: "2024-06-01T10:00:00+03:00"})
+    policy = IncrementalPolicy({url}.__contains__)
+    policy.lastmods = log
+    assert policy.is_known(url, "2024-06-01T07:00:00+00:00"), "the same instant"
+    assert not policy.is_known(url, "2024-06-02T10:00:00+03:00"), "moved: fetch again"
+    assert policy.newest_lastmod() == dt.datetime(2024, 6, 1, 7, tzinfo=dt.timezone.utc)
+    other = f"{BASE}/2019/01/01/old/"
+    policy = IncrementalPolicy({url, other}.__contains__)
+    policy.lastmods = log
+    assert policy.is_known(other, "2019-01-01T00:00:00+02:00"), "first lastmod: taken as is"
+    assert policy.new_lastmods == {other: "2019-01-01T00:00:00+02:00"}
+    log.close()
+
+
+def test_an_incremental_run_reads_the_newest_post_sitemap_and_the_moved_ones(spider):
+    incremental = spider(incremental="1")
+    assert [r.url for r in incremental._start_requests()] == [
+        f"{BASE}/robots.txt", f"{BASE}/feed/", f"{BASE}/"]
+
+    class Memory:
+        @staticmethod
+        def newest_lastmod():
+            return dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+
+    incremental.memory = Memory()
+    sitemaps = [(f"{BASE}/post-sitemap.xml", "2024-05-01T00:00:00+03:00"),
+                (f"{BASE}/post-sitemap2.xml", "2024-06-02T00:00:00+03:00"),
+                (f"{BASE}/post-sitemap3.xml", "2024-05-30T00:00:00+03:00")]
+    assert incremental._sitemaps_to_read(sitemaps) == [f"{BASE}/post-sitemap2.xml",
+                                                       f"{BASE}/post-sitemap3.xml"]
+    archive = spider(archive="1")
+    assert archive._sitemaps_to_read(sitemaps) == [url for url, _ in sitemaps]
+
+
+def test_the_feed_adds_its_latest_posts(spider):
+    incremental = spider(incremental="1")
+    incremental.memory = None
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>a</title><link>{BASE}/2024/06/01/a/</link></item>"
+            f"<item><title>b</title><link>{BASE}/2024/06/02/b/?utm_source=rss</link></item>"
+            "</channel></rss>")
+    response = XmlResponse(f"{BASE}/feed/", body=feed.encode(), request=Request(f"{BASE}/feed/"))
+    assert [r.url for r in incremental.parse_feed(response)] == [
+        f"{BASE}/2024/06/01/a/", f"{BASE}/2024/06/02/b/"]
+    assert incremental.crawler.stats.get_value("madar/source/feed") == 2
