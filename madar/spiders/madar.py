@@ -81,6 +81,9 @@ class MadarSpider(scrapy.Spider):
         self.frontier: set[str] = set()
         #: canonical article URLs not requested because the memory holds them unchanged
         self.passed_over: set[str] = set()
+        self._sitemaps_requested: set[str] = set()
+        self._sitemaps_pending = 0
+        self._navigating = False
         #: the archive's memory: articles already stored are not fetched again
         self.memory: IncrementalPolicy | None = None
         #: JOBDIR's queue and seen-set cannot be trusted (see ``_jobdir_resumable``):
@@ -146,13 +149,22 @@ class MadarSpider(scrapy.Spider):
         return self.archive or self.incremental is not None
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
-        if self.reads_sitemaps:
-            yield scrapy.Request(self.base_url + "/robots.txt", callback=self.parse_robots,
-                                 priority=20, dont_filter=self.refill)
+        if not self.reads_sitemaps:
+            yield from self._navigation()
+            return
+        yield scrapy.Request(self.base_url + "/robots.txt", callback=self.parse_robots,
+                             errback=self._robots_failed, priority=20,
+                             dont_filter=self.refill)
         if self.incremental is not None and not self.window.bounded:
             yield scrapy.Request(self.base_url + "/feed/", callback=self.parse_feed,
                                  priority=15, dont_filter=self.refill)
-        if not self.window.bounded:  # a dated chunk of the archive is the sitemaps' alone
+        # the home page follows once the sitemaps are read (``_sitemap_done``)
+
+    def _navigation(self) -> Iterator[scrapy.Request]:
+        """The home page, which starts the listing walk and the boxes; once per run, and
+        never in a dated chunk of the archive (the sitemaps' alone)."""
+        if not self.window.bounded and not self._navigating:
+            self._navigating = True
             yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10,
                                  dont_filter=self.refill)
 
@@ -171,12 +183,18 @@ class MadarSpider(scrapy.Spider):
     def parse_robots(self, response: Response):
         """The sitemaps robots.txt names, else WordPress's usual index paths in turn."""
         named = [url for url in sitemap_urls_from_robots(response.body, base_url=response.url)
-                 if same_host(url, self.base_url)] if response.status == 200 else []
+                 if same_host(url, self.base_url)]
         if named:
-            for url in named:
-                yield self._sitemap_request(url)
+            yield from self._sitemap_requests(named)
         else:
             yield from self._fallback_index(list(archive_rules.FALLBACK_INDEX_PATHS))
+        yield from self._sitemap_done(started=True)
+
+    def _robots_failed(self, failure):
+        self.logger.warning("robots.txt failed (%s): trying the usual sitemap paths",
+                            failure.getErrorMessage())
+        yield from self._fallback_index(list(archive_rules.FALLBACK_INDEX_PATHS))
+        yield from self._sitemap_done(started=True)
 
     def _fallback_index(self, paths: list[str]) -> Iterator[scrapy.Request]:
         if not paths:
@@ -184,12 +202,28 @@ class MadarSpider(scrapy.Spider):
                                 self.base_url)
             return
         self.logger.info("Trying the sitemap index %s%s", self.base_url, paths[0])
-        yield self._sitemap_request(self.base_url + paths[0], fallbacks=paths[1:])
+        yield from self._sitemap_requests([self.base_url + paths[0]], fallbacks=paths[1:])
 
-    def _sitemap_request(self, url: str, fallbacks: list[str] | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self._sitemap_failed,
-                              cb_kwargs={"fallbacks": fallbacks}, priority=15,
-                              dont_filter=self.refill)
+    def _sitemap_requests(self, urls: list[str],
+                          fallbacks: list[str] | None = None) -> Iterator[scrapy.Request]:
+        """Each sitemap once per run; counted until answered (see ``_sitemap_done``)."""
+        for url in urls:
+            if url in self._sitemaps_requested:
+                continue
+            self._sitemaps_requested.add(url)
+            self._sitemaps_pending += 1
+            yield scrapy.Request(url, callback=self.parse_sitemap,
+                                 errback=self._sitemap_failed,
+                                 cb_kwargs={"fallbacks": fallbacks}, priority=15,
+                                 dont_filter=self.refill)
+
+    def _sitemap_done(self, started: bool = False) -> Iterator[scrapy.Request]:
+        """After each sitemap answer: once none is pending, the navigation starts, so the
+        listing walk stops at its first page that adds nothing to the sitemaps' frontier."""
+        if not started:
+            self._sitemaps_pending -= 1
+        if self._sitemaps_pending <= 0:
+            yield from self._navigation()
 
     def _sitemap_failed(self, failure):
         self._count_archive("sitemaps_failed")
@@ -198,8 +232,13 @@ class MadarSpider(scrapy.Spider):
         fallbacks = failure.request.cb_kwargs.get("fallbacks")
         if fallbacks is not None:
             yield from self._fallback_index(fallbacks)
+        yield from self._sitemap_done()
 
     def parse_sitemap(self, response: Response, fallbacks: list[str] | None = None):
+        yield from self._read_sitemap(response, fallbacks)
+        yield from self._sitemap_done()
+
+    def _read_sitemap(self, response: Response, fallbacks: list[str] | None):
         body = self._sitemap_body(response)
         sitemap = Sitemap(body) if body else None
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -217,8 +256,7 @@ class MadarSpider(scrapy.Spider):
                     followed.append((url, entry.get("lastmod")))
                 else:
                     self._count_archive("sitemaps_skipped")
-            for url in self._sitemaps_to_read(followed):
-                yield self._sitemap_request(url)
+            yield from self._sitemap_requests(self._sitemaps_to_read(followed))
             return
         listed = 0
         for entry in sitemap:
@@ -231,7 +269,7 @@ class MadarSpider(scrapy.Spider):
             yield from self._article_requests([url], depth=0, source="sitemap",
                                               check_window=day is None,
                                               lastmod=entry.get("lastmod") or None)
-        self.logger.info("Archive: %d article URL(s) in %s", listed, response.url)
+        self.logger.info("Sitemap %s: %d article URL(s)", response.url, listed)
 
     def _sitemaps_to_read(self, sitemaps: list[tuple[str, str | None]]) -> list[str]:
         """All of an index's post sitemaps in archive mode. In an incremental run the newest

@@ -88,10 +88,21 @@ def start_urls(spider: MadarSpider) -> list[str]:
     return asyncio.run(collect())
 
 
-def test_archive_starts_from_robots_and_the_home_page(spider):
-    assert start_urls(spider(archive="1")) == [f"{BASE}/robots.txt", f"{BASE}/"]
+def test_archive_starts_from_robots_and_the_home_page_follows_the_sitemaps(spider):
+    archive = spider(archive="1")
+    assert start_urls(archive) == [f"{BASE}/robots.txt"]
     assert start_urls(spider()) == [f"{BASE}/"], "the default crawl requests no sitemap"
-    assert start_urls(spider(archive="1", since="2020-01-01")) == [f"{BASE}/robots.txt"]
+    robots = TextResponse(f"{BASE}/robots.txt", body=f"Sitemap: {BASE}/a.xml".encode())
+    [index] = list(archive.parse_robots(robots))
+    [post] = list(archive.parse_sitemap(xml(index.url, (
+        f"<sitemapindex {NS}><sitemap><loc>{BASE}/post-sitemap.xml</loc></sitemap>"
+        "</sitemapindex>"))))
+    *articles, home = list(archive.parse_sitemap(xml(post.url, urlset(("/2020/01/01/a/", None)))))
+    assert [r.url for r in articles] == [f"{BASE}/2020/01/01/a/"]
+    assert home.url == f"{BASE}/" and home.callback == archive.parse_home
+    dated = spider(archive="1", since="2020-01-01")
+    assert start_urls(dated) == [f"{BASE}/robots.txt"]
+    assert list(dated._sitemap_done(started=True)) == [], "a dated chunk walks no listing"
 
 
 def test_until_needs_archive(spider):
@@ -106,12 +117,19 @@ def test_robots_sitemap_lines_else_the_usual_index_paths(spider):
         "Sitemap: https://elsewhere.example/sitemap.xml\n").encode())
     assert [r.url for r in archive.parse_robots(robots)] == [f"{BASE}/sitemap_index.xml"]
     bare = TextResponse(f"{BASE}/robots.txt", body=b"User-agent: *\nDisallow:\n")
+    archive = spider(archive="1")
     [first] = list(archive.parse_robots(bare))
     assert first.url == f"{BASE}/sitemap_index.xml"
     assert first.cb_kwargs["fallbacks"] == ["/wp-sitemap.xml", "/sitemap.xml"]
     not_a_sitemap = TextResponse(first.url, body=b"<html>404</html>", request=first)
     [second] = list(archive.parse_sitemap(not_a_sitemap, **first.cb_kwargs))
     assert second.url == f"{BASE}/wp-sitemap.xml"
+    third = list(archive.parse_sitemap(TextResponse(second.url, body=b"", request=second),
+                                       **second.cb_kwargs))
+    assert [r.url for r in third] == [f"{BASE}/sitemap.xml"]
+    last = TextResponse(third[0].url, body=b"", request=third[0])
+    assert [r.url for r in archive.parse_sitemap(last, **third[0].cb_kwargs)] == [
+        f"{BASE}/"], "no sitemap at all: the navigation still starts"
 
 
 def test_an_index_leads_to_post_sitemaps_only(spider):
@@ -147,6 +165,7 @@ def test_a_post_sitemap_feeds_the_frontier_once_within_the_window(spider):
 
 def test_gzipped_sitemaps_are_read(spider):
     archive = spider(archive="1")
+    archive._sitemaps_pending = 2  # another sitemap still to come: no navigation yet
     body = gzip.compress(urlset(("/2020/06/06/new/", None)).encode())
     response = XmlResponse(f"{BASE}/post-sitemap.xml.gz", body=body,
                            request=Request(f"{BASE}/post-sitemap.xml.gz"))
@@ -184,8 +203,7 @@ def test_lastmods_of_completed_runs_tell_which_known_articles_changed(tmp_path):
 
 def test_an_incremental_run_reads_the_newest_post_sitemap_and_the_moved_ones(spider):
     incremental = spider(incremental="1")
-    assert [r.url for r in incremental._start_requests()] == [
-        f"{BASE}/robots.txt", f"{BASE}/feed/", f"{BASE}/"]
+    assert start_urls(incremental) == [f"{BASE}/robots.txt", f"{BASE}/feed/"]
 
     class Memory:
         @staticmethod
