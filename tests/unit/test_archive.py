@@ -183,7 +183,8 @@ def test_progress_shows_done_of_the_sitemaps_total_and_the_time_left():
 
 
 def test_lastmods_of_completed_runs_tell_which_known_articles_changed(tmp_path):
-    from madar.incremental import FetchedLog, IncrementalPolicy
+    from madar.incremental import IncrementalPolicy
+    from madar.state import FetchedLog
 
     url = f"{BASE}/2020/06/06/new/"
     log = FetchedLog(tmp_path)
