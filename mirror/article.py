@@ -468,7 +468,8 @@ def _author_box(post: Post, markup: Markup) -> str:
 
 
 def _neighbours(site: Site, post: Post) -> str:
-    """Previous/next post links (listed posts only, like WordPress' adjacent posts)."""
+    """Previous/next post links (listed posts only, like WordPress' adjacent posts): Sahifa's
+    ``div.post-navigation``, Jannah's ``div.prev-next-post-nav`` with thumbnails."""
     links = []
     index = site.listed_index.get(post.id)
     if index is None:
@@ -476,10 +477,37 @@ def _neighbours(site: Site, post: Post) -> str:
     for rel, k, label in (("prev", index + 1, "السابق"), ("next", index - 1, "التالي")):
         if 0 <= k < len(site.listed):
             other = site.listed[k]
-            links.append(f'<div class="post-{"previous" if rel == "prev" else "next"}"><a '
-                         f'href="{a(permalink(other))}" rel="{rel}"><span>{label}</span> '
-                         f"{e(other.title)}</a></div>")
-    return f'<div class="post-navigation">{"".join(links)}</div>\n'
+            url = a(permalink(other))
+            if post.theme == "sahifa":
+                links.append(f'<div class="post-{"previous" if rel == "prev" else "next"}"><a '
+                             f'href="{url}" rel="{rel}"><span>{label}</span> '
+                             f"{e(other.title)}</a></div>")
+            else:
+                links.append(f'<div class="tie-col-xs-6 {rel}-post"><a href="{url}" style='
+                             f'"background-image: url({thumb_url(other)})" class="post-thumb" '
+                             f'rel="{rel}"><div class="post-thumb-overlay-wrap"><div '
+                             'class="post-thumb-overlay"><span class="tie-icon tie-media-icon">'
+                             f'</span></div></div></a><a href="{url}" rel="{rel}"><h3 '
+                             f'class="post-title">{e(other.title)}</h3></a></div>')
+    if post.theme == "sahifa":
+        return f'<div class="post-navigation">{"".join(links)}</div>\n'
+    return ('<div class="prev-next-post-nav container-wrapper media-overlay">'
+            f'{"".join(links)}</div>\n')
+
+
+def _read_next(site: Site, post: Post) -> str:
+    """Jannah's "read next" slider in the post components: the newest listed posts."""
+    items = []
+    for other in [p for p in site.listed[:4] if p.id != post.id][:3]:
+        url = a(permalink(other))
+        items.append(f'<li class="slide tie-standard"><a href="{url}" class="all-over-thumb-link"'
+                     f'><span class="screen-reader-text">{e(other.title)}</span></a><div '
+                     'class="thumb-overlay"><div class="thumb-content"><h2 class="thumb-title">'
+                     f'<a href="{url}">{e(other.title)}</a></h2></div></div></li>')
+    return ('<div id="read-next-block" class="container-wrapper read-next-slider-50"><h2 '
+            'class="read-next-block-title">اقرأ التالي</h2><section class="slider-area"><div '
+            'class="main-slider tie-slick-slider"><ul class="tie-slick-container">'
+            f'{"".join(items)}</ul></div></section></div>\n')
 
 
 def _body_class(post: Post) -> str:
@@ -755,6 +783,8 @@ def _jannah(site: Site, chrome: Chrome, post: Post, markup: Markup, script_fille
                   'rel="nofollow noopener" class="post-followus-btn google-new-btn">أخبار جوجل'
                   "</a></div>")
     components = _author_box(post, markup) + _neighbours(site, post)
+    if "J-CH9" in _chrome(post, markup):
+        components += _read_next(site, post)
     below = ""
     if markup["related"] == "J-RE1c":
         components += _comments(post) + related

@@ -87,6 +87,8 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("chrome", "J-CH7"): ("div.entry-content > div.post-shortlink > input#short-post-url"
                           "[data-url]",),
     ("chrome", "J-CH8"): ("article#the-post > div.entry-content + div.follow-us-post-section",),
+    ("chrome", "J-CH9"): ("div.post-components > div#read-next-block li.slide h2.thumb-title > a",
+                          "div.post-components > div.prev-next-post-nav > div.prev-post"),
     ("chrome", "ad-label"): ("div.code-block > b",),
     ("chrome", "newsletter"): ("form.mc4wp-form input[type='email']",),
     ("tags", "S-TAG1"): ("div.content > article + p.post-tag > a[rel='tag']",),
