@@ -24,6 +24,7 @@ from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
 from madar.items import ARTICLE_FIELDS, Article
+from madar.text.dates import as_utc
 
 #: Article fields holding ISO 8601 times, stored as UTC timestamps.
 TIMESTAMP_FIELDS = ("published", "modified", "fetched_at")
@@ -79,15 +80,8 @@ def article_schema(extra_fields: tuple[str, ...] = ()) -> Any:
 
 def utc_timestamp(value: Any) -> dt.datetime | None:
     """An ISO 8601 string as an aware UTC datetime (a date alone: its midnight UTC)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+    parsed = as_utc(value) if isinstance(value, str) else None
+    return parsed.astimezone(dt.timezone.utc) if parsed is not None else None
 
 
 def article_row(item: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -35,7 +35,7 @@ from madar.items import ARTICLE_FIELDS, Article, Image
 from madar.pages import body
 from madar.pages.document import HtmlDocument, canonical, collapse, element_text
 from madar.text.clean import clean_inline
-from madar.text.dates import normalize_datetime, parse_datetime, parse_visible_date
+from madar.text.dates import iso_day, normalize_datetime, parse_datetime, parse_visible_date
 from madar.urls import is_article_candidate, post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
@@ -77,13 +77,6 @@ def unique(values: Iterable[str | None]) -> list[str]:
             seen.add(value)
             result.append(value)
     return result
-
-
-def _day_of(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def strip_site_suffix(title: str | None) -> str | None:
@@ -367,7 +360,7 @@ class ArticlePage:
         shown = shown or parse_visible_date(self._visible_date, self._now)
         if not found:
             return self._sourced("published", THEME, shown)
-        day, shown_day = _day_of(found), _day_of(shown)
+        day, shown_day = iso_day(found), iso_day(shown)
         agrees = day is not None and shown_day is not None and abs((day - shown_day).days) <= 1
         return self._sourced("published", THEME if agrees else METADATA, found)
 

@@ -20,7 +20,8 @@ from email.utils import parsedate_to_datetime
 
 from madar.text.arabic import DIGITS, fold_arabic
 
-__all__ = ["as_utc", "normalize_datetime", "parse_datetime", "parse_iso", "parse_visible_date"]
+__all__ = ["as_utc", "iso_day", "normalize_datetime", "parse_datetime", "parse_iso",
+           "parse_visible_date"]
 
 
 def _fold(text: str) -> str:
@@ -162,6 +163,12 @@ def as_utc(value: str | None) -> datetime | None:
     if parsed is not None and parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed
+
+
+def iso_day(value: str | None) -> date | None:
+    """The day an ISO 8601 date or datetime falls on, as written; else None."""
+    parsed = parse_iso(value[:10]) if value else None
+    return parsed.date() if parsed is not None else None
 
 
 def parse_datetime(value: str | None) -> datetime | None:
