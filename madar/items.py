@@ -1,13 +1,16 @@
-"""The Article item: the users' contract.
+"""The Article item and its JSON Schema: the users' contract.
 
-Field order here is the key order of every JSON line in the feed, so it is part of the
-contract too. Everything else that describes an article (the JSON Schema, the validator,
-the README table) is derived from this one definition.
+Field order here is the key order of every JSON line in the feed. The hand-written
+``madar/schemas/article.schema.json`` says the same in JSON Schema (types, formats, one
+description per field); a unit test holds the two to the same fields in the same order,
+and the validation pipeline checks every item against the schema.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import json
+from dataclasses import MISSING, dataclass, field, fields
+from importlib import resources
 from typing import Any, TypedDict
 
 
@@ -54,6 +57,13 @@ class Article:
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+#: Each field's empty value (``None`` or ``[]``; ``url`` has none).
+ARTICLE_DEFAULTS: dict[str, Any] = {
+    f.name: f.default if f.default_factory is MISSING else f.default_factory()
+    for f in fields(Article) if f.default is not MISSING or f.default_factory is not MISSING}
+#: ``madar/schemas/article.schema.json``, read as package data (works from a zipped egg).
+ARTICLE_SCHEMA: dict[str, Any] = json.loads(
+    resources.files("madar.schemas").joinpath("article.schema.json").read_text("utf-8"))
 
 
 def article_from_dict(data: dict[str, Any]) -> Article:

@@ -20,6 +20,15 @@ FAST_LOCAL = {
 }
 
 
+def project_settings(**overrides: object) -> dict:
+    """madar/settings.py as a dict (the one source of defaults), plus ``overrides``; for
+    ``scrapy.utils.test.get_crawler``, which starts from Scrapy's defaults only."""
+    from madar import settings
+
+    return {**{name: getattr(settings, name) for name in dir(settings) if name.isupper()},
+            **overrides}
+
+
 def run_crawl(
     base_url: str,
     out: Path,

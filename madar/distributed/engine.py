@@ -5,7 +5,7 @@ which also asks the scheduler (here: the *shared* queue, which is not this worke
 These helpers read the engine's in-progress set (``ExecutionEngine._slot.inprogress``, the
 set ``spider_is_idle`` and ``close_spider`` themselves rely on) and degrade gracefully if a
 future Scrapy renames it: in-flight tracking then reports requests done at the next
-heartbeat, and busy detection falls back to the downloader and scraper.
+heartbeat, and busy detection falls back to the downloader.
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ def locally_busy(engine: Any) -> bool:
     slot = getattr(engine, "_slot", None)
     if slot is not None and slot.inprogress:
         return True
-    if engine.downloader.active:
-        return True
-    scraper_slot = engine.scraper.slot
-    if scraper_slot is not None and not scraper_slot.is_idle():
+    if engine.downloader.active:  # (the in-progress set covers parsing too)
         return True
     return getattr(engine, "_start", None) is not None
 

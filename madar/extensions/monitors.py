@@ -1,25 +1,18 @@
 """Spidermon monitors run when the spider closes: did this crawl go right?
 
-The suite :class:`CrawlHealthMonitorSuite` (setting ``SPIDERMON_SPIDER_CLOSE_MONITORS``)
-checks that the crawl finished normally, produced items when new ones were expected, kept
-errors and retries under thresholds, filled the important fields often enough and emitted
-only items that match the Article JSON Schema. Counters come from Scrapy's own stats and
-from :mod:`madar.extensions.quality`.
+:class:`CrawlHealthMonitorSuite` (``SPIDERMON_SPIDER_CLOSE_MONITORS``) runs Spidermon's own
+finish-reason and field-coverage monitors (``SPIDERMON_EXPECTED_FINISH_REASONS``,
+``SPIDERMON_FIELD_COVERAGE_RULES``, skipped below ``SPIDERMON_MONITOR_SKIPPING_RULES``) and
+ours for what Spidermon cannot say: items expected unless an incremental run found nothing
+new (``MADAR_MONITOR_MIN_ITEMS``), ERROR lines other than given-up retries
+(``MADAR_MONITOR_MAX_ERRORS``), retry and failed-request ratios judged from
+``MADAR_MONITOR_RATIO_MIN_REQUESTS`` requests (``MADAR_MONITOR_MAX_RETRY_RATIO``,
+``MADAR_MONITOR_MAX_FAILED_RATIO``), and the theme-change alarm
+(``MADAR_THEME_MARKUP_MIN_SHARE`` of ``MADAR_THEME_MARKUP_FIELDS``). Items that break the
+JSON Schema never get here: the validation pipeline drops them.
 
-On failure, :class:`RecordMonitorResult` logs one ERROR line naming the failed checks and
-sets ``madar/monitor/failed`` = 1 and ``madar/monitor/failures`` (the names); on success
-``madar/monitor/failed`` = 0. The cron entry point turns a failure into a non-zero exit.
-
-Thresholds (settings): ``MADAR_MONITOR_MIN_ITEMS`` (1), ``MADAR_MONITOR_MAX_ERRORS`` (0),
-``MADAR_MONITOR_MAX_RETRY_RATIO`` (0.1), ``MADAR_MONITOR_MAX_FAILED_RATIO`` (0.05), both
-judged from ``MADAR_MONITOR_RATIO_MIN_REQUESTS`` (100) requests on (one dead page costs a
-small crawl 5 requests),
-``MADAR_MONITOR_FIELD_COVERAGE`` ({"title": 0.99, "text": 0.99, "published": 0.95}),
-``MADAR_MONITOR_COVERAGE_MIN_ITEMS`` (10: coverage of a handful of items says little),
-``MADAR_MONITOR_MAX_SCHEMA_INVALID`` (0),
-``MADAR_THEME_MARKUP_MIN_SHARE`` (0.8) of the pages whose ``MADAR_THEME_MARKUP_FIELDS``
-(title, text, published, related) came from the theme's markup, judged from
-``MADAR_MONITOR_COVERAGE_MIN_ITEMS`` article pages on.
+:class:`RecordMonitorResult` sets ``madar/monitor/failed`` (0 or 1) and, on failure,
+``madar/monitor/failures`` and one ERROR line; the cron entry point then exits 1.
 """
 
 from __future__ import annotations
@@ -29,10 +22,15 @@ import warnings
 from typing import Any
 
 from scrapy.exceptions import ScrapyDeprecationWarning
-from spidermon import Monitor, MonitorSuite, monitors
+from spidermon import Monitor, monitors
+from spidermon.contrib.scrapy.monitors import (
+    FieldCoverageMonitor,
+    FinishReasonMonitor,
+    SpiderCloseMonitorSuite,
+)
 from spidermon.core.actions import Action
 
-from madar.extensions.quality import FIELDS_PREFIX, SCHEMA_PREFIX, field_sources
+from madar.extensions.quality import field_sources
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +39,6 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
                         category=ScrapyDeprecationWarning)
 
-DEFAULT_FIELD_COVERAGE = {"title": 0.99, "text": 0.99, "published": 0.95}
 DEFAULT_THEME_MARKUP_FIELDS = ("title", "text", "published", "related")
 MONITOR_PREFIX = "madar/monitor"
 
@@ -59,15 +56,6 @@ class _MadarMonitor(Monitor):
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
-
-
-@monitors.name("Finish")
-class FinishReasonMonitor(_MadarMonitor):
-    @monitors.name("finished normally")
-    def test_finish_reason(self) -> None:
-        reason = self.stats.get("finish_reason")
-        self.assertEqual(reason, "finished",
-                         f"the crawl ended with finish_reason={reason!r}, not 'finished'")
 
 
 @monitors.name("Items")
@@ -125,24 +113,6 @@ class ErrorsMonitor(_MadarMonitor):
                                            f"({ratio:.1%}, limit {limit:.0%})")
 
 
-@monitors.name("Field coverage")
-class FieldCoverageMonitor(_MadarMonitor):
-    @monitors.name("important fields filled")
-    def test_field_coverage(self) -> None:
-        items = self.stat("item_scraped_count")
-        needed = self.settings.getint("MADAR_MONITOR_COVERAGE_MIN_ITEMS", 10)
-        if items < needed:
-            self.skipTest(f"{items} items: too few to judge coverage (needs {needed})")
-        rules = self.settings.getdict("MADAR_MONITOR_FIELD_COVERAGE") or DEFAULT_FIELD_COVERAGE
-        low = []
-        for field, minimum in rules.items():
-            coverage = self.stat(f"{FIELDS_PREFIX}/{field}") / items
-            if coverage < float(minimum):
-                low.append(f"{field} {coverage:.1%} < {float(minimum):.0%}")
-        if low:
-            self.fail("field coverage too low: " + ", ".join(low))
-
-
 @monitors.name("Theme markup")
 class ThemeMarkupMonitor(_MadarMonitor):
     """The theme-change alarm: core fields must still come from the theme's own markup.
@@ -176,18 +146,6 @@ class ThemeMarkupMonitor(_MadarMonitor):
                       + ", ".join(low))
 
 
-@monitors.name("Schema")
-class SchemaMonitor(_MadarMonitor):
-    @monitors.name("items match the Article JSON Schema")
-    def test_schema(self) -> None:
-        limit = self.settings.getint("MADAR_MONITOR_MAX_SCHEMA_INVALID", 0)
-        invalid = self.stat(f"{SCHEMA_PREFIX}/invalid")
-        fields = sorted(k.rsplit("/", 1)[1] for k in self.stats
-                        if k.startswith(f"{SCHEMA_PREFIX}/invalid/"))
-        self.assertLessEqual(invalid, limit,
-                             f"{invalid} items break the schema (fields: {', '.join(fields)})")
-
-
 class RecordMonitorResult(Action):
     """Write the verdict into the stats and, on failure, one ERROR line into the log."""
 
@@ -209,13 +167,15 @@ def _last_line(error: Any) -> str:
     return text.removeprefix("AssertionError: ")
 
 
-class CrawlHealthMonitorSuite(MonitorSuite):
+class CrawlHealthMonitorSuite(SpiderCloseMonitorSuite):
+    """Spidermon's finish-reason and field-coverage monitors, and ours for what it lacks
+    (its suite applies ``SPIDERMON_MONITOR_SKIPPING_RULES``)."""
+
     monitors = [  # noqa: RUF012 - Spidermon's declarative API
         FinishReasonMonitor,
         ItemsExpectedMonitor,
         ErrorsMonitor,
         FieldCoverageMonitor,
         ThemeMarkupMonitor,
-        SchemaMonitor,
     ]
     monitors_finished_actions = [RecordMonitorResult]  # noqa: RUF012

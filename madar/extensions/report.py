@@ -1,12 +1,11 @@
 """The crawl report: what a run did, for a person (a table in the log) and for tools (JSON).
 
 Built from the crawl's stats when the engine stops (after the monitors ran and the feeds
-were closed): pages fetched by kind and status, articles new / updated / duplicate by kind
-/ dropped by reason, errors and retries, field coverage, schema violations, monitor
-verdict, incremental-mode figures, duration. Written as ``<feed>.report.json`` beside every
-local file feed of the run (``x.jsonl.part`` -> ``x.jsonl.report.json``) and, when the
-setting ``MADAR_REPORT_PATH`` is set, there too. Setting ``MADAR_REPORT_ENABLED`` (default
-on) switches it off.
+were closed): pages by kind and status, articles new / updated / duplicate / dropped by
+reason (``bad_<field>``: broke the JSON Schema), errors and retries, field coverage, the
+monitors' verdict, incremental figures. Written as ``<feed>.report.json`` beside every
+local file feed (``x.jsonl.part`` -> ``x.jsonl.report.json``) and to
+``MADAR_REPORT_PATH`` when set; ``MADAR_REPORT_ENABLED`` switches it off.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from w3lib.url import file_uri_to_path
 
-from madar.extensions.quality import SCHEMA_PREFIX, field_coverage
+from madar.extensions.quality import field_coverage
 from madar.feeds import final_name
 
 logger = logging.getLogger(__name__)
@@ -83,10 +82,6 @@ def build_report(stats: dict[str, Any], *, spider: str = "madar",
             "spider_exceptions": int(stats.get("spider_exceptions/count", 0)),
         },
         "field_coverage": field_coverage(stats, items),
-        "schema": {
-            "checked": int(stats.get(f"{SCHEMA_PREFIX}/checked", 0)),
-            "invalid": int(stats.get(f"{SCHEMA_PREFIX}/invalid", 0)),
-        },
         "monitors": {
             "failed": stats.get("madar/monitor/failed"),
             "failures": list(stats.get("madar/monitor/failures") or []),
@@ -124,8 +119,6 @@ def render_report(report: dict[str, Any]) -> str:
         _row("errors / warnings (log)", f"{errors['log_errors']} / {errors['log_warnings']}"),
         _row("retries / gave up", f"{errors['retries']} / {errors['gave_up']}"),
         _row("download errors", errors["download_errors"]),
-        _row("schema violations", f"{report['schema']['invalid']} of "
-                                  f"{report['schema']['checked']}"),
     ]
     if report["field_coverage"]:
         shares = [f"{name} {share:.0%}" for name, share in report["field_coverage"].items()]

@@ -1,5 +1,7 @@
 """Drop items that break the Article contract, with a reason a user can count and grep.
 
+One stage: the Article JSON Schema (``madar/schemas/article.schema.json``, compiled once
+with fastjsonschema; a violation is ``bad_<field>``), then the rules a schema cannot say.
 Each invalid item raises ``DropItem`` with one reason (the first broken rule of
 :func:`check_article`), counted as ``madar/dropped/<reason>``; the first
 ``MADAR_DROP_LOG_LIMIT`` drops of a reason are logged at WARNING with the URL, later ones at
@@ -15,11 +17,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
+import fastjsonschema
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from madar.items import ARTICLE_DEFAULTS, ARTICLE_SCHEMA
 from madar.text.arabic import LETTERS
 from madar.text.dates import as_utc
 
@@ -33,9 +36,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _LANGUAGE_SAMPLE = 20_000
 _OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 
-_OPTIONAL_STR = ("shortlink", "published_raw", "category", "author", "dateline")
-_STR_LISTS = ("categories", "tags", "related")
-_OPTIONAL_ISO = ("modified", "fetched_at")
+_DATES = ("published", "modified", "fetched_at")
+_schema_check = fastjsonschema.compile(ARTICLE_SCHEMA)
 
 
 class InvalidArticle(ValueError):
@@ -69,91 +71,51 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def schema_error(record: dict[str, Any]) -> tuple[str, str] | None:
+    """``(field, message)`` of the first schema violation of a JSON-ready record, or None."""
+    try:
+        _schema_check(record)
+    except fastjsonschema.JsonSchemaValueException as error:
+        path = [str(part) for part in error.path[1:]] or ["item"]
+        return path[0], f"{'/'.join(path)}: {error.message}"
+    return None
 
 
 def check_article(data: Any, rules: ValidationRules = ValidationRules(),
                   now: datetime | None = None) -> None:
     """Raise :class:`InvalidArticle` for the first broken rule; return None when valid."""
     try:
-        item = ItemAdapter(data)
+        record = {**ARTICLE_DEFAULTS, **ItemAdapter(data)}  # shallow: asdict() deep-copies
     except TypeError as exc:
         raise InvalidArticle("not_an_item", type(data).__name__) from exc
-    get = item.get
-
-    url = get("url")
-    if url is None or url == "":
-        raise InvalidArticle("no_url")
-    if not isinstance(url, str):
-        raise InvalidArticle("bad_url", _short(url))
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        raise InvalidArticle("bad_url", _short(url))
-
-    for name in ("title", "text"):
-        value = get(name)
+    for name in ("url", "title", "text"):
+        value = record.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InvalidArticle(f"no_{name}")
-        if not isinstance(value, str):
-            raise InvalidArticle(f"bad_{name}", type(value).__name__)
-
-    published = get("published")
-    if published is None or published == "":
+    broken = schema_error(record)
+    if broken is not None:
+        raise InvalidArticle(f"bad_{broken[0]}", broken[1])
+    if any(c.isspace() for c in record["url"]):
+        raise InvalidArticle("bad_url", _short(record["url"]))
+    for name in _DATES:
+        if record[name] is not None and as_utc(record[name]) is None:
+            raise InvalidArticle(f"bad_{name}", _short(record[name]))
+    if record["published"] is None:
         if rules.require_published:
             raise InvalidArticle("no_published")
-    else:
-        if not isinstance(published, str):
-            raise InvalidArticle("bad_published", _short(published))
-        when = as_utc(published)
-        latest = (now or datetime.now(timezone.utc)) + timedelta(days=2)
-        if when is None or not _OLDEST <= when <= latest:
-            raise InvalidArticle("bad_published", _short(published))
-
-    _check_types(get)
-
-    text: str = get("text")
+    elif not _OLDEST <= as_utc(record["published"]) <= (  # type: ignore[operator]
+            now or datetime.now(timezone.utc)) + timedelta(days=2):
+        raise InvalidArticle("bad_published", _short(record["published"]))
+    text: str = record["text"]
     if len(text.strip()) < rules.min_text_chars:
         raise InvalidArticle("short_text", f"{len(text.strip())} chars")
     if len(text) > rules.max_text_chars:
         raise InvalidArticle("huge_text", f"{len(text)} chars")
-    language = get("language", "ar")
-    if language != "ar":
-        raise InvalidArticle("bad_language", _short(language))
-    share = arabic_share(get("title") + " " + text)
+    if record["language"] != "ar":
+        raise InvalidArticle("bad_language", _short(record["language"]))
+    share = arabic_share(record["title"] + " " + text)
     if share < rules.min_arabic_share:
         raise InvalidArticle("not_arabic", f"{share:.0%} Arabic letters")
-
-
-def _check_types(get: Any) -> None:
-    post_id = get("post_id")
-    if post_id is not None and not (_is_int(post_id) and 0 < post_id < 2**63):
-        raise InvalidArticle("bad_post_id", _short(post_id))
-    for name in _OPTIONAL_STR:
-        if get(name) is not None and not isinstance(get(name), str):
-            raise InvalidArticle(f"bad_{name}", type(get(name)).__name__)
-    for name in _OPTIONAL_ISO:
-        value = get(name)
-        if value is not None and not (isinstance(value, str) and as_utc(value)):
-            raise InvalidArticle(f"bad_{name}", _short(value))
-    for name in _STR_LISTS:
-        value = get(name, [])
-        if value is None:
-            continue
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidArticle(f"bad_{name}", _short(value))
-    images = get("images", [])
-    if images is not None:
-        if not isinstance(images, list):
-            raise InvalidArticle("bad_images", type(images).__name__)
-        for image in images:
-            if not (isinstance(image, dict) and isinstance(image.get("url"), str)
-                    and isinstance(image.get("caption"), (str, type(None)))
-                    and set(image) <= {"url", "caption"}):
-                raise InvalidArticle("bad_images", _short(image))
-    revision = get("revision", 1)
-    if not (_is_int(revision) and revision >= 1):
-        raise InvalidArticle("bad_revision", _short(revision))
 
 
 def _url_of(item: Any) -> str:

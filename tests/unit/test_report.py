@@ -12,7 +12,7 @@ from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
 from madar.extensions.progress import format_progress, progress_enabled
-from madar.extensions.quality import ItemQualityStats, field_coverage
+from madar.extensions.quality import field_coverage
 from madar.extensions.report import (
     CrawlReport,
     build_report,
@@ -20,6 +20,7 @@ from madar.extensions.report import (
     report_path_for,
 )
 from madar.items import ARTICLE_FIELDS, Article
+from tests.crawl import project_settings
 
 START = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.timezone.utc)
 STATS = {
@@ -42,9 +43,8 @@ STATS = {
     "madar/dropped/no_title": 2,
     "retry/count": 3,
     "log_count/WARNING": 5,
-    "madar/fields/title": 90,
-    "madar/fields/published": 81,
-    "madar/schema/checked": 90,
+    "spidermon_item_scraped_count/Article/title": 90,
+    "spidermon_item_scraped_count/Article/published": 81,
     "madar/monitor/failed": 1,
     "madar/monitor/failures": ["Field coverage/important fields filled: published 90% < 95%"],
     "madar/incremental/enabled": 1,
@@ -113,23 +113,20 @@ def test_extension_writes_json_beside_each_local_feed(tmp_path):
     assert json.loads((tmp_path / "last.json").read_text()) == written
 
 
-def test_quality_stats_count_filled_fields_and_schema_errors():
-    crawler = get_crawler(_Spider)
-    quality = ItemQualityStats.from_crawler(crawler)
-    good = Article(url="https://madaralyoum.com/a/", title="عنوان", published="2017-08-10")
-    bad = Article(url="https://madaralyoum.com/b/", title="عنوان", published="10/08/2017")
-    for item in (good, bad):
-        quality.item_scraped(item)
+def test_field_coverage_comes_from_spidermon_counts_of_filled_fields():
+    from spidermon.contrib.scrapy.extensions import Spidermon
+
+    crawler = get_crawler(_Spider, project_settings())
+    spider = _Spider.from_crawler(crawler)
+    spidermon = Spidermon.from_crawler(crawler)
+    for item in (Article(url="https://madaralyoum.com/a/", title="عنوان", text=""),
+                 Article(url="https://madaralyoum.com/b/", title="عنوان", published="2017")):
+        spidermon.item_scraped(item, None, spider)
         crawler.stats.inc_value("item_scraped_count")
-    stats = crawler.stats.get_stats()
-    assert stats["madar/fields/title"] == 2
-    assert stats["madar/fields/published"] == 2
-    assert "madar/fields/text" not in stats
-    assert stats["madar/fields/language"] == 2
-    assert stats["madar/schema/checked"] == 2
-    assert stats["madar/schema/invalid"] == 1
-    assert stats["madar/schema/invalid/published"] == 1
-    assert field_coverage(stats)["title"] == 1.0
+    coverage = field_coverage(crawler.stats.get_stats())
+    assert coverage["title"] == 1.0 and coverage["published"] == 0.5
+    assert coverage["text"] == 0.0, "an empty string is not a filled field"
+    assert coverage["tags"] == 0.0 and coverage["language"] == 1.0
 
 
 def test_progress_line():

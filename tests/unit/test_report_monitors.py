@@ -8,6 +8,7 @@ from scrapy.utils.test import get_crawler
 from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
 from madar.extensions.monitors import CrawlHealthMonitorSuite
+from tests.crawl import project_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
 
@@ -20,15 +21,14 @@ HEALTHY = {
     "finish_reason": "finished",
     "item_scraped_count": 100,
     "downloader/request_count": 200,
-    "madar/fields/title": 100,
-    "madar/fields/text": 100,
-    "madar/fields/published": 97,
-    "madar/schema/checked": 100,
+    "spidermon_field_coverage/Article/title": 1.0,
+    "spidermon_field_coverage/Article/text": 1.0,
+    "spidermon_field_coverage/Article/published": 0.97,
 }
 
 
 def judge(stats: dict, settings: dict | None = None) -> dict:
-    crawler = get_crawler(_Spider, settings or {})
+    crawler = get_crawler(_Spider, project_settings(**(settings or {})))
     spider = _Spider.from_crawler(crawler)
     for key, value in stats.items():
         crawler.stats.set_value(key, value)
@@ -45,14 +45,13 @@ def test_a_healthy_crawl_passes():
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    ({"finish_reason": "shutdown"}, "Finish"),
+    ({"finish_reason": "shutdown"}, 'Finished with "shutdown"'),
     ({"item_scraped_count": 0}, "Items"),
     ({"log_count/ERROR": 2}, "errors in the log"),
     ({"httperror/response_ignored_status_count/503": 11}, "11 requests failed for good"),
     ({"retry/count": 40}, "retry ratio"),
     ({"retry/max_reached": 11}, "failed request ratio"),
-    ({"madar/fields/published": 90}, "published 90.0% < 95%"),
-    ({"madar/schema/invalid": 1, "madar/schema/invalid/published": 1}, "fields: published"),
+    ({"spidermon_field_coverage/Article/published": 0.9}, "Article/published (expected 0.95"),
 ])
 def test_each_problem_fails_its_monitor(change, expected):
     result = judge({**HEALTHY, **change})
@@ -86,13 +85,14 @@ def test_ratios_of_a_few_requests_are_not_judged():
 
 
 def test_thresholds_are_settings():
-    stats = {**HEALTHY, "madar/fields/published": 60, "log_count/ERROR": 1}
-    settings = {"MADAR_MONITOR_FIELD_COVERAGE": {"published": 0.5},
+    stats = {**HEALTHY, "spidermon_field_coverage/Article/published": 0.6,
+             "log_count/ERROR": 1}
+    settings = {"SPIDERMON_FIELD_COVERAGE_RULES": {"Article/published": 0.5},
                 "MADAR_MONITOR_MAX_ERRORS": 1}
     assert judge(stats, settings)["madar/monitor/failed"] == 0
 
 
 def test_coverage_of_a_handful_of_items_is_not_judged():
-    stats = {**HEALTHY, "item_scraped_count": 3, "madar/fields/title": 3,
-             "madar/fields/text": 3, "madar/fields/published": 1}
+    stats = {**HEALTHY, "item_scraped_count": 3,
+             "spidermon_field_coverage/Article/published": 1 / 3}
     assert judge(stats)["madar/monitor/failed"] == 0

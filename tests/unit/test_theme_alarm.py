@@ -17,6 +17,7 @@ from madar.pages import article_page_for
 from madar.pages.base import SOURCE_FIELDS
 from mirror import Mirror
 from mirror.variants import drift_markup
+from tests.crawl import project_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
 
@@ -38,12 +39,12 @@ def crawl_stats(pages: list[tuple[str, str]]) -> dict:
     stats.set_value("finish_reason", "finished")
     stats.set_value("item_scraped_count", len(pages))
     for name in ("title", "text", "published"):
-        stats.set_value(f"madar/fields/{name}", len(pages))
+        stats.set_value(f"spidermon_field_coverage/Article/{name}", 1.0)
     return stats.get_stats()
 
 
 def judge(stats: dict) -> dict:
-    crawler = get_crawler(_Spider, {})
+    crawler = get_crawler(_Spider, project_settings())
     spider = _Spider.from_crawler(crawler)
     for key, value in stats.items():
         crawler.stats.set_value(key, value)
