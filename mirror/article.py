@@ -783,6 +783,17 @@ def _jannah(site: Site, chrome: Chrome, post: Post, markup: Markup, script_fille
                   'rel="nofollow noopener" class="post-followus-btn google-new-btn">أخبار جوجل'
                   "</a></div>")
     components = _author_box(post, markup) + _neighbours(site, post)
+    if "J-CH10" in _chrome(post, markup):
+        components += ('<div class="container-wrapper" id="post-newsletter"><div '
+                       'class="subscribe-widget"><div class="widget-inner-wrap"><span '
+                       'class="tie-icon-envelope newsletter-icon" aria-hidden="true"></span><div '
+                       f'class="subscribe-widget-content"><h3>النشرة البريدية</h3><p>'
+                       f'{SUBSCRIBE_TEXT}</p></div><div id="mc_embed_signup"><form action="'
+                       'https://madaralyoum.us1.list-manage.com/subscribe/post" method="post" '
+                       'id="mc-embedded-subscribe-form" class="subscribe-form validate" '
+                       'target="_blank"><input type="email" name="EMAIL" class="subscribe-input '
+                       'required email"><input type="submit" value="اشترك" class="button">'
+                       "</form></div></div></div></div>\n")
     if "J-CH9" in _chrome(post, markup):
         components += _read_next(site, post)
     below = ""

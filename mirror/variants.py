@@ -63,9 +63,10 @@ AXES: tuple[Axis, ...] = (
          " / 5.0-5.4 (#single-post-meta) / 7.x (.single-post-meta)", pinned_only=("S-ME0",)),
     Axis("chrome", ("none", "S-CH1", "S-CH2", *PLUGIN_CHROME, "all"),
          ("none", "J-CH1", "J-CH2", "J-CH3", "J-CH4", "J-CH6", "J-CH7", "J-CH8", "J-CH9",
+          "J-CH10",
           *PLUGIN_CHROME, "all"),
          "theme and plugin chrome inside (and right after) the body container; J-CH9 the"
-         " read-next slider in the post components"),
+         " read-next slider and J-CH10 the newsletter box in the post components"),
     Axis("tags", ("S-TAG1", "S-TAG2", "off"), ("J-TAG3", "J-TAG1", "J-TAG2", "J-TAG4", "off"),
          "tags block; 'off' (post_tags option) implies article:tag metadata"),
     Axis("tag_meta", ("none", "article-tag", "jsonld-keywords"),

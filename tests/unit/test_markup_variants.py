@@ -89,6 +89,8 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("chrome", "J-CH8"): ("article#the-post > div.entry-content + div.follow-us-post-section",),
     ("chrome", "J-CH9"): ("div.post-components > div#read-next-block li.slide h2.thumb-title > a",
                           "div.post-components > div.prev-next-post-nav > div.prev-post"),
+    ("chrome", "J-CH10"): ("div.post-components > div#post-newsletter > div.subscribe-widget "
+                           "form.subscribe-form",),
     ("chrome", "ad-label"): ("div.code-block > b",),
     ("chrome", "newsletter"): ("form.mc4wp-form input[type='email']",),
     ("tags", "S-TAG1"): ("div.content > article + p.post-tag > a[rel='tag']",),
