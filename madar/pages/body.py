@@ -47,7 +47,8 @@ _DASH = r"(?:[–—-]+|\s\u0640+\s)"
 #: Who is credited after the place: the site (``خاص``: an exclusive), the agencies, or an
 #: agency in brackets.
 _CREDIT = (r"(?:(?:خاص\s*(?:[-–—:]\s*)?)?(?:موقع\s*)?مدار\s*اليوم|وكالات|رويترز|"
-           r"[اأ]\.?\s?ف\.?\s?ب|فرانس\s*برس|الأناضول|سانا|د\.?\s?ب\.?\s?[اأ]|"
+           r"[اأ]\.?\s?ف\.?\s?ب|فرانس\s*برس|ال[اأ]ناضول|سانا|د\.?\s?ب\.?\s?[اأ]|سبوتنيك|"
+           r"[اأ]سوشيتد\s*برس|"
            r"\([^()\n]{1,30}\))")
 #: A dateline opening a paragraph: the place (up to 40 characters, no punctuation), then
 #: a dash and a credit, or the credit in brackets and a dash.

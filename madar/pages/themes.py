@@ -19,7 +19,17 @@ from madar.pages.document import element_text
 _SHORTLINK_BOXES = (".tie-short-link", ".post-shortlink", ".shortlink", "#short-post-url")
 
 
-class SahifaArticlePage(ArticlePage):
+class ThemeArticlePage(ArticlePage):
+    """What the theme pages share: their markup is trusted over metadata for the image and
+    the text (SEO plugins put the site logo in og:image, an excerpt in og:description)."""
+
+    SHORTLINK_BOX = _SHORTLINK_BOXES
+    TIME = (".post-meta time[datetime]",)
+    METADATA_IMAGE = False
+    METADATA_TEXT = False
+
+
+class SahifaArticlePage(ThemeArticlePage):
     """TieLabs Sahifa: ``#crumbs``, ``article.post-listing``, ``p.post-meta``, ``div.entry``."""
 
     TITLE = ("h1.post-title", "h1.entry-title", "article.post-listing h1")
@@ -46,11 +56,7 @@ class SahifaArticlePage(ArticlePage):
     #: The cover head draws the image as a CSS background.
     FEATURED_BACKGROUND = (".single-post-thumb[style*='background-image']",)
     FEATURED_CAPTION = (".single-post-caption",)
-    SHORTLINK_BOX = _SHORTLINK_BOXES
     RELATED_BOX = ("#related_posts",)
-    TIME = (".post-meta time[datetime]",)
-    METADATA_IMAGE = False
-    METADATA_TEXT = False
 
     def _date_element(self) -> Any:
         """``.tie-date``, else (3.4-4.3) the post meta's span that holds no link."""
@@ -65,7 +71,7 @@ class SahifaArticlePage(ArticlePage):
         return None
 
 
-class JannahArticlePage(ArticlePage):
+class JannahArticlePage(ThemeArticlePage):
     """TieLabs Jannah: ``nav#breadcrumb``, ``article#the-post``, ``div.entry-content``."""
 
     TITLE = (".entry-header h1.post-title", "h1.post-title", "h1.entry-title")
@@ -83,16 +89,12 @@ class JannahArticlePage(ArticlePage):
     BODY = ("article#the-post div.entry-content", "div.entry-content")
     FEATURED_IMAGE = (".featured-area img", ".single-featured-image img")
     FEATURED_CAPTION = (".featured-area figcaption", ".single-caption-text")
-    SHORTLINK_BOX = _SHORTLINK_BOXES
     RELATED_BOX = ("#related-posts",)
     #: 7.0 can also put a related-posts box inside the body.
     INLINE_RELATED_BOX = ("#inline-related-post",)
-    TIME = (".post-meta time[datetime]",)
-    METADATA_IMAGE = False
-    METADATA_TEXT = False
 
 
-class AmpArticlePage(ArticlePage):
+class AmpArticlePage(ThemeArticlePage):
     """An ``/amp/`` variant (WordPress AMP plugin classic templates)."""
 
     TITLE = ("h1.amp-wp-title", "article h1")
@@ -106,6 +108,5 @@ class AmpArticlePage(ArticlePage):
                       ".amp-wp-article-featured-image img")
     FEATURED_CAPTION = (".amp-wp-article-featured-image figcaption",
                         ".amp-wp-article-featured-image .wp-caption-text")
+    SHORTLINK_BOX = ()
     TIME = (".amp-wp-posted-on time[datetime]", ".amp-wp-article-header time[datetime]")
-    METADATA_IMAGE = False
-    METADATA_TEXT = False

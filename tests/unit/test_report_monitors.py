@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from scrapy import Spider
-from scrapy.utils.test import get_crawler
-from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
-from madar.extensions.monitors import CrawlHealthMonitorSuite
-from tests.crawl import project_settings
+from tests.monitors import judge
 
 pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
-
-
-class _Spider(Spider):
-    name = "madar"
 
 
 HEALTHY = {
@@ -25,17 +17,6 @@ HEALTHY = {
     "spidermon_field_coverage/Article/text": 1.0,
     "spidermon_field_coverage/Article/published": 0.97,
 }
-
-
-def judge(stats: dict, settings: dict | None = None) -> dict:
-    crawler = get_crawler(_Spider, project_settings(**(settings or {})))
-    spider = _Spider.from_crawler(crawler)
-    for key, value in stats.items():
-        crawler.stats.set_value(key, value)
-    SpiderMonitorRunner(spider=spider).run(
-        CrawlHealthMonitorSuite(crawler=crawler), stats=crawler.stats.get_stats(),
-        stats_history=[], crawler=crawler, spider=spider, sc_spider_name="madar", job=None)
-    return crawler.stats.get_stats()
 
 
 def test_a_healthy_crawl_passes():

@@ -6,31 +6,24 @@ from __future__ import annotations
 import re
 
 import pytest
-from scrapy import Spider
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
-from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
-from madar.extensions.monitors import CrawlHealthMonitorSuite
 from madar.extensions.quality import count_field_sources, field_sources
 from madar.pages import article_page_for
 from madar.pages.base import SOURCE_FIELDS
 from mirror import Mirror
 from mirror.variants import drift_markup
-from tests.crawl import project_settings
+from tests.monitors import MadarSpider, judge
 
 pytestmark = pytest.mark.filterwarnings("ignore:Spider.log.. is deprecated")
 
 HOST = "127.0.0.1:9"
 ARTICLES = 60
 
-class _Spider(Spider):
-    name = "madar"
-
-
 def crawl_stats(pages: list[tuple[str, str]]) -> dict:
     """What the spider counts for these article pages, plus a healthy crawl's stats."""
-    stats = MemoryStatsCollector(get_crawler(_Spider))
+    stats = MemoryStatsCollector(get_crawler(MadarSpider))
     for url, html in pages:
         page = article_page_for(url, html)
         assert page is not None, url
@@ -41,17 +34,6 @@ def crawl_stats(pages: list[tuple[str, str]]) -> dict:
     for name in ("title", "text", "published"):
         stats.set_value(f"spidermon_field_coverage/Article/{name}", 1.0)
     return stats.get_stats()
-
-
-def judge(stats: dict) -> dict:
-    crawler = get_crawler(_Spider, project_settings())
-    spider = _Spider.from_crawler(crawler)
-    for key, value in stats.items():
-        crawler.stats.set_value(key, value)
-    SpiderMonitorRunner(spider=spider).run(
-        CrawlHealthMonitorSuite(crawler=crawler), stats=crawler.stats.get_stats(),
-        stats_history=[], crawler=crawler, spider=spider, sc_spider_name="madar", job=None)
-    return crawler.stats.get_stats()
 
 
 @pytest.fixture(scope="module")
