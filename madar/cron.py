@@ -23,16 +23,17 @@ Exit statuses: 0 success, 1 crawl failed, 2 bad usage, 75 another run holds the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
-import errno
 import fcntl
 import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from madar.feeds import (
     DATED_FEED_TEMPLATE,
@@ -62,46 +63,24 @@ CRON_SETTINGS: dict[str, Any] = {
 
 
 class LockBusy(RuntimeError):
-    """Another process holds the run lock."""
+    """Another process holds the run lock (the message says who)."""
 
 
-class RunLock:
-    """An exclusive ``flock`` on a file; its text says who holds it (for the message)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[str] | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
+@contextlib.contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on *path* for the run; the file says who holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "unknown process"
-            handle.close()
-            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise LockBusy(holder) from None
-            raise
+            raise LockBusy(handle.read().strip() or "unknown process") from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {_now().isoformat(timespec='seconds')}\n")
         handle.flush()
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+        yield  # closing the file releases the lock (so does the holder's death)
 
 
 def _now() -> dt.datetime:
@@ -279,17 +258,14 @@ def main(argv: list[str] | None = None) -> int:
                      or _default_state_dir()).resolve()
     plan = RunPlan(started=_now(), data_dir=Path(options.data_dir).resolve(),
                    state_dir=state_dir, log_dir=Path(options.log_dir).resolve())
-    lock = RunLock(state_dir / LOCK_NAME)
+    lock = state_dir / LOCK_NAME
     try:
-        lock.acquire()
+        with run_lock(lock):
+            return _run_locked(plan, options, overrides)
     except LockBusy as busy:
-        print(f"madar.cron: another run is in progress ({busy}; lock {lock.path}); "
+        print(f"madar.cron: another run is in progress ({busy}; lock {lock}); "
               "exiting without crawling", file=sys.stderr)
         return EXIT_LOCKED
-    try:
-        return _run_locked(plan, options, overrides)
-    finally:
-        lock.release()
 
 
 def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str, str]) -> int:

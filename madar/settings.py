@@ -177,9 +177,9 @@ MADAR_MONITOR_COVERAGE_MIN_ITEMS = 10
 # Theme-change alarm: share of article pages whose core fields came from the theme's markup
 MADAR_THEME_MARKUP_MIN_SHARE = 0.8
 MADAR_THEME_MARKUP_FIELDS = ["title", "text", "published", "related"]
-# Live progress line on stderr: "auto" = only when stderr is a terminal (off in cron/Scrapyd).
+# Progress line in the log: "auto" = only when stderr is a terminal (off in cron/Scrapyd).
 MADAR_PROGRESS = "auto"
-MADAR_PROGRESS_INTERVAL = 1.0  # seconds between progress-line updates
+MADAR_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
 MADAR_MONITOR_RATIO_MIN_REQUESTS = 100  # error/retry ratios judged from this many requests
 MADAR_REPORT_ENABLED = True  # crawl report in the log and beside each file feed
 MADAR_REPORT_PATH = None  # also write the report's JSON here

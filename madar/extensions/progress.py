@@ -1,10 +1,9 @@
-"""A live progress line on stderr for interactive runs: pages, items, queue, rate; in archive
-mode also articles done/total (the sitemaps' count) and the estimated time left.
+"""A progress line for interactive runs: pages, items, queue, rate; in archive mode also
+articles done/total (the sitemaps' count) and the estimated time left.
 
-``MADAR_PROGRESS``: ``auto`` (default: on only when stderr is a terminal, so cron mails and
-Scrapyd logs stay clean), ``true`` or ``false``. ``MADAR_PROGRESS_INTERVAL`` seconds between
-updates (default 1). The line is redrawn in place (``\\r``) and cleared when the spider
-closes.
+A plain periodic extension (Scrapy's LogStats, with this line): one INFO log line every
+``MADAR_PROGRESS_INTERVAL`` seconds while ``MADAR_PROGRESS`` is on (``auto``: only when
+stderr is a terminal, so cron mails and Scrapyd logs stay clean; ``true``; ``false``).
 """
 
 from __future__ import annotations
@@ -16,9 +15,11 @@ from typing import IO, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from twisted.internet import task
+from scrapy.extensions.logstats import LogStats
 
 from madar.incremental import parse_flag
+
+logger = logging.getLogger(__name__)
 
 
 def progress_enabled(setting: Any, stream: IO[str]) -> bool:
@@ -53,44 +54,36 @@ def format_archive(fetched: int, known: int, total: int, elapsed: float) -> str:
     return f"archive {done}/{total} ({share:.0f}%)  ETA {eta}"
 
 
-class ProgressLine:
-    """Extension: redraw one status line on stderr every interval."""
+class ProgressLine(LogStats):
+    """Scrapy's LogStats with madar's line: one INFO line every interval."""
 
-    def __init__(self, crawler: Any, interval: float, stream: IO[str]) -> None:
+    def __init__(self, crawler: Any, interval: float) -> None:
+        super().__init__(crawler.stats, interval)
         self.crawler = crawler
-        self.interval = interval
-        self.stream = stream
         self.started = time.monotonic()
-        self._loop: task.LoopingCall | None = None
-        self._width = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ProgressLine:
-        stream = sys.stderr
-        if not progress_enabled(crawler.settings.get("MADAR_PROGRESS", "auto"), stream):
+        if not progress_enabled(crawler.settings.get("MADAR_PROGRESS"), sys.stderr):
             raise NotConfigured
-        extension = cls(crawler, crawler.settings.getfloat("MADAR_PROGRESS_INTERVAL", 1.0),
-                        stream)
+        extension = cls(crawler, crawler.settings.getfloat("MADAR_PROGRESS_INTERVAL"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def _queued(self) -> int | None:
-        engine = getattr(self.crawler, "engine", None)
-        try:
-            # ``engine.scheduler`` is public from Scrapy 2.19; ``engine.slot`` before.
-            scheduler = (engine.scheduler if hasattr(type(engine), "scheduler")
-                         else engine.slot.scheduler)
-            return len(scheduler) + len(engine.downloader.active)
-        except (AttributeError, TypeError):
-            return None
+    def spider_opened(self, spider: Any) -> None:
+        self.started = time.monotonic()
+        super().spider_opened(spider)
 
     def line(self) -> str:
         stats = self.crawler.stats
         elapsed = time.monotonic() - self.started
+        try:
+            queued: int | None = len(self.crawler.engine.scheduler)
+        except (AttributeError, TypeError, RuntimeError):
+            queued = None
         line = format_progress(int(stats.get_value("response_received_count", 0)),
-                               int(stats.get_value("item_scraped_count", 0)),
-                               self._queued(), elapsed)
+                               int(stats.get_value("item_scraped_count", 0)), queued, elapsed)
         total = stats.get_value("madar/archive/total")
         if total:
             line += "  " + format_archive(int(stats.get_value("madar/archive/done", 0)),
@@ -98,37 +91,5 @@ class ProgressLine:
                                           int(total), elapsed)
         return line
 
-    def draw(self) -> None:
-        text = self.line()
-        self._width = max(self._width, len(text))
-        self.stream.write("\r" + text.ljust(self._width))
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """A logging filter: wipe the progress line before a log line is written below it."""
-        self.clear()
-        return True
-
-    def _log_handlers(self) -> list[logging.Handler]:
-        return [h for h in logging.getLogger().handlers
-                if isinstance(h, logging.StreamHandler)
-                and getattr(h, "stream", None) is self.stream]
-
-    def spider_opened(self, spider: Any) -> None:
-        for handler in self._log_handlers():
-            handler.addFilter(self)
-        self.started = time.monotonic()
-        self._loop = task.LoopingCall(self.draw)
-        self._loop.start(self.interval, now=False)
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self.clear()
-        for handler in self._log_handlers():
-            handler.removeFilter(self)
+    def log(self, spider: Any) -> None:
+        logger.info("%s", self.line(), extra={"spider": spider})

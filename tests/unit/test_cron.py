@@ -24,15 +24,16 @@ STARTED = dt.datetime(2026, 11, 29, 3, 4, 5, tzinfo=dt.timezone.utc)
 
 
 def test_a_second_lock_holder_is_refused(tmp_path):
-    with cron.RunLock(tmp_path / "cron.lock"), pytest.raises(cron.LockBusy,
-                                                             match=r"pid \d+ since"):
-        cron.RunLock(tmp_path / "cron.lock").acquire()
-    with cron.RunLock(tmp_path / "cron.lock"):  # released: free again
+    lock = tmp_path / "cron.lock"
+    with cron.run_lock(lock), pytest.raises(cron.LockBusy, match=r"pid \d+ since"), \
+            cron.run_lock(lock):
+        pass
+    with cron.run_lock(tmp_path / "cron.lock"):  # released: free again
         pass
 
 
 def test_main_exits_at_once_while_the_lock_is_held(tmp_path, capsys):
-    with cron.RunLock(tmp_path / "cron.lock"):
+    with cron.run_lock(tmp_path / "cron.lock"):
         began = time.monotonic()
         status = cron.main(["--state-dir", str(tmp_path), "--data-dir", str(tmp_path / "d")])
     assert status == cron.EXIT_LOCKED == 75

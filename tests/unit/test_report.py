@@ -141,3 +141,17 @@ def test_progress_is_off_without_a_terminal(tmp_path):
         assert progress_enabled(None, not_a_tty) is False
         assert progress_enabled("true", not_a_tty) is True
         assert progress_enabled(False, not_a_tty) is False
+
+
+def test_progress_extension_logs_one_line_per_tick(caplog):
+    from madar.extensions.progress import ProgressLine
+
+    crawler = get_crawler(_Spider, project_settings(MADAR_PROGRESS=True))
+    extension = ProgressLine.from_crawler(crawler)
+    assert extension.interval == 10.0, "the interval comes from settings.py"
+    crawler.stats.set_value("response_received_count", 12)
+    crawler.stats.set_value("item_scraped_count", 7)
+    with caplog.at_level("INFO", logger="madar.extensions.progress"):
+        extension.log(None)
+    (record,) = caplog.records
+    assert "pages     12  items      7  queue     ?" in record.getMessage()
