@@ -73,6 +73,13 @@ _CHROME_LINE = re.compile(fold_arabic(
     r"all\s+rights\s+reserved|copyright|©|"
     r"folg(?:e|t)\s+uns|abonniere|alle\s+angaben\s+ohne\s+gew[äa]hr|haftungsausschluss)"),
     re.I)
+#: The same kinds of line when the phrase is not at the start ("للمزيد تابعونا على …",
+#: "هذا المقال يعبر عن رأي كاتبه ولا يعبر بالضرورة عن رأي الموقع").
+_CHROME_INSIDE = re.compile(fold_arabic(
+    rf"تابعونا\s*(?:على|عبر)|(?:تابعنا|تابعوا)\s*(?:على|عبر)\s*{_SOCIAL}|"
+    r"(?:اشترك(?:وا)?|للاشتراك)\s*(?:في|ب)\s*(?:النشرة|نشرتنا|قناتنا)|(?:سجل|ادخل)\s*بريدك|"
+    r"لا\s*(?:تعبر|يعبر|تعكس|يعكس)\s*بالضرورة|(?:تعبر|يعبر)\s*عن\s*(?:راي|اراء)\s*(?:كاتب|كتاب|صاحب)|"
+    r"do\s+not\s+necessarily\s+reflect|stellen\s+keinesfalls\s+die\s+meinung"), re.I)
 _CHROME_MAX_WORDS = 60
 #: After a chrome line, a line this long is the story again (not the footer).
 _PROSE_WORDS = 25
@@ -161,7 +168,10 @@ def is_ad_label(line: str) -> bool:
 
 def is_footer_line(line: str) -> bool:
     """A "follow us", newsletter, disclaimer or copyright line: the site's, not the story's."""
-    return len(line.split()) <= _CHROME_MAX_WORDS and bool(_CHROME_LINE.match(fold_arabic(line)))
+    if len(line.split()) > _CHROME_MAX_WORDS:
+        return False
+    folded = fold_arabic(line)
+    return bool(_CHROME_LINE.match(folded) or _CHROME_INSIDE.search(folded))
 
 
 def is_chrome_line(line: str) -> bool:

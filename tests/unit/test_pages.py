@@ -292,3 +292,40 @@ def test_script_filled_body_gives_no_text_not_the_loading_label() -> None:
     assert isinstance(page, SahifaArticlePage)
     item = page.to_item()
     assert item.text is None and item.title == "عنوان"
+
+
+@pytest.mark.parametrize(("opening", "place", "rest"), [
+    ("طهران – مدار اليوم", "طهران", None),
+    ("بيروت – خاص مدار اليوم", "بيروت", None),
+    ("نيويورك – وكالات", "نيويورك", None),
+    ("دمشق (رويترز) – قال مسؤولون إن", "دمشق", "قال مسؤولون إن"),
+    ("موسكو – (أ ف ب) أعلن الكرملين", "موسكو", "أعلن الكرملين"),
+    ("ريف دمشق - مدار اليوم: قصف", "ريف دمشق", "قصف"),
+    ("حلب ـ مدار اليوم", "حلب", None),
+    ("أنقرة – الأناضول", "أنقرة", None),
+    ("قال الرئيس – وهو غاضب – إن", None, "قال الرئيس – وهو غاضب – إن"),
+    ("حلب – سانادو هو", None, "حلب – سانادو هو"),
+])
+def test_dateline_forms(opening: str, place: str | None, rest: str | None) -> None:
+    """Site, exclusive, agencies and agency in brackets; on its own line or opening text."""
+    from madar.pages.body import split_dateline
+
+    found, paragraphs = split_dateline([opening, "نص"])
+    assert found == place
+    assert paragraphs == ([rest] if rest else []) + ["نص"]
+
+
+@pytest.mark.parametrize(("line", "chrome"), [
+    ("إعلان", True), ("- إعلان -", True), ("Advertisement", True),
+    ("تابعونا على تلغرام وفيسبوك", True), ("للمزيد من الأخبار تابعونا على تلغرام", True),
+    ("اشترك في النشرة البريدية لمدار اليوم", True), ("سجّل بريدك الإلكتروني", True),
+    ("المقالات المنشورة تعبّر عن آراء كتّابها ولا تعبّر بالضرورة عن رأي الموقع", True),
+    ("جميع الحقوق محفوظة لموقع مدار اليوم", True), ("© 2024 مدار اليوم", True),
+    ("إعلان الحكومة عن خطة جديدة للنقل", False), ("اشترك في الهجوم عشرات المقاتلين", False),
+    ("قال الوزير إن الحكومة لا تعبر عن موقف", False),
+    ("وتابعنا على مدار الساعة تطورات الأحداث في حلب", False),
+])
+def test_chrome_lines(line: str, chrome: bool) -> None:
+    from madar.pages.body import is_chrome_line
+
+    assert is_chrome_line(line) is chrome
