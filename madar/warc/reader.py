@@ -1,7 +1,7 @@
 """Read the HTML responses of one site back from WARC files (madar's own, or CC-NEWS).
 
-FastWARC reads (bench/bench_warc_read.py measured it against warcio's ArchiveIterator on
-madar's own files: see bench/README.md). Only ``response`` records whose target URI is on
+FastWARC reads (bench/bench_reextract.py measures it against warcio's ArchiveIterator on
+madar's own files). Only ``response`` records whose target URI is on
 the site's host (and port) are read past their headers, so a Common Crawl file that holds
 thousands of other sites costs little more than a scan. Payloads are decoded (chunked,
 gzip...) when their headers say so; madar's own records are stored decoded already.
