@@ -94,34 +94,24 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
             common = {"concurrency": args.concurrency}
+
+            def both_strategies(render: str, **options: str) -> None:
+                for strategy in ("direct", "detect"):
+                    results[f"{render}-{strategy}"] = run(
+                        f"{render}-{strategy}", urls, out, render=render, strategy=strategy,
+                        **common, **options)
+
             results["plain"] = run("plain", urls, out, render="off", **common)
             if splash_installed():
                 with running_splash() as splash_url:
                     # Warm-up render so Splash's first-page cost is not billed to one strategy.
                     run_probe_process(urls[:2], "splash", out, splash_url=splash_url)
-                    for strategy in ("direct", "detect"):
-                        results[f"splash-{strategy}"] = run(
-                            f"splash-{strategy}",
-                            urls,
-                            out,
-                            render="splash",
-                            splash_url=splash_url,
-                            strategy=strategy,
-                            **common,
-                        )
+                    both_strategies("splash", splash_url=splash_url)
             else:
                 skipped["splash"] = "not installed (deploy/splash/install-splash.sh)"
             reason = chromium_ready_or_reason()
             if reason is None:
-                for strategy in ("direct", "detect"):
-                    results[f"playwright-{strategy}"] = run(
-                        f"playwright-{strategy}",
-                        urls,
-                        out,
-                        render="playwright",
-                        strategy=strategy,
-                        **common,
-                    )
+                both_strategies("playwright")
             else:
                 skipped["playwright"] = reason
 
