@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from madar.urls import canonical_url
-from mirror import ground_truth
+from mirror import clean_text, ground_truth
 
 
 def republished_pairs(truth: list[dict]) -> list[tuple[dict, dict]]:
@@ -59,3 +59,15 @@ class Truth:
 
     def is_article_request(self, base_url: str, path: str) -> bool:
         return canonical_url(base_url + path) in self.article_urls
+
+
+def cleaned_item(item: dict) -> dict:
+    """A page object's item with text, title and dateline cleaned as the pipeline cleans
+    them (cleaning belongs to the pipeline, not to the pages), ready to compare with the
+    ground truth."""
+    if item["text"]:
+        item["text"] = "\n\n".join(clean_text(p) for p in item["text"].split("\n\n"))
+    for name in ("title", "dateline"):
+        if item[name]:
+            item[name] = clean_text(item[name])
+    return item

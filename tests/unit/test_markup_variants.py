@@ -22,6 +22,7 @@ from mirror.article import CREDITS, DISCLAIMER_TEXT, FOLLOW_TEXT, SUBSCRIBE_TEXT
 from mirror.render import BASE as PLACEHOLDER
 from mirror.truth import clean_text, ground_truth
 from mirror.variants import AXES, AXIS_BY_NAME, DRIFT_NAMES, choose, parse_fixed
+from tests.truth import cleaned_item
 
 HOST = "127.0.0.1:9"
 BASE = f"http://{HOST}"
@@ -214,13 +215,7 @@ def _extract(url: str, html: str) -> dict:
     """The item the page objects make of a page, cleaned like the pipeline cleans text."""
     page = article_page_for(url, html)
     assert page is not None, url
-    item = asdict(page.to_item())
-    if item["text"]:
-        item["text"] = "\n\n".join(clean_text(p) for p in item["text"].split("\n\n"))
-    for name in ("title", "dateline"):
-        if item[name]:
-            item[name] = clean_text(item[name])
-    return item
+    return cleaned_item(asdict(page.to_item()))
 
 
 def _wrong_fields(item: dict, record: dict) -> list[str]:

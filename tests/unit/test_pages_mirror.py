@@ -14,6 +14,7 @@ import pytest
 from madar.pages import ListingPage, article_page_for
 from mirror import server as mirror_server
 from mirror import truth as mirror_truth
+from tests.truth import cleaned_item
 
 HOST = "127.0.0.1:9"
 BASE = f"http://{HOST}"
@@ -37,16 +38,6 @@ def _page(mirror, path: str) -> str:
     return reply.body.decode("utf-8")
 
 
-def _cleaned(item: dict) -> dict:
-    clean = mirror_truth.clean_text
-    if item["text"]:
-        item["text"] = "\n\n".join(clean(p) for p in item["text"].split("\n\n"))
-    for name in ("title", "dateline"):
-        if item[name]:
-            item[name] = clean(item[name])
-    return item
-
-
 def test_every_mirror_article_matches_ground_truth(mirror, truth) -> None:
     mismatches = []
     for record in truth:
@@ -54,7 +45,7 @@ def test_every_mirror_article_matches_ground_truth(mirror, truth) -> None:
         page = article_page_for(record["url"], html)
         assert page is not None, record["url"]
         assert type(page).__name__.lower().startswith(record["_theme"]), record["url"]
-        item = _cleaned(asdict(page.to_item()))
+        item = cleaned_item(asdict(page.to_item()))
         for name, value in record.items():
             if not name.startswith("_") and name != "fetched_at" and item[name] != value:
                 mismatches.append((record["url"], name, item[name], value))
@@ -66,7 +57,7 @@ def test_amp_copies_fold_onto_the_article(mirror, truth) -> None:
         html = _page(mirror, record["url"].split(HOST, 1)[1] + "amp/")
         page = article_page_for(record["url"] + "amp/", html)
         assert page is not None
-        item = _cleaned(asdict(page.to_item()))
+        item = cleaned_item(asdict(page.to_item()))
         assert item["url"] == record["url"]
         assert item["title"] == record["title"]
 
