@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from madar.spiders.madar import MadarSpider
 from madar.urls import canonical_url
 from mirror import ground_truth, serve_mirror
 from mirror.changes import SiteChanges
@@ -159,7 +160,10 @@ def start_crawl(base: str, out: Path, state: Path, jobdir: Path) -> subprocess.P
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_a_killed_backfill_resumes_with_every_article_once(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "graceful"])
+def test_a_stopped_backfill_resumes_with_every_article_once(tmp_path, stop):
+    """SIGKILL: Scrapy's JOBDIR queue is lost, the sources are walked again and the memory
+    skips what was stored. SIGTERM: Scrapy saves its queue and the run continues it."""
     log_path = tmp_path / "requests.jsonl"
     with serve_mirror(ARTICLES, SEED, log_path=log_path, changes=CHANGES) as mirror:
         first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
@@ -169,8 +173,10 @@ def test_a_killed_backfill_resumes_with_every_article_once(tmp_path):
             assert time.monotonic() < deadline, "the first run never got halfway"
             time.sleep(0.2)
         assert process.poll() is None, "the first run finished before the kill"
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=60)
+        process.send_signal(stop)
+        process.communicate(timeout=120)
+        paused = (tmp_path / "job" / MadarSpider.PAUSED_MARK).exists()
+        assert paused is (stop == signal.SIGTERM)
         before_kill = len(read_jsonl(log_path))
         process = start_crawl(mirror.base_url, second, tmp_path / "state", tmp_path / "job")
         _, stderr = process.communicate(timeout=600)
