@@ -1,9 +1,10 @@
 """The ``madar`` spider: navigation only.
 
 It walks the home page and the "آخر الأخبار" (latest news) listing with its pagination,
-the post sitemaps in archive mode, and the check-also and related-posts boxes, and requests
-each article once per run, from the first source that names it (stats
-``madar/source/{home,listing,related,sitemap}``). What a page contains is the page objects'
+the post sitemaps (all in archive mode; the newest, with the main feed, in incremental
+runs; see madar/archive.py), and the check-also and related-posts boxes, and requests each
+article once per run, from the first source that names it (stats
+``madar/source/{home,listing,related,sitemap,feed}``). What a page contains is the page objects'
 business, what becomes of an item the pipelines'. Its arguments: README.md.
 """
 
