@@ -185,8 +185,10 @@ class MadarSpider(scrapy.Spider):
         """The sitemaps robots.txt names, else WordPress's usual index paths in turn."""
         named = [url for url in sitemap_urls_from_robots(response.body, base_url=response.url)
                  if same_host(url, self.base_url)]
-        if named:
-            yield from self._sitemap_requests(named)
+        walked = [url for url in named if archive_rules.follows(url)]
+        self._count_archive("sitemaps_skipped", len(named) - len(walked))
+        if walked:
+            yield from self._sitemap_requests(walked)
         else:
             yield from self._fallback_index(list(archive_rules.FALLBACK_INDEX_PATHS))
         yield from self._sitemap_done(started=True)
@@ -463,5 +465,6 @@ class MadarSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"madar/pages/{key}")
 
-    def _count_archive(self, key: str) -> None:
-        self.crawler.stats.inc_value(f"madar/archive/{key}")
+    def _count_archive(self, key: str, count: int = 1) -> None:
+        if count:
+            self.crawler.stats.inc_value(f"madar/archive/{key}", count)

@@ -114,6 +114,7 @@ def test_robots_sitemap_lines_else_the_usual_index_paths(spider):
     archive = spider(archive="1")
     robots = TextResponse(f"{BASE}/robots.txt", body=(
         f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {BASE}/sitemap_index.xml\n"
+        f"Sitemap: {BASE}/page-sitemap.xml\n"
         "Sitemap: https://elsewhere.example/sitemap.xml\n").encode())
     assert [r.url for r in archive.parse_robots(robots)] == [f"{BASE}/sitemap_index.xml"]
     bare = TextResponse(f"{BASE}/robots.txt", body=b"User-agent: *\nDisallow:\n")
