@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from madar.text.dates import iso_day
+
 #: Where WordPress and its SEO plugins put the sitemap index, tried in this order when
 #: robots.txt names none (``/sitemap.xml`` redirects to the index on WordPress sites).
 FALLBACK_INDEX_PATHS = ("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml")
@@ -33,7 +35,6 @@ POST_SITEMAP = re.compile(
 #: Names of sitemap indexes (followed when robots.txt names them).
 INDEX_SITEMAP = re.compile(r"/(?:sitemap_index|wp-sitemap|sitemap)\.xml(?:\.gz)?$",
                            re.IGNORECASE)
-_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _DATE_PATH = re.compile(r"^/(\d{4})/(\d{2})/(\d{2})/")
 
 
@@ -55,13 +56,7 @@ def parse_day(value: str | None, name: str = "date") -> dt.date | None:
 
 def entry_day(entry: dict[str, Any]) -> dt.date | None:
     """The day a sitemap entry is filed under: its lastmod's, else its permalink's."""
-    match = _DAY.match(entry.get("lastmod") or "")
-    if match:
-        try:
-            return dt.date.fromisoformat(match.group(1))
-        except ValueError:
-            pass
-    return permalink_day(entry.get("loc") or "")
+    return iso_day(entry.get("lastmod")) or permalink_day(entry.get("loc") or "")
 
 
 def permalink_day(url: str) -> dt.date | None:
@@ -96,10 +91,5 @@ class Window:
     def admits_published(self, published: str | None) -> bool:
         """For an entry the sitemap could not date: keep the item by its publication day
         (an item without a readable one is kept: nothing says it is outside)."""
-        match = _DAY.match(published or "")
-        if not match:
-            return True
-        try:
-            return self.contains(dt.date.fromisoformat(match.group(1)))
-        except ValueError:
-            return True
+        day = iso_day(published)
+        return day is None or self.contains(day)
