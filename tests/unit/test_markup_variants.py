@@ -9,9 +9,11 @@ base, and a seeded sample of whole combinations.
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import parsel
 import pytest
@@ -252,6 +254,15 @@ def test_box_options(mirror) -> None:
         titles = parsel.Selector(_html(mirror, post, {"box_titles": "cut"})).css(
             "#check-also-box .post-title a::text, #check-also-box a.post-title::text").getall()
         assert titles and all(t.endswith("…") or len(t.split()) <= 4 for t in titles)
+
+
+def test_every_catalogued_variant_is_an_axis_variant() -> None:
+    """docs/theme-markup.md and mirror/variants.py name the same variants (two ride with
+    another: the inline related box with J-RE3, the cover head's CSS image with S-TI3)."""
+    catalogue = Path(__file__).resolve().parents[2] / "docs" / "theme-markup.md"
+    named = set(re.findall(r"\b([SJ]-[A-Z]+\d+[a-z]?)\b", catalogue.read_text("utf-8")))
+    drawn = {v for axis in AXES for v in axis.sahifa + axis.jannah if v[:2] in ("S-", "J-")}
+    assert named - {"J-CH5", "S-FE3"} == drawn
 
 
 @pytest.mark.parametrize(("name", "mark"), [("slash", "/"), ("raquo", "»"), ("rsaquo", "›")])
