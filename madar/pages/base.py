@@ -32,7 +32,14 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from madar.items import ARTICLE_FIELDS, Article, Image
-from madar.pages import body
+from madar.pages.body import (
+    background_image_url,
+    body_images,
+    body_paragraphs,
+    image_caption,
+    image_url,
+    split_dateline,
+)
 from madar.pages.document import HtmlDocument, canonical, collapse, element_text
 from madar.text.clean import clean_inline
 from madar.text.dates import iso_day, normalize_datetime, parse_datetime, parse_visible_date
@@ -241,7 +248,7 @@ class ArticlePage:
         source = THEME
         paragraphs = []
         if self._body_container is not None:
-            paragraphs = body.body_paragraphs(self._body_container)
+            paragraphs = body_paragraphs(self._body_container)
         if not paragraphs:
             source = METADATA
             text = self._ld.get("articleBody")
@@ -250,7 +257,7 @@ class ArticlePage:
                                                 "twitter:description")
             if text:
                 paragraphs = [p for p in (collapse(x) for x in re.split(r"\n\s*", text)) if p]
-        dateline, paragraphs = body.split_dateline(paragraphs)
+        dateline, paragraphs = split_dateline(paragraphs)
         return source, dateline, paragraphs
 
     # --- fields -----------------------------------------------------------------------
@@ -467,14 +474,14 @@ class ArticlePage:
 
     def _featured_image(self) -> tuple[str, str | None] | None:
         element = self._first(self.FEATURED_IMAGE)
-        url = body.image_url(self.document, element) if element is not None else None
+        url = image_url(self.document, element) if element is not None else None
         if url is None:
             element = self._first(self.FEATURED_BACKGROUND)
-            url = body.background_image_url(self.document, element)
+            url = background_image_url(self.document, element)
         if element is not None and url:
             caption_el = self._first(self.FEATURED_CAPTION)
             caption = element_text(caption_el) if caption_el is not None else None
-            return url, caption or body.image_caption(element, None)
+            return url, caption or image_caption(element, None)
         if not self.METADATA_IMAGE:
             return None
         ld_image = self._ld.get("image")
@@ -496,7 +503,7 @@ class ArticlePage:
         if featured:
             found.append(featured)
         if self._body_container is not None:
-            found.extend(body.body_images(self.document, self._body_container))
+            found.extend(body_images(self.document, self._body_container))
         images: list[Image] = []
         seen: set[str] = set()
         for url, caption in found:
