@@ -176,7 +176,10 @@ class DeduplicatePipeline:
             modified=item.get("modified") if isinstance(item.get("modified"), str) else None,
         )
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    def process_item(self, item: Any, spider: Any = None,
+                     fingerprint: Fingerprint | None = None) -> Any:
+        """Emit or drop ``item``. ``fingerprint``: :meth:`fingerprint` of this item computed
+        beforehand (re-extraction computes it in its worker processes, where the CPU is)."""
         if self.dedup is None:
             self.open_spider(spider)
         assert self.dedup is not None
@@ -185,7 +188,7 @@ class DeduplicatePipeline:
             # Without a URL there is nothing to key on; the validator normally drops these.
             self._inc("madar/dedup/skipped")
             return item
-        fingerprint = self.fingerprint(adapter)
+        fingerprint = fingerprint or self.fingerprint(adapter)
         verdict = self.dedup.check(fingerprint)
         if verdict.emit:
             adapter["revision"] = verdict.revision

@@ -33,6 +33,7 @@ from scrapy.utils.test import get_crawler
 
 from madar.extensions.progress import format_progress, progress_enabled
 from madar.extensions.report import build_report, render_report, report_path_for
+from madar.pipelines.dedup import DeduplicatePipeline
 from madar.reextract.worker import Extracted, Extractor, split_pipelines
 from madar.spiders.madar import MadarSpider
 from madar.urls import is_article_candidate
@@ -226,10 +227,12 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
         for extracted in extracted_in_order(batches, options.workers, settings,
                                             options.base_url):
             _merge(stats, extracted.stats)
-            for item in extracted.items:
+            for item, fingerprint in extracted.items:
                 try:
                     for pipeline in pipelines:
-                        item = pipeline.process_item(item, spider)
+                        item = (pipeline.process_item(item, spider, fingerprint=fingerprint)
+                                if isinstance(pipeline, DeduplicatePipeline)
+                                else pipeline.process_item(item, spider))
                 except DropItem as drop:
                     send(signals.item_dropped, item=item, response=None, exception=drop,
                          spider=spider)

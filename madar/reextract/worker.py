@@ -2,7 +2,8 @@
 
 An archived response is turned back into the Scrapy response the spider received (same
 class, headers, body, and the crawl's charset rule), handed to the spider's own article
-callback, and its item goes through the pipelines that precede dedup. The worker's stats
+callback, and its item goes through the pipelines that precede dedup and gets its dedup
+fingerprint (the costly half of dedup; the decision stays in the main process). The stats
 (page kinds, cleaning, validation drops) travel back with each batch.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -20,14 +22,14 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.misc import build_from_crawler, load_object
 
+from madar.dedup.decide import Fingerprint
 from madar.middlewares.charset import Utf8CharsetMiddleware
 from madar.middlewares.fetchtime import META_FETCHED_AT
+from madar.pipelines.dedup import DeduplicatePipeline
 from madar.warc.reader import ArchivedResponse
 
 logger = logging.getLogger(__name__)
 
-#: The first pipeline that needs every item of the run (one process, archive order).
-SHARED_PIPELINE = "madar.pipelines.dedup.DeduplicatePipeline"
 
 
 def pipeline_classes(crawler: Crawler) -> list[type]:
@@ -41,16 +43,17 @@ def pipeline_classes(crawler: Crawler) -> list[type]:
 def split_pipelines(crawler: Crawler) -> tuple[list[type], list[type]]:
     """(per-item pipelines before dedup, dedup and the rest)."""
     classes = pipeline_classes(crawler)
-    shared = load_object(SHARED_PIPELINE)
-    cut = classes.index(shared) if shared in classes else len(classes)
+    cut = (classes.index(DeduplicatePipeline) if DeduplicatePipeline in classes
+           else len(classes))
     return classes[:cut], classes[cut:]
 
 
 @dataclass
 class Extracted:
-    """What one batch gave: items in archive order, and the stats it counted."""
+    """What one batch gave: items in archive order with their dedup fingerprints (None
+    without a URL: dedup lets such an item pass), and the stats it counted."""
 
-    items: list[Any] = field(default_factory=list)
+    items: list[tuple[Any, Fingerprint | None]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -74,6 +77,9 @@ class Extractor:
         self.charset = Utf8CharsetMiddleware(crawler.stats)
         per_item, _ = split_pipelines(crawler)
         self.pipelines = [build_from_crawler(cls, crawler) for cls in per_item]
+        # Dedup's fingerprint (normalization + MinHash) is per item: computed here; only the
+        # decision, which needs every earlier item, is left to the main process.
+        self.fingerprints = DeduplicatePipeline(crawler.settings)
         for pipeline in self.pipelines:
             if hasattr(pipeline, "open_spider"):
                 pipeline.open_spider(spider)
@@ -102,7 +108,10 @@ class Extractor:
                     logger.exception("Error processing item of %s", archived.url)
                     self.crawler.stats.inc_value("madar/reextract/item_errors")
                     continue
-                out.items.append(item)
+                url = ItemAdapter(item).get("url")
+                fingerprint = (self.fingerprints.fingerprint(ItemAdapter(item))
+                               if isinstance(url, str) and url else None)
+                out.items.append((item, fingerprint))
         out.stats = self.crawler.stats.get_stats()
         self.crawler.stats.clear_stats()
         return out
