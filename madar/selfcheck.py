@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,9 +29,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from scrapy.settings import Settings
 
-from madar.extensions.quality import is_filled
 from madar.pages import ListingPage, article_page_for
-from madar.pages.base import SOURCE_FIELDS, strip_site_suffix
+from madar.pages.base import SOURCE_FIELDS
 from madar.pages.document import HtmlDocument, element_text
 from madar.rendering import is_html_response
 from madar.spiders.madar import FALLBACK_LATEST_NEWS_PATH
@@ -147,6 +147,10 @@ class SelfCheckSpider(scrapy.Spider):
 
 # --- judging -------------------------------------------------------------------------------
 
+def is_filled(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
 @dataclass
 class FieldReport:
     name: str
@@ -156,12 +160,24 @@ class FieldReport:
     failed: bool
 
 
-def _suspicious(name: str, article: Checked, site_name: str | None, now: dt.datetime
+_TITLE_SEPARATOR = re.compile(r"\s+[-–—|:»]\s+")
+
+
+def site_names(home_title: str | None) -> set[str]:
+    """The site's name as its home page gives it: whole, and each part around a separator
+    (``مدار اليوم - أخبار سوريا`` names ``مدار اليوم`` too)."""
+    if not home_title or not home_title.strip():
+        return set()
+    parts = [p.strip() for p in _TITLE_SEPARATOR.split(home_title) if p.strip()]
+    return {home_title.strip(), *parts}
+
+
+def _suspicious(name: str, article: Checked, site_name: set[str], now: dt.datetime
                 ) -> str | None:
     value = article.item.get(name)
     if name == "text" and (not value or len(value) < MIN_TEXT_CHARS):
         return "empty text" if not value else f"text of {len(value)} characters"
-    if name == "title" and value and site_name and value.strip() == site_name.strip():
+    if name == "title" and value and value.strip() in site_name:
         return "title equals the site name"
     if name == "published" and value:
         try:
@@ -176,7 +192,7 @@ def _suspicious(name: str, article: Checked, site_name: str | None, now: dt.date
 def judge(visit: Visit, min_share: float, now: dt.datetime | None = None) -> list[FieldReport]:
     """One report per table field; core fields fail below ``min_share`` or when suspicious."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    site_name = strip_site_suffix(visit.site_name) if visit.site_name else None
+    site_name = site_names(visit.site_name)
     total = len(visit.articles)
     reports = []
     for name in TABLE_FIELDS:
