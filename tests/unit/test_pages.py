@@ -329,3 +329,28 @@ def test_chrome_lines(line: str, chrome: bool) -> None:
     from madar.pages.body import is_chrome_line
 
     assert is_chrome_line(line) is chrome
+
+
+def test_selector_slots_are_tuples_of_single_selectors() -> None:
+    """A comma would read as a union: alternatives are spelled as a tuple."""
+    from madar.pages.base import ArticlePage
+
+    with pytest.raises(TypeError, match="TITLE"):
+        type("Bad", (ArticlePage,), {"TITLE": ("h1.a, h1.b",)})
+    with pytest.raises(TypeError, match="BODY"):
+        type("Bad", (ArticlePage,), {"BODY": "div.entry"})
+
+
+@pytest.mark.parametrize("selector", [
+    "div.post-inner > .post-meta .tie-date", "#the-post .entry-header .post-meta .date",
+    "#the-post .post-bottom-meta:not(.post-bottom-source):not(.post-bottom-via) .tagcloud",
+    ".post-bottom-tags .tagcloud", "#check-also-box", "p.post-tag", ".post-meta time[datetime]",
+    "nav#breadcrumb", "div.entry-content > p + p", ".post-inner a[rel='tag']",
+])
+def test_indexed_selectors_match_what_a_full_tree_scan_finds(selector: str) -> None:
+    from madar.pages.document import HtmlDocument, css
+
+    for folder in ARTICLE_DIRS:
+        meta, html = _load(folder)
+        document = HtmlDocument(meta["url"], html)
+        assert document.select(selector) == css(selector)(document.root), (folder, selector)
