@@ -189,11 +189,6 @@ def _suspicious(name: str, article: Checked, site_name: set[str], now: dt.dateti
     return None
 
 
-def _filled(value: object) -> bool:
-    """A field counts as covered when it holds something (not None, "", [] or {})."""
-    return value is not None and value != "" and value != [] and value != {}
-
-
 def judge(visit: Visit, min_share: float, now: dt.datetime | None = None) -> list[FieldReport]:
     """One report per table field; core fields fail below ``min_share`` or when suspicious."""
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -201,7 +196,7 @@ def judge(visit: Visit, min_share: float, now: dt.datetime | None = None) -> lis
     total = len(visit.articles)
     reports = []
     for name in TABLE_FIELDS:
-        filled = sum(_filled(a.item.get(name)) for a in visit.articles)
+        filled = sum(is_filled(a.item.get(name)) for a in visit.articles)
         coverage = filled / total if total else 0.0
         sources = None
         if name in SOURCE_FIELDS:
