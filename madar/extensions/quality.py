@@ -35,3 +35,15 @@ def field_sources(stats: dict[str, Any], field: str) -> dict[str, int]:
     """Article pages whose ``field`` came from the theme's markup, from metadata, or nowhere."""
     return {source: int(stats.get(f"{FIELDS_PREFIX}/{field}/{source}", 0) or 0)
             for source in ("theme", "metadata", "none")}
+
+
+def theme_markup_shares(stats: dict[str, Any]) -> dict[str, float]:
+    """Per counted field, the share of article pages that got it from the theme's markup."""
+    fields = sorted({key.split("/")[2] for key in stats
+                     if key.startswith(f"{FIELDS_PREFIX}/") and key.count("/") == 3})
+    shares = {}
+    for field in fields:
+        counts = field_sources(stats, field)
+        if sum(counts.values()):
+            shares[field] = round(counts["theme"] / sum(counts.values()), 4)
+    return shares

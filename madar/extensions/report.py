@@ -3,7 +3,8 @@
 Built from the crawl's stats when the engine stops (after the monitors ran and the feeds
 were closed): pages by kind and status, articles new / updated / duplicate / dropped by
 reason (``bad_<field>``: broke the JSON Schema), errors and retries, field coverage, the
-monitors' verdict, incremental figures. Written as ``<feed>.report.json`` beside every
+share of article pages read through the theme's markup per field, the monitors' verdict,
+incremental figures. Written as ``<feed>.report.json`` beside every
 local file feed (``x.jsonl.part`` -> ``x.jsonl.report.json``) and to
 ``MADAR_REPORT_PATH`` when set; ``MADAR_REPORT_ENABLED`` switches it off.
 """
@@ -21,7 +22,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from w3lib.url import file_uri_to_path
 
-from madar.extensions.quality import field_coverage
+from madar.extensions.quality import field_coverage, theme_markup_shares
 from madar.feeds import final_name
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def build_report(stats: dict[str, Any], *, spider: str = "madar",
             "spider_exceptions": int(stats.get("spider_exceptions/count", 0)),
         },
         "field_coverage": field_coverage(stats, items),
+        "theme_markup": theme_markup_shares(stats),
         "monitors": {
             "failed": stats.get("madar/monitor/failed"),
             "failures": list(stats.get("madar/monitor/failures") or []),
@@ -125,6 +127,9 @@ def render_report(report: dict[str, Any]) -> str:
         for start in range(0, len(shares), 6):
             lines.append(_row("field coverage" if start == 0 else "",
                               ", ".join(shares[start:start + 6])))
+    if report.get("theme_markup"):
+        shares = [f"{name} {share:.0%}" for name, share in report["theme_markup"].items()]
+        lines.append(_row("read from theme markup", ", ".join(shares)))
     if report["incremental"]:
         lines.append(_row("incremental", counts(report["incremental"])))
     lines.append(_row("monitors", verdict))

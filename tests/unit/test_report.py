@@ -49,6 +49,9 @@ STATS = {
     "madar/monitor/failures": ["Field coverage/important fields filled: published 90% < 95%"],
     "madar/incremental/enabled": 1,
     "madar/incremental/stopped_at_page": 2,
+    "madar/fields/title/theme": 92,
+    "madar/fields/related/theme": 46,
+    "madar/fields/related/none": 46,
 }
 
 
@@ -67,6 +70,7 @@ def test_report_counts_everything_asked_for():
     assert list(report["field_coverage"]) == list(ARTICLE_FIELDS)
     assert report["incremental"] == {"enabled": 1, "stopped_at_page": 2}
     assert report["monitors"]["failed"] == 1
+    assert report["theme_markup"] == {"related": 0.5, "title": 1.0}
     json.dumps(report)  # JSON-ready
 
 
@@ -77,6 +81,7 @@ def test_rendered_table_is_readable():
     assert re.search(r"^    new / updated +88 / 2$", text, re.M)
     assert re.search(r"^    duplicates dropped +url 4, near 1$", text, re.M)
     assert "published 90%" in text
+    assert re.search(r"^  read from theme markup +related 50%, title 100%$", text, re.M)
     assert rows["monitors"] == "FAILED"
     assert rows["feed"] == "data/x.jsonl"
 
