@@ -2,6 +2,7 @@
 precision/recall of near-duplicate detection, on synthetic Arabic news with known copies.
 
     python bench/bench_dedup.py [--sizes 10000,50000,200000] [--redis] [--no-datasketch]
+                                [--plain-python]
 
 Each size runs in its own subprocess (clean peak RSS). Per size:
 
@@ -273,6 +274,13 @@ def run_one(size: int, backend: str, redis_url: str | None) -> dict:
     return result
 
 
+def as_datasketch(signature):
+    """A madar signature as a datasketch MinHash (same affine32 scheme; for the peers)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=list(signature), scheme="affine32")
+
+
 def datasketch_index_bytes(n: int = 20_000) -> dict:
     """Memory per article of datasketch's MinHashLSH at the same parameters (docs/benchmarks.md)."""
     from datasketch import MinHashLSH
@@ -288,13 +296,13 @@ def datasketch_index_bytes(n: int = 20_000) -> dict:
     base = tracemalloc.get_traced_memory()[0]
     lsh = MinHashLSH(num_perm=NUM_PERM, params=lsh_bands(THRESHOLD, NUM_PERM))
     for i, s in enumerate(sigs):
-        lsh.insert(i, hasher.to_datasketch(s), check_duplication=False)
+        lsh.insert(i, as_datasketch(s), check_duplication=False)
     out["datasketch_MinHashLSH_bytes_per_article"] = round(
         (tracemalloc.get_traced_memory()[0] - base) / n)
     del lsh
     base = tracemalloc.get_traced_memory()[0]
     index = NearDuplicateIndex(NUM_PERM, THRESHOLD)
-    index.add_many(range(n), np.stack(sigs))
+    index.add_many(range(n), sigs)
     out["madar_NearDuplicateIndex_bytes_per_article"] = round(
         (tracemalloc.get_traced_memory()[0] - base) / n)
     tracemalloc.stop()
@@ -322,7 +330,7 @@ def datasketch_redis_cost(redis_url: str, n: int = 5000) -> dict:
                                      "redis": {"host": "127.0.0.1", "port": port}})
     t0 = time.perf_counter()
     for i, sig in enumerate(sigs):
-        minhash = hasher.to_datasketch(sig)
+        minhash = as_datasketch(sig)
         lsh.query(minhash)
         lsh.insert(f"d{i}", minhash, check_duplication=False)
     elapsed = time.perf_counter() - t0
@@ -352,6 +360,9 @@ def main() -> None:
     parser.add_argument("--redis-sizes", default=None, help="sizes for Redis (default: --sizes)")
     parser.add_argument("--no-datasketch", action="store_true",
                         help="skip the MinHashLSH memory comparison")
+    parser.add_argument("--plain-python", action="store_true",
+                        help="MinHash without numpy, as the lean install runs it (rows "
+                             "labelled backend 'sqlite-plain')")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="sqlite", help=argparse.SUPPRESS)
     parser.add_argument("--redis-url", default=None, help=argparse.SUPPRESS)
@@ -360,7 +371,14 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.one:
-        print(json.dumps(run_one(args.one, args.backend, args.redis_url)))
+        if args.plain_python:
+            import madar.dedup.minhash
+
+            madar.dedup.minhash.numpy = None  # before any MinHasher is made
+        row = run_one(args.one, args.backend, args.redis_url)
+        if args.plain_python:
+            row["backend"] += "-plain"
+        print(json.dumps(row))
         return
     if args.datasketch_only:
         print(json.dumps(datasketch_index_bytes()))
@@ -377,7 +395,8 @@ def main() -> None:
     results = []
     comparison = None
     for size in [int(s) for s in args.sizes.split(",")]:
-        results.append(child("--one", str(size)))
+        results.append(child("--one", str(size), *(["--plain-python"] if args.plain_python
+                                                     else [])))
         print_table(results[-1:])
     if args.redis:
         if not Path(REDIS_SERVER).exists():
@@ -406,8 +425,7 @@ def main() -> None:
         previous = json.loads(RESULTS.read_text())
         done = {(r["backend"], r["size"]) for r in results}
         kept = [r for r in previous.get("results", []) if (r["backend"], r["size"]) not in done]
-        report["results"] = sorted(kept + results, key=lambda r: (r["backend"] != "sqlite",
-                                                                  r["size"]))
+        report["results"] = sorted(kept + results, key=lambda r: (r["backend"], r["size"]))
         for key in ("index_memory_comparison", "datasketch_redis_lsh"):
             if key not in report and key in previous:
                 report[key] = previous[key]

@@ -42,11 +42,11 @@ from madar.feeds import (
     finalize_feed,
     recover_feeds,
 )
+from madar.outcome import EXIT_CRAWL_FAILED, EXIT_OK, EXIT_USAGE, crawl_failures
+from madar.spiders.arguments import BadArgument, SpiderArguments
 
-EXIT_OK = 0
-EXIT_CRAWL_FAILED = 1
-EXIT_USAGE = 2
 EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL
+
 
 LOCK_NAME = "cron.lock"
 #: Present while a run is in progress; left behind by a run that did not complete.
@@ -175,22 +175,6 @@ def relearn_recovered(settings: Any, feeds: list[Path]) -> int:
     return len(unknown)
 
 
-def crawl_failures(stats: dict[str, Any]) -> list[str]:
-    """Why a finished crawl counts as failed (``[]``: it did not)."""
-    failures = []
-    reason = stats.get("finish_reason")
-    if reason != "finished":
-        failures.append(f"finish_reason={reason!r}")
-    monitor_failed = stats.get("madar/monitor/failed")
-    if monitor_failed:
-        failures += [f"monitor {text}" for text in stats.get("madar/monitor/failures") or []]
-        if not stats.get("madar/monitor/failures"):
-            failures.append("monitors failed")
-    elif monitor_failed is None and stats.get("log_count/ERROR", 0):
-        failures.append(f"{stats['log_count/ERROR']} errors logged (monitors did not run)")
-    return failures
-
-
 def run_complete(stats: dict[str, Any]) -> bool:
     """Did the crawl walk everything it meant to (so the next run may stop early)?
 
@@ -253,6 +237,11 @@ def _default_state_dir() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
+    try:
+        SpiderArguments.parse(dict(options.spider_args))
+    except BadArgument as error:
+        print(f"madar.cron: bad spider argument {error}", file=sys.stderr)
+        return EXIT_USAGE
     overrides = dict(options.settings)
     state_dir = Path(options.state_dir or overrides.get("MADAR_STATE_DIR")
                      or _default_state_dir()).resolve()

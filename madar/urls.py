@@ -64,6 +64,16 @@ def post_id_from_shortlink(url: str) -> int | None:
     return int(values[0]) if len(values) == 1 and values[0].isdigit() else None
 
 
+_DATE_PERMALINK = re.compile(r"^/(\d{4})/(\d{2})/(\d{2})/[^/?#]")
+
+
+def permalink_date(url: str) -> str | None:
+    """``YYYY-MM-DD`` of a WordPress date permalink (``/2017/08/10/slug/``: the publication
+    day), ``None`` for other URLs."""
+    match = _DATE_PERMALINK.match(urlsplit(url).path)
+    return "-".join(match.groups()) if match else None
+
+
 def same_host(url: str, base_url: str) -> bool:
     """True when ``url`` is on exactly the base URL's host (and port)."""
     a, b = urlsplit(url), urlsplit(base_url)

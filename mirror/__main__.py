@@ -74,7 +74,11 @@ def _write_jsonl(records: list[dict], out) -> None:
 
 
 def serve(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mirror")
+    parser = argparse.ArgumentParser(
+        prog="python -m mirror", description="Serve the offline mirror on 127.0.0.1.",
+        epilog="other commands: 'python -m mirror truth --base-url URL' prints the ground "
+               "truth (the expected feed items); 'python -m mirror generate --out DIR' writes "
+               "the site to disk. Each takes --help.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--log", help="access log, JSON Lines")

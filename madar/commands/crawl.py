@@ -1,23 +1,47 @@
-"""``scrapy crawl`` that exits 1 when the feed output was lost.
+"""``scrapy crawl`` whose exit status tells whether the crawl worked.
 
-Scrapy's own ``crawl`` exits 0 as soon as the crawl could start, even when no line of the
-feed could be written (read-only directory, full disk). This command is Scrapy's, plus a
-look at the finished crawl's stats (:func:`madar.feeds.feed_failures`): when the
-feeds are incomplete it prints one line to stderr and exits 1.
+Scrapy's own ``crawl`` exits 0 as soon as the crawl could start: with the site unreachable,
+the monitors failed or no line of the feed written. This command is Scrapy's plus two
+checks:
+
+- before anything starts, the spider's arguments (``-a``): a bad one is one line on stderr
+  (which argument, what was given, what is accepted) and exit status 2, as argparse does;
+- after the crawl, its stats (:func:`madar.outcome.crawl_failures`): a failed crawl is one
+  line on stderr and exit status 1.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
-from madar.feeds import feed_failures
+from madar.outcome import EXIT_CRAWL_FAILED, EXIT_USAGE, crawl_failures
+from madar.spiders.arguments import BadArgument
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) != 1:
+            return
+        try:
+            spider_class = get_spider_loader(self.settings).load(args[0])
+        except KeyError:
+            return  # Scrapy reports the unknown spider itself
+        check = getattr(spider_class, "check_arguments", None)
+        if check is None:
+            return
+        try:
+            check(dict(opts.spargs))
+        except BadArgument as error:
+            print(f"{args[0]}: bad spider argument {error}", file=sys.stderr)
+            raise SystemExit(EXIT_USAGE) from None
+
     def run(self, args: list[str], opts: Any) -> None:
         if len(args) != 1:
             raise UsageError
@@ -26,14 +50,13 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+            self.exitcode = EXIT_CRAWL_FAILED
             return
         try:
             stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
         except RuntimeError:
             stats = {}
-        problems = feed_failures(stats)
-        if problems:
-            print(f"madar: crawl FAILED, output incomplete: {'; '.join(problems)}",
-                  file=sys.stderr)
-            self.exitcode = 1
+        failures = crawl_failures(stats)
+        if failures:
+            print(f"{args[0]}: crawl FAILED: {'; '.join(failures)}", file=sys.stderr)
+            self.exitcode = EXIT_CRAWL_FAILED

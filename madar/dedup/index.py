@@ -4,24 +4,23 @@ Why not ``datasketch.MinHashLSH``: it keeps, per article, a list of band byte st
 Python ``set`` per band bucket (about 200 bytes each even when it holds one key): 9.5 KB per
 article measured with these parameters (docs/benchmarks.md). Here each band bucket is one dict
 entry ``band hash -> row`` (a list only on the rare collision) and the signatures sit in one
-growing ``uint32`` matrix: 2.8-3.5 KB per article, constant query cost (45 us at 10k and at
-200k). Measured and not kept: band keys in sorted numpy arrays (0.9 KB per article, rebuild
-2.5x faster) cost 74 -> 107 us per query + insert from 10k to 200k, which broke the
-per-item scaling target. The banding parameters come from datasketch's own optimizer
-(``_optimal_param``), weighted for recall.
+growing ``array('I')``: about 3 KB per article, constant query cost. The banding parameters
+minimize datasketch's weighted error (the same optimizer as its ``MinHashLSH``, computed
+here exactly), weighted for recall. Plain Python: no numpy or scipy needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-import numpy as np
-from datasketch.lsh import _optimal_param
+from madar.dedup.minhash import Signature, jaccard_estimates
 
-from madar.dedup.minhash import SIGNATURE_DTYPE, jaccard_estimates
-
-_BAND_MIX = np.uint64(0x100000001B3)
-_BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+_BAND_MIX = 0x100000001B3
+_BAND_SALT = 0x9E3779B97F4A7C15
 
 
 #: LSH misses cost a duplicate in the corpus, LSH false candidates only cost one vectorized
@@ -34,24 +33,71 @@ FALSE_NEGATIVE_WEIGHT = 0.98
 
 
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) for ``threshold``, by datasketch's optimizer with misses weighed 49:1."""
-    return _optimal_param(threshold, num_perm, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
+    """(bands, rows) for ``threshold`` with misses weighed 49:1 (see :func:`optimal_bands`)."""
+    return optimal_bands(threshold, num_perm, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """64-bit key of each band of each signature: shape (n, bands), as signed int64.
+@lru_cache(maxsize=16)
+def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float,
+                  false_negative_weight: float) -> tuple[int, int]:
+    """The (bands, rows) with ``bands * rows <= num_perm`` that minimize the weighted areas
+    under the LSH S-curve ``P(s) = 1 - (1 - s**rows)**bands``: false positives below the
+    threshold, misses above it (datasketch's ``MinHashLSH`` criterion; its first minimum in
+    the order bands, then rows, wins ties, as there).
+
+    ``P`` is a polynomial of degree ``bands * rows <= num_perm``, so Gauss-Legendre
+    quadrature with ``num_perm // 2 + 1`` nodes integrates it exactly.
+    """
+    nodes, weights = _gauss_legendre(num_perm // 2 + 1)
+    below = [threshold * (x + 1) / 2 for x in nodes]  # nodes mapped onto [0, threshold]
+    above = [threshold + (1 - threshold) * (x + 1) / 2 for x in nodes]  # onto [threshold, 1]
+    best, best_error = (0, 0), math.inf
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            false_positive = threshold / 2 * sum(
+                w * (1 - (1 - s**rows) ** bands) for s, w in zip(below, weights, strict=True))
+            false_negative = (1 - threshold) / 2 * sum(
+                w * (1 - s**rows) ** bands for s, w in zip(above, weights, strict=True))
+            error = false_positive * false_positive_weight + false_negative * false_negative_weight
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return best
+
+
+def _gauss_legendre(count: int) -> tuple[list[float], list[float]]:
+    """Nodes and weights of ``count``-point Gauss-Legendre quadrature on [-1, 1] (Newton's
+    method on the Legendre polynomial from the usual initial guesses)."""
+    nodes, weights = [], []
+    for i in range(1, count + 1):
+        x = math.cos(math.pi * (i - 0.25) / (count + 0.5))
+        for _ in range(100):
+            p0, p1 = 1.0, x
+            for k in range(2, count + 1):
+                p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+            derivative = count * (x * p1 - p0) / (x * x - 1)
+            step = p1 / derivative
+            x -= step
+            if abs(step) < 1e-15:
+                break
+        nodes.append(x)
+        weights.append(2 / ((1 - x * x) * derivative * derivative))
+    return nodes, weights
+
+
+def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
+    """64-bit key of each band of a signature, as signed int64 (they are persisted in Redis).
 
     Keys differ between bands (salted by band index), so one dict holds all bands.
     """
-    sigs = np.atleast_2d(signatures)[:, : bands * rows].astype(np.uint64)
-    sigs = sigs.reshape(sigs.shape[0], bands, rows)
-    acc = np.broadcast_to(
-        np.arange(1, bands + 1, dtype=np.uint64) * _BAND_SALT, sigs.shape[:2]
-    ).copy()
-    for j in range(rows):
-        acc = (acc ^ sigs[:, :, j]) * _BAND_MIX
-        acc ^= acc >> np.uint64(29)
-    return acc.view(np.int64)
+    keys = []
+    values = iter(signature)
+    for band in range(1, bands + 1):
+        key = (band * _BAND_SALT) & _MASK64
+        for _ in range(rows):
+            key = ((key ^ next(values)) * _BAND_MIX) & _MASK64
+            key ^= key >> 29
+        keys.append(key - ((key >> 63) << 64))
+    return keys
 
 
 class NearDuplicateIndex:
@@ -72,67 +118,53 @@ class NearDuplicateIndex:
         self.bands, self.rows = bands, rows
         self._buckets: dict[int, int] = {}
         self._overflow: dict[int, list[int]] = {}
-        self._signatures = np.empty((1024, num_perm), dtype=SIGNATURE_DTYPE)
-        self._ids = np.empty(1024, dtype=np.int64)
-        self._size = 0
+        self._signatures = array("I")  # row r: values [r * num_perm, (r + 1) * num_perm)
+        self._ids = array("q")
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._ids)
 
-    def _reserve(self, extra: int) -> None:
-        needed = self._size + extra
-        if needed <= len(self._ids):
-            return
-        capacity = max(needed, int(len(self._ids) * 1.5))
-        sigs = np.empty((capacity, self.num_perm), dtype=SIGNATURE_DTYPE)
-        sigs[: self._size] = self._signatures[: self._size]
-        ids = np.empty(capacity, dtype=np.int64)
-        ids[: self._size] = self._ids[: self._size]
-        self._signatures, self._ids = sigs, ids
+    def add(self, doc_id: int, signature: Sequence[int]) -> None:
+        self.add_many([doc_id], [signature])
 
-    def add(self, doc_id: int, signature: np.ndarray) -> None:
-        self.add_many([doc_id], np.asarray(signature, dtype=SIGNATURE_DTYPE)[np.newaxis, :])
-
-    def add_many(self, doc_ids: Iterable[int], signatures: np.ndarray) -> None:
+    def add_many(self, doc_ids: Iterable[int], signatures: Iterable[Sequence[int]]) -> None:
         """Bulk insert (used to rebuild the index from the store at start)."""
-        signatures = np.asarray(signatures, dtype=SIGNATURE_DTYPE).reshape(-1, self.num_perm)
-        ids = np.fromiter(doc_ids, dtype=np.int64, count=len(signatures))
-        n = len(ids)
-        if n == 0:
-            return
-        self._reserve(n)
-        first = self._size
-        self._signatures[first:first + n] = signatures
-        self._ids[first:first + n] = ids
-        self._size += n
         buckets, overflow = self._buckets, self._overflow
-        keys = band_keys(signatures, self.bands, self.rows).tolist()
-        for row, row_keys in enumerate(keys, start=first):
-            for key in row_keys:
+        for doc_id, signature in zip(doc_ids, signatures, strict=True):
+            if len(signature) != self.num_perm:
+                raise ValueError(f"signature of {len(signature)} values, expected "
+                                 f"{self.num_perm}")
+            row = len(self._ids)
+            self._signatures.extend(signature)
+            self._ids.append(doc_id)
+            for key in band_keys(signature, self.bands, self.rows):
                 current = buckets.setdefault(key, row)
                 if current != row:
                     overflow.setdefault(key, []).append(row)
 
-    def candidates(self, signature: np.ndarray) -> list[int]:
+    def candidates(self, signature: Sequence[int]) -> list[int]:
         """Rows sharing at least one band with ``signature`` (unconfirmed)."""
         rows: set[int] = set()
-        for key in band_keys(signature, self.bands, self.rows)[0].tolist():
+        for key in band_keys(signature, self.bands, self.rows):
             row = self._buckets.get(key)
             if row is not None:
                 rows.add(row)
                 rows.update(self._overflow.get(key, ()))
         return sorted(rows)
 
-    def query(self, signature: np.ndarray) -> list[tuple[int, float]]:
+    def _row(self, row: int) -> Signature:
+        return self._signatures[row * self.num_perm:(row + 1) * self.num_perm]
+
+    def query(self, signature: Sequence[int]) -> list[tuple[int, float]]:
         """``(doc_id, estimated Jaccard)`` of confirmed near-duplicates, most similar first."""
         rows = self.candidates(signature)
         if not rows:
             return []
-        sims = jaccard_estimates(np.asarray(signature), self._signatures[rows])
+        sims = jaccard_estimates(signature, (self._row(row) for row in rows))
         best: dict[int, float] = {}
-        for row, sim in zip(rows, sims.tolist(), strict=True):
+        for row, sim in zip(rows, sims, strict=True):
             if sim >= self.threshold:
-                doc_id = int(self._ids[row])
+                doc_id = self._ids[row]
                 best[doc_id] = max(sim, best.get(doc_id, 0.0))
         return sorted(best.items(), key=lambda item: -item[1])
 
@@ -140,10 +172,10 @@ class NearDuplicateIndex:
         """Approximate memory held by the index (arrays + dicts, excluding spare capacity)."""
         import sys
 
-        per_row = self.num_perm * 4 + 8
         dict_bytes = sys.getsizeof(self._buckets) + sys.getsizeof(self._overflow)
         # int keys (8-byte payload: 32-36 bytes each); row values are shared small ints/objects
         key_bytes = 36 * len(self._buckets)
-        row_objects = 32 * self._size
+        row_objects = 32 * len(self._ids)
         overflow_lists = sum(sys.getsizeof(v) + 36 for v in self._overflow.values())
-        return self._size * per_row + dict_bytes + key_bytes + row_objects + overflow_lists
+        arrays = self._signatures.itemsize * len(self._signatures) + 8 * len(self._ids)
+        return arrays + dict_bytes + key_bytes + row_objects + overflow_lists

@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-import numpy as np
-
-from madar.dedup.minhash import stable_hash64
+from madar.dedup.minhash import Signature, stable_hash64
 
 
 def url_key(url: str) -> int:
@@ -63,7 +61,7 @@ class NewArticle:
     text_hash: int
     content_hash: int
     modified: str | None
-    signature: np.ndarray
+    signature: Signature
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ class SeenStore(Protocol):
         """Cheap "was this URL already seen (kept or as a duplicate)?" for schedulers."""
         ...
 
-    def near_candidates(self, signature: np.ndarray) -> list[tuple[SeenRecord, float]]:
+    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
         """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
         ...
 

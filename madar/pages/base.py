@@ -41,6 +41,7 @@ from madar.pages.body import (
     split_dateline,
 )
 from madar.pages.document import HtmlDocument, canonical, collapse, element_text
+from madar.pages.listing import visible_date_of_link
 from madar.text.clean import clean_inline
 from madar.text.dates import iso_day, normalize_datetime, parse_datetime, parse_visible_date
 from madar.urls import is_article_candidate, post_id_from_shortlink
@@ -514,20 +515,27 @@ class ArticlePage:
 
     def related_urls(self) -> list[str]:
         """Posts recommended by the page: check-also box first, then related posts."""
-        return list(self._related_urls)
+        return list(self._related_links)
+
+    def related_dates(self) -> dict[str, str]:
+        """``YYYY-MM-DD`` each recommended post shows beside its link (when it shows one),
+        so a crawl bounded by date can skip older posts without fetching them."""
+        return {url: date for url, date in self._related_links.items() if date}
 
     @cached_property
-    def _related_urls(self) -> tuple[str, ...]:
-        """Every post link inside the boxes (title, thumbnail, whatever the version draws);
-        archive links and the page itself left out. Computed once: the spider asks again."""
+    def _related_links(self) -> dict[str, str | None]:
+        """Every post link inside the boxes (title, thumbnail, whatever the version draws)
+        with the date shown beside it; archive links and the page itself left out.
+        Computed once: the spider asks again."""
         own = self._url
-        found: list[str | None] = []
+        found: dict[str, str | None] = {}
         for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX),
                        *self._box_links(self.INLINE_RELATED_BOX)):
             href = self.document.absolute(anchor.get("href"))
-            if href and is_article_candidate(href):
-                found.append(self._safe_canonical(href))
-        return tuple(url for url in unique(found) if url != own)
+            url = self._safe_canonical(href) if href and is_article_candidate(href) else None
+            if url and url != own and not found.get(url):
+                found[url] = parse_visible_date(visible_date_of_link(anchor), self._now)
+        return found
 
     @attribute
     def related(self) -> list[str]:

@@ -59,6 +59,35 @@ def _match_form(text: str | None) -> str:
     return " ".join(fold_arabic(text or "").split())
 
 
+def _container(anchor: Any) -> Any:
+    """The list item or post box around a title link (``None`` outside one)."""
+    for ancestor in anchor.iterancestors():
+        tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
+        if tag in ("li", "article") or (tag == "div" and _CONTAINER.search(classes(ancestor))):
+            return ancestor
+        if tag in ("body", "html", "section", "ul", "ol"):
+            return None
+    return None
+
+
+def _date_text(container: Any) -> str | None:
+    if container is None:
+        return None
+    for element in container.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag.lower() == "time" or _DATE_CLASSES.search(classes(element)):
+            text = element_text(element)
+            if text:
+                return text
+    return None
+
+
+def visible_date_of_link(anchor: Any) -> str | None:
+    """The date shown beside a post's title link (listing entry, related box), as shown."""
+    return _date_text(_container(anchor))
+
+
 @dataclass(frozen=True)
 class ListingEntry:
     """One post as a listing shows it."""
@@ -103,28 +132,6 @@ class ListingPage:
                 return True
         return False
 
-    @staticmethod
-    def _container(anchor: Any) -> Any:
-        for ancestor in anchor.iterancestors():
-            tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
-            if tag in ("li", "article") or (tag == "div" and _CONTAINER.search(classes(ancestor))):
-                return ancestor
-            if tag in ("body", "html", "section", "ul", "ol"):
-                return None
-        return None
-
-    def _date_of(self, container: Any) -> str | None:
-        if container is None:
-            return None
-        for element in container.iter():
-            if not isinstance(element.tag, str):
-                continue
-            if element.tag.lower() == "time" or _DATE_CLASSES.search(classes(element)):
-                text = element_text(element)
-                if text:
-                    return text
-        return None
-
     def _is_post_link(self, url: str) -> bool:
         return same_host(url, self.url) and is_article_candidate(url)
 
@@ -140,7 +147,7 @@ class ListingPage:
             if self._in_chrome(anchor):
                 continue
             seen.add(url)
-            date_raw = self._date_of(self._container(anchor))
+            date_raw = visible_date_of_link(anchor)
             entries.append(ListingEntry(url=url, title=element_text(anchor), date_raw=date_raw,
                                         date=parse_visible_date(date_raw, self._now)))
         return entries

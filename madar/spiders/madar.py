@@ -5,18 +5,24 @@ the post sitemaps (all in archive mode; the newest, with the main feed, in incre
 runs; see madar/archive.py), and the check-also and related-posts boxes, and requests each
 article once per run, from the first source that names it (stats
 ``madar/source/{home,listing,related,sitemap,feed}``). What a page contains is the page objects'
-business, what becomes of an item the pipelines'. Its arguments: README.md.
+business, what becomes of an item the pipelines'. Its arguments (``-a name=value``):
+:mod:`madar.spiders.arguments` parses them, docs/crawling.md describes them.
+
+``since`` outside archive mode bounds the crawl by publication day: older articles are
+neither emitted nor followed, links whose listing/box date or permalink day is older are not
+fetched (undated ones are). ``max_articles`` stops yielding and requesting at N items.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.iterators import xmliter_lxml
@@ -24,7 +30,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from madar import archive as archive_rules
 from madar.extensions.quality import count_field_sources
-from madar.incremental import LASTMOD_META, IncrementalPolicy, parse_flag
+from madar.incremental import LASTMOD_META, IncrementalPolicy
 from madar.middlewares.fetchtime import fetched_at
 from madar.pages import ListingPage, article_page_for
 from madar.rendering import (
@@ -35,49 +41,35 @@ from madar.rendering import (
     render_mode,
     rendered_request,
 )
+from madar.spiders.arguments import SpiderArguments
 from madar.text.dates import as_utc
-from madar.urls import canonical_url, is_article_candidate, same_host
+from madar.urls import canonical_url, is_article_candidate, permalink_date, same_host
 
 #: The latest-news category slug on the real site, used only when no page links to it.
 FALLBACK_LATEST_NEWS_PATH = "/category/" + quote("آخر-الأخبار") + "/"
 
 
-def _optional_int(value: Any, name: str) -> int | None:
-    if value in (None, "", "none", "None"):
-        return None
-    number = int(value)
-    if number < 0:
-        raise ValueError(f"{name} must be >= 0, got {number}")
-    return number
-
-
 class MadarSpider(scrapy.Spider):
     name = "madar"
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        max_pages: str | int | None = None,
-        since: str | None = None,
-        related_depth: str | int | None = None,
-        incremental: str | None = None,
-        archive: str | None = None,
-        until: str | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, arguments: SpiderArguments | None = None,
+                 **kwargs: Any) -> None:
+        if arguments is None:
+            arguments = SpiderArguments.parse(kwargs)
+            kwargs = SpiderArguments.passthrough(kwargs)
         super().__init__(*args, **kwargs)
-        self._base_url_arg = base_url
-        self.max_pages = _optional_int(max_pages, "max_pages")
-        self.related_depth = _optional_int(related_depth, "related_depth")
-        self.since: dt.date | None = archive_rules.parse_day(since, "since")
+        self.arguments = arguments
+        self.max_pages = arguments.max_pages
+        self.related_depth = arguments.related_depth
+        self.since: dt.date | None = arguments.since
         self.base_url = ""
-        self._incremental_arg = incremental
         self.incremental: IncrementalPolicy | None = None
-        self.archive = parse_flag(archive)
-        self.window = archive_rules.Window(self.since, archive_rules.parse_day(until, "until"))
-        if self.window.until is not None and not self.archive:
-            raise ValueError("until needs archive=1 (it bounds the sitemaps' lastmod)")
+        self.archive = bool(arguments.archive)
+        # In archive mode since/until bound the sitemaps' lastmod (a dated chunk); outside
+        # it, since bounds the crawl by publication day (parse_article, _article_requests).
+        self.window = (archive_rules.Window(arguments.since, arguments.until) if self.archive
+                       else archive_rules.Window())
+        self._items_yielded = self._items_dropped = 0
         #: canonical article URLs requested this run (one frontier for every source)
         self.frontier: set[str] = set()
         #: canonical article URLs not requested because the memory holds them unchanged
@@ -92,15 +84,26 @@ class MadarSpider(scrapy.Spider):
         self.refill = False
 
     @classmethod
+    def check_arguments(cls, raw: dict[str, Any]) -> SpiderArguments:
+        """Parse ``-a`` values before a crawl starts (:class:`BadArgument` when one is bad)."""
+        return SpiderArguments.parse(raw)
+
+    @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
-        mode = render_mode(crawler.settings, kwargs.pop("render", None))
+        arguments = SpiderArguments.parse(kwargs)
+        mode = render_mode(crawler.settings, arguments.render)
         apply_render_settings(crawler.settings, mode)  # still mutable here (Scrapy >= 2.11)
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        if arguments.max_articles is not None:  # Scrapy's CloseSpider extension stops it
+            crawler.settings.set("CLOSESPIDER_ITEMCOUNT", arguments.max_articles,
+                                 priority="spider")
+        spider = super().from_crawler(crawler, *args, arguments=arguments,
+                                      **SpiderArguments.passthrough(kwargs))
         spider.render_mode = mode
-        base = spider._base_url_arg or crawler.settings.get("MADAR_BASE_URL")
+        base = arguments.base_url or crawler.settings.get("MADAR_BASE_URL")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base_url must be an absolute http(s) URL, got {base!r}")
+            raise ValueError(f"setting MADAR_BASE_URL must be an absolute http(s) URL, "
+                             f"got {base!r}")
         spider.base_url = f"{parts.scheme}://{parts.netloc}".lower()
         # Offsite filtering (also of redirects) by Scrapy's own middleware; the port is
         # checked by same_host() on every link we follow.
@@ -110,12 +113,15 @@ class MadarSpider(scrapy.Spider):
         hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
         spider.max_pages = hard_cap if spider.max_pages is None else min(spider.max_pages,
                                                                          hard_cap)
-        spider.incremental = IncrementalPolicy.from_crawler(crawler, spider._incremental_arg)
+        spider.incremental = IncrementalPolicy.from_crawler(crawler, arguments.incremental)
         spider.memory = spider.incremental
         if spider.archive:
             spider.memory = spider.incremental or IncrementalPolicy.from_crawler(crawler, True)
             jobdir = settings.get("JOBDIR")
             spider.refill = bool(jobdir) and not spider._jobdir_resumable(jobdir)
+        if arguments.max_articles is not None:
+            crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
+            crawler.signals.connect(spider._item_dropped, signal=signals.item_error)
         return spider
 
     # --- JOBDIR --------------------------------------------------------------------------
@@ -305,17 +311,18 @@ class MadarSpider(scrapy.Spider):
             return
         try:
             page = ListingPage(response.url, response.text)
-            latest, links = page.latest_news_url(), page.article_links()
+            latest, entries = page.latest_news_url(), page.entries()
         except Exception:
             self._broken(response)
-            latest, links = None, []
+            latest, entries = None, []
         if latest is None:
             self.logger.warning("No 'آخر الأخبار' link on %s; using %s",
                                 response.url, FALLBACK_LATEST_NEWS_PATH)
             latest = self.base_url + FALLBACK_LATEST_NEWS_PATH
         if self.max_pages > 0:  # max_pages=0: the home page's articles only
             yield from self._listing_request(latest, page_number=1)
-        yield from self._article_requests(links, depth=0, source="home")
+        yield from self._article_requests([e.url for e in entries], depth=0, source="home",
+                                          dates={e.url: e.date for e in entries if e.date})
 
     def parse_listing(self, response: Response, page_number: int):
         if not self._usable(response):
@@ -332,7 +339,8 @@ class MadarSpider(scrapy.Spider):
             return
         fresh = [e for e in entries if not self._older_than_since(e.date)]
         adds_nothing = self.reads_sitemaps and all(self._seen(e.url) for e in entries)
-        yield from self._article_requests([e.url for e in fresh], depth=0, source="listing")
+        yield from self._article_requests([e.url for e in entries], depth=0, source="listing",
+                                          dates={e.url: e.date for e in entries if e.date})
         if self.incremental is not None and self.incremental.should_stop(
                 [urljoin(self.base_url, e.url) for e in entries], page_number):
             return
@@ -382,21 +390,39 @@ class MadarSpider(scrapy.Spider):
                 self._count("not_article")
                 return
             item = page.to_item()
-            related = page.related_urls()
+            related, related_dates = page.related_urls(), page.related_dates()
         except Exception:
             self._broken(response)
             return
-        if check_window and not self.window.admits_published(item.get("published")):
+        if check_window and not self.window.admits_published(item.published):
             self._count_archive("outside_window")
             return
         # madar/fields/<field>/<theme|metadata|none>: read by the theme-change alarm
         count_field_sources(self.crawler.stats, page.field_sources)
+        if not self.archive and self._older_than_since(item.published):
+            # Out of the output and of the frontier: its links lead further back in time.
+            self.crawler.stats.inc_value("madar/since/articles_skipped")
+            return
+        if self._cap_reached():
+            return
+        self._items_yielded += 1
         yield item
         if self.window.bounded:  # a dated chunk follows no box: they lead out of it
             return
         if self.related_depth is None or depth < self.related_depth:
             yield from self._article_requests(related[: self.max_related_per_page],
-                                              depth=depth + 1, source="related")
+                                              depth=depth + 1, source="related",
+                                              dates=related_dates)
+
+    def _cap_reached(self) -> bool:
+        """``max_articles`` items emitted or on their way through the pipelines: yield and
+        request no more. (Scrapy's CloseSpider extension, ``CLOSESPIDER_ITEMCOUNT``, closes
+        the spider once they are scraped; items dropped on the way free their place.)"""
+        cap = self.arguments.max_articles
+        return cap is not None and self._items_yielded - self._items_dropped >= cap
+
+    def _item_dropped(self, *args: Any, **kwargs: Any) -> None:
+        self._items_dropped += 1
 
     def _article_failed(self, failure) -> None:
         self._count_archive("done")
@@ -408,13 +434,23 @@ class MadarSpider(scrapy.Spider):
 
     def _article_requests(self, urls: list[str], depth: int, source: str,
                           check_window: bool = False,
-                          lastmod: str | None = None) -> Iterator[scrapy.Request]:
+                          lastmod: str | None = None,
+                          dates: Mapping[str, str] | None = None) -> Iterator[scrapy.Request]:
         """Requests for the article URLs no source named before in this run; with the
-        sitemap's ``lastmod``, a known article whose lastmod moved is requested again."""
+        sitemap's ``lastmod``, a known article whose lastmod moved is requested again.
+        ``dates``: the day a link's listing or box shows (else its permalink's day), so
+        ``since`` skips older articles unfetched; undated links are fetched."""
+        if self._cap_reached():
+            return
+        dates = dates or {}
         for url in urls:
             url = urljoin(self.base_url, url)
             if not same_host(url, self.base_url) or not is_article_candidate(url):
                 self._count("links_skipped")
+                continue
+            if not self.archive and self._older_than_since(dates.get(url)
+                                                           or permalink_date(url)):
+                self.crawler.stats.inc_value("madar/since/links_skipped")
                 continue
             url = canonical_url(url)
             if source == "sitemap":  # the progress line's total: every archived article

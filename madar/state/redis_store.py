@@ -25,10 +25,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from madar.dedup.index import band_keys, lsh_bands
-from madar.dedup.minhash import SIGNATURE_DTYPE, jaccard_estimates
+from madar.dedup.minhash import (
+    Signature,
+    jaccard_estimates,
+    signature_bytes,
+    signature_from_bytes,
+)
 from madar.dedup.records import (
     Conflict,
     NewArticle,
@@ -196,10 +199,10 @@ class RedisSeenStore:
     def lookup_text_hash(self, text_hash: int) -> SeenRecord | None:
         return self._record_by(self._texts, text_hash)
 
-    def _band_fields(self, signature: np.ndarray) -> list[str]:
-        return [str(k) for k in band_keys(signature, self.bands, self.rows)[0].tolist()]
+    def _band_fields(self, signature: Signature) -> list[str]:
+        return [str(k) for k in band_keys(signature, self.bands, self.rows)]
 
-    def near_candidates(self, signature: np.ndarray) -> list[tuple[SeenRecord, float]]:
+    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
         buckets = self._redis.hmget(self._bands, self._band_fields(signature))
         sids = sorted({sid for b in buckets if b for sid in _text(b).split(",")})
         if not sids:
@@ -208,11 +211,9 @@ class RedisSeenStore:
         pairs = [(sid, blob) for sid, blob in zip(sids, blobs, strict=True) if blob]
         if not pairs:
             return []
-        matrix = np.frombuffer(b"".join(b for _, b in pairs), dtype="<u4")
-        sims = jaccard_estimates(np.asarray(signature, dtype=SIGNATURE_DTYPE),
-                                 matrix.reshape(len(pairs), self.num_perm))
+        sims = jaccard_estimates(signature, (signature_from_bytes(blob) for _, blob in pairs))
         best: dict[str, float] = {}
-        for (sid, _), sim in zip(pairs, sims.tolist(), strict=True):
+        for (sid, _), sim in zip(pairs, sims, strict=True):
             if sim >= self.threshold:
                 doc_id = sid.split(".")[0]
                 best[doc_id] = max(sim, best.get(doc_id, 0.0))
@@ -228,9 +229,6 @@ class RedisSeenStore:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def _signature_bytes(self, signature: np.ndarray) -> bytes:
-        return np.ascontiguousarray(signature, dtype="<u4").tobytes()
-
     def add(self, article: NewArticle) -> SeenRecord | Conflict:
         field = str(url_key(article.url))
         expected = self._redis.hget(self._urls, field)
@@ -244,7 +242,7 @@ class RedisSeenStore:
                 "" if article.post_id is None else str(article.post_id),
                 str(article.text_hash), str(article.content_hash),
                 self._doc_value(1, article, article.post_id),
-                self._signature_bytes(article.signature), str(self._min_equal),
+                signature_bytes(article.signature), str(self._min_equal),
                 *self._band_fields(article.signature)]
         result = self._add(keys=self._keys, args=args)
         status, doc_id = _text(result[0]), _text(result[1])
@@ -264,7 +262,7 @@ class RedisSeenStore:
                 str(article.content_hash), self._doc_value(revision, article, post_id),
                 "" if article.post_id is None else str(article.post_id),
                 str(article.text_hash),
-                self._signature_bytes(article.signature) if text_changed else "",
+                signature_bytes(article.signature) if text_changed else "",
                 *(self._band_fields(article.signature) if text_changed else [])]
         result = self._revise(keys=self._keys, args=args)
         if _text(result[0]) != "ok":

@@ -16,10 +16,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-import numpy as np
-
 from madar.dedup.index import NearDuplicateIndex
-from madar.dedup.minhash import SIGNATURE_DTYPE
+from madar.dedup.minhash import Signature, signature_bytes, signature_from_bytes
 from madar.dedup.records import (
     Conflict,
     NewArticle,
@@ -105,13 +103,11 @@ class SQLiteSeenStore:
     def _load_index(self, index: NearDuplicateIndex) -> None:
         rows = self._db.execute("SELECT doc_id, signature FROM signatures ORDER BY sig_id")
         doc_ids: list[int] = []
-        blobs: list[bytes] = []
+        signatures: list[Signature] = []
         for doc_id, blob in rows:
             doc_ids.append(doc_id)
-            blobs.append(blob)
-        if doc_ids:
-            matrix = np.frombuffer(b"".join(blobs), dtype=SIGNATURE_DTYPE)
-            index.add_many(doc_ids, matrix.reshape(len(doc_ids), self.num_perm))
+            signatures.append(signature_from_bytes(blob))
+        index.add_many(doc_ids, signatures)
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -188,7 +184,7 @@ class SQLiteSeenStore:
                                (text_hash,)).fetchone()
         return self._record(row[0]) if row else None
 
-    def near_candidates(self, signature: np.ndarray) -> list[tuple[SeenRecord, float]]:
+    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
         return [(self._record(doc_id), sim) for doc_id, sim in self.index.query(signature)]
 
     def count(self) -> int:
@@ -204,10 +200,9 @@ class SQLiteSeenStore:
             db.execute("INSERT OR IGNORE INTO post_ids VALUES (?, ?)", (article.post_id, doc_id))
         db.execute("INSERT OR IGNORE INTO text_hashes VALUES (?, ?)",
                    (article.text_hash, doc_id))
-        signature = np.ascontiguousarray(article.signature, dtype=SIGNATURE_DTYPE)
         db.execute("INSERT INTO signatures (doc_id, signature) VALUES (?, ?)",
-                   (doc_id, signature.tobytes()))
-        index.add(doc_id, signature)
+                   (doc_id, signature_bytes(article.signature)))
+        index.add(doc_id, article.signature)
 
     def add(self, article: NewArticle) -> SeenRecord | Conflict:
         self._write()

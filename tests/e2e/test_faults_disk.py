@@ -87,7 +87,7 @@ def test_scrapy_crawl_into_readonly_dir_fails_before_crawling(mirror, readonly_d
                        timeout=120)
     assert result.returncode == 1, result.stderr[-3000:]
     assert "Feed output failed: cannot write the feed" in result.stderr
-    assert "madar: crawl FAILED, output incomplete" in result.stderr
+    assert "madar: crawl FAILED: cannot write the feed" in result.stderr
     assert "'finish_reason': 'feed_error'" in result.stderr
     assert "'item_scraped_count'" not in result.stderr, "nothing may be scraped into nowhere"
 
@@ -97,7 +97,7 @@ def test_scrapy_crawl_onto_a_full_disk_fails(mirror, full_disk, tmp_path):
     assert result.returncode == 1, result.stderr[-3000:]
     assert "Feed output failed" in result.stderr
     assert "No space left on device" in result.stderr
-    assert "madar: crawl FAILED, output incomplete" in result.stderr
+    assert "madar: crawl FAILED: an item could not be written to the feed" in result.stderr
 
 
 def test_cron_run_with_readonly_data_dir_exits_1(mirror, readonly_dir, tmp_path):

@@ -187,3 +187,51 @@ def test_scheduled_crawl_of_the_mirror(deployed, tmp_path):
     if "madar/monitor/failed" in log:  # the monitors ran: the schema loaded from the egg
         report = items_file.with_name(items_file.name + ".report.json")
         assert json.loads(report.read_text())["articles"]["emitted"] == len(items)
+
+
+START = REPO / "deploy" / "scrapyd" / "start"
+
+
+def test_shipped_start_refuses_the_placeholder_password(tmp_path):
+    for password in (None, "change-me"):
+        env = clean_env(SCRAPYD_HOME=str(tmp_path / "home"), HOME=str(tmp_path),
+                        PYTHON=sys.executable)
+        if password:
+            env["SCRAPYD_PASSWORD"] = password
+        result = subprocess.run(["sh", str(START)], cwd=REPO, env=env, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "export SCRAPYD_PASSWORD=" in lines[0], lines
+        assert not (tmp_path / "home").exists()
+
+
+def test_shipped_start_runs_from_the_project_directory(tmp_path):
+    """deploy/scrapyd/start as shipped: relative data paths under SCRAPYD_HOME, auth on."""
+    port = free_port()
+    home = tmp_path / "scrapyd-home"
+    env = clean_env(SCRAPYD_HOME=str(home), SCRAPYD_PASSWORD=PASSWORD, SCRAPYD_USERNAME=USER,
+                    SCRAPYD_HTTP_PORT=str(port), HOME=str(tmp_path), PYTHON=sys.executable)
+    log = (tmp_path / "start.out").open("w")
+    process = subprocess.Popen(["sh", str(START)], cwd=REPO, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (tmp_path / "start.out").read_text()
+            try:
+                if call(url + "daemonstatus.json", auth=None)[0] == 401:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "Scrapyd did not come up"
+            time.sleep(0.2)
+        status, body = call(url + "daemonstatus.json")
+        assert status == 200 and body["status"] == "ok"
+        assert (home / "scrapyd.conf").resolve() == (START.parent / "scrapyd.conf").resolve()
+        assert (home / "twistd.pid").exists(), "Scrapyd did not start in SCRAPYD_HOME"
+        assert call(url + "listprojects.json")[1]["projects"] == []
+    finally:
+        stop_server(process, timeout=15)
+        log.close()

@@ -106,7 +106,7 @@ def test_archive_starts_from_robots_and_the_home_page_follows_the_sitemaps(spide
 
 
 def test_until_needs_archive(spider):
-    with pytest.raises(ValueError, match="until needs archive"):
+    with pytest.raises(ValueError, match="until=2020-01-01: expected archive=1 beside it"):
         spider(until="2020-01-01")
 
 

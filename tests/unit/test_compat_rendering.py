@@ -83,8 +83,16 @@ def fingerprint(request: scrapy.Request) -> bytes:
     return get_crawler().request_fingerprinter.fingerprint(request)
 
 
+def needs_playwright() -> None:
+    """scrapy-playwright is optional (requirements-render.txt): skip, saying so, without it."""
+    pytest.importorskip("scrapy_playwright",
+                        reason="optional renderer: pip install -r requirements-render.txt")
+
+
 @pytest.mark.parametrize("mode", ["splash", "playwright"])
 def test_rendered_and_plain_requests_share_a_fingerprint(mode):
+    if mode == "playwright":
+        needs_playwright()
     url = "https://madaralyoum.com/%d8%ae%d8%a8%d8%b1/"
     rendered = rendered_request(url, mode)
     assert rendered.meta[META_RENDER] == mode and not rendered.dont_filter
@@ -108,6 +116,7 @@ def test_splash_rerender_sends_the_fetched_html_and_skips_the_dupefilter():
 
 
 def test_playwright_rerender_fulfils_navigation_from_meta():
+    needs_playwright()
     request = rendered_request("https://madaralyoum.com/a/", "playwright", html="<p>x</p>")
     assert request.meta["playwright"] is True
     assert request.meta["playwright_page_init_callback"] == (

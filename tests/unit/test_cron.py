@@ -77,23 +77,19 @@ def test_crawl_settings_add_operations_and_keep_overrides_last(tmp_path):
     assert cron.crawl_settings(plan, {}, incremental=False).getbool("MADAR_INCREMENTAL") is False
 
 
-@pytest.mark.parametrize(("stats", "failed"), [
-    ({"finish_reason": "finished", "madar/monitor/failed": 0}, []),
-    ({"finish_reason": "shutdown", "madar/monitor/failed": 0}, ["finish_reason='shutdown'"]),
-    ({"finish_reason": "finished", "madar/monitor/failed": 1,
-      "madar/monitor/failures": ["Items/x: 0 items"]}, ["monitor Items/x: 0 items"]),
-    ({"finish_reason": "finished", "log_count/ERROR": 3},
-     ["3 errors logged (monitors did not run)"]),
-    ({}, ["finish_reason=None"]),
-])
-def test_crawl_failures(stats, failed):
-    assert cron.crawl_failures(stats) == failed
-
-
 def test_only_a_clean_finish_lets_the_next_run_stop_early():
     assert cron.run_complete({"finish_reason": "finished"})
     assert not cron.run_complete({"finish_reason": "shutdown"})
     assert cron.run_complete({"finish_reason": "finished", "retry/max_reached": 2})
+
+
+def test_bad_spider_argument_exits_2_before_locking(tmp_path, capsys):
+    status = cron.main(["--state-dir", str(tmp_path), "-a", "max_pages=abc"])
+    assert status == cron.EXIT_USAGE == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "madar.cron: bad spider argument -a max_pages=abc: expected a whole number >= 0 "
+        "(e.g. max_pages=5)"]
+    assert not (tmp_path / cron.LOCK_NAME).exists()
 
 
 def test_usage_errors_exit_2():

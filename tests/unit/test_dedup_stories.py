@@ -29,7 +29,7 @@ def _sig(hasher: MinHasher, text: str):
 
 def _similarity(hasher: MinHasher, a: str, b: str) -> float:
     sa, sb = _sig(hasher, a), _sig(hasher, b)
-    return float(jaccard_estimates(sa, sb[None, :])[0])
+    return jaccard_estimates(sa, [sb])[0]
 
 
 def test_seed_article_is_the_first_original() -> None:

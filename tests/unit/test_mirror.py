@@ -590,3 +590,12 @@ def test_every_article_page_reveals_its_shortlink(mirror):
         found = sel.css('link[rel="shortlink"]::attr(href)').getall()
         found += sel.css(".tie-short-link input::attr(value)").getall()
         assert f"{BASE}/?p={post.id}" in found, post.id
+
+
+def test_help_lists_the_other_commands(capsys):
+    from mirror.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "python -m mirror truth --base-url URL" in out and "generate --out DIR" in out

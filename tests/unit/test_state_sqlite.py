@@ -9,10 +9,9 @@ import sys
 import textwrap
 import time
 
-import numpy as np
 import pytest
 
-from madar.dedup.minhash import MinHasher
+from madar.dedup.minhash import MinHasher, signature_from_bytes
 from madar.state import NewArticle, SeenStore, open_store
 from madar.state.sqlite_store import DB_FILENAME, SQLiteSeenStore
 
@@ -88,7 +87,7 @@ def test_signatures_are_compact_integer_arrays(tmp_path) -> None:
     db = sqlite3.connect(tmp_path / DB_FILENAME)
     (blob,) = db.execute("SELECT signature FROM signatures").fetchone()
     assert len(blob) == 128 * 4
-    assert np.array_equal(np.frombuffer(blob, dtype=np.uint32), new(1).signature)
+    assert signature_from_bytes(blob) == new(1).signature
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -1,0 +1,100 @@
+"""An unreachable site ends the crawl in seconds, with its cause, not after minutes of retries.
+
+Until the site has answered once (any HTTP status), every download that fails before an
+answer (connection refused, DNS lookup failed, no route, connect or download timeout) is
+counted. After ``MADAR_UNREACHABLE_AFTER`` such failures (3; the robots.txt fetch and its
+retries count), the spider is closed with finish reason ``site_unreachable``, one ERROR
+line names the cause and the URL, and the stats keep it (``madar/unreachable``) for the
+``crawl`` command and cron to print; what is still queued is dropped at once. Once the
+site has answered, the middleware steps aside: a failing page is then the retry
+middleware's business (``RETRY_TIMES``).
+
+A refused connection or an unknown host fails within seconds; a site that never answers
+takes ``MADAR_UNREACHABLE_AFTER`` x ``DOWNLOAD_TIMEOUT`` (plus the backoff between tries).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import exceptions as scrapy_exceptions
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import error as twisted_errors
+
+logger = logging.getLogger(__name__)
+
+CLOSE_REASON = "site_unreachable"
+STATS_KEY = "madar/unreachable"
+
+
+def _classes(module: Any, *names: str) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(module, name) for name in names if hasattr(module, name))
+
+
+#: Failures that mean "no answer from the server", by cause. Scrapy >= 2.14 raises its own
+#: classes; older versions Twisted's (whose TimeoutError is a ConnectError).
+CAUSES: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
+    ("connection refused", _classes(scrapy_exceptions, "DownloadConnectionRefusedError")
+     + _classes(twisted_errors, "ConnectionRefusedError")),
+    ("host name not found", _classes(scrapy_exceptions, "CannotResolveHostError")
+     + _classes(twisted_errors, "DNSLookupError", "UnknownHostError")),
+    ("no answer in time", _classes(scrapy_exceptions, "DownloadTimeoutError")
+     + _classes(twisted_errors, "TimeoutError", "TCPTimedOutError")),
+    ("cannot connect", _classes(twisted_errors, "ConnectError")),
+)
+
+
+def unreachable_cause(exception: BaseException) -> str | None:
+    """``connection refused``, ``host name not found`` …; ``None`` for other failures."""
+    for cause, classes in CAUSES:
+        if isinstance(exception, classes):
+            return cause
+    return None
+
+
+class UnreachableSiteMiddleware:
+    """Closes the spider when the site never answers (downloader middleware, after retry)."""
+
+    def __init__(self, crawler: Any, failures_allowed: int) -> None:
+        self.crawler = crawler
+        self.failures_allowed = failures_allowed
+        self.failures = 0
+        self.answered = False
+        self.closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> UnreachableSiteMiddleware:
+        return cls(crawler, max(1, crawler.settings.getint("MADAR_UNREACHABLE_AFTER", 3)))
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        """Once the site is given up, what is still queued (retries, the request robots.txt
+        held back) fails at once instead of waiting out its retries."""
+        if self.closing:
+            raise IgnoreRequest(f"site unreachable: {request.url}")
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Any = None) -> Response:
+        self.answered = True
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException,
+                          spider: Any = None) -> None:
+        cause = unreachable_cause(exception)
+        if self.answered or self.closing or cause is None:
+            return None
+        self.failures += 1
+        if self.failures < self.failures_allowed:
+            return None
+        self.closing = True
+        where = f"{cause}: {request.url}"
+        self.crawler.stats.set_value(STATS_KEY, where)
+        logger.error("Site unreachable, %s (%s); %d tries failed before any answer. Stopping "
+                     "the crawl (finish reason %r).", where, exception, self.failures,
+                     CLOSE_REASON)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason=CLOSE_REASON))
+        return None
