@@ -108,10 +108,11 @@ def test_stats_report_no_broken_pages(crawl):
     assert "Traceback" not in crawl["log"], crawl["log"][-5000:]
 
 
-def test_second_crawl_with_same_state_emits_nothing(crawl, tmp_path):
-    """The mirror is unchanged and the dedup state is kept: nothing is new."""
+def test_second_incremental_crawl_with_same_state_emits_nothing(crawl, tmp_path):
+    """The mirror is unchanged and the dedup state is kept: an incremental run finds nothing
+    new, and that is a success (exit status 0, monitors pass)."""
     state = Path(crawl["out"]).parent / "state"
     out = tmp_path / "again.jsonl"
-    result = run_crawl(crawl["base_url"], out, state)
+    result = run_crawl(crawl["base_url"], out, state, args={"incremental": "1"})
     assert result.returncode == 0, stats_from_log(result.stderr)
     assert read_jsonl(out) == []
