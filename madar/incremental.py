@@ -84,12 +84,12 @@ class IncrementalPolicy:
     def from_crawler(cls, crawler: Any, argument: Any = None) -> IncrementalPolicy | None:
         """The policy the settings (or the spider argument) ask for; ``None`` when off."""
         settings = crawler.settings
-        if not parse_flag(argument, settings.getbool("MADAR_INCREMENTAL", False)):
+        if not parse_flag(argument, settings.getbool("MADAR_INCREMENTAL")):
             return None
         memory = _Memory(crawler)
         memory.policy = cls(memory.knows_url,
-                            margin_pages=settings.getint("MADAR_INCREMENTAL_MARGIN_PAGES", 1),
-                            catch_up=settings.getbool("MADAR_INCREMENTAL_CATCH_UP", False))
+                            margin_pages=settings.getint("MADAR_INCREMENTAL_MARGIN_PAGES"),
+                            catch_up=settings.getbool("MADAR_INCREMENTAL_CATCH_UP"))
         return memory.policy
 
     # --- the two questions -----------------------------------------------------------------
@@ -176,8 +176,8 @@ class _Memory:
     def spider_opened(self, spider: Any = None) -> None:
         settings, stats = self.crawler.settings, self.crawler.stats
         self.store = open_store(settings)
-        self.fetched = FetchedLog(Path(state_dir(settings)), retry_failed_after=settings.getfloat(
-            "MADAR_INCREMENTAL_RETRY_FAILED_HOURS", 24.0) * 3600)
+        self.fetched = FetchedLog(Path(state_dir(settings)), retry_failed_after=3600
+                                  * settings.getfloat("MADAR_INCREMENTAL_RETRY_FAILED_HOURS"))
         self.policy.stats = stats
         self.policy.lastmods = self.fetched
         stats.set_value(f"{STATS_PREFIX}/enabled", 1)

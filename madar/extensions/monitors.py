@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
                         category=ScrapyDeprecationWarning)
 
-DEFAULT_THEME_MARKUP_FIELDS = ("title", "text", "published", "related")
 MONITOR_PREFIX = "madar/monitor"
 
 
@@ -66,7 +65,7 @@ class ItemsExpectedMonitor(_MadarMonitor):
         first_run = self.stat("madar/incremental/known_at_start") == 0
         if incremental and not first_run:
             self.skipTest("incremental run over a known corpus: zero new items is normal")
-        minimum = self.settings.getint("MADAR_MONITOR_MIN_ITEMS", 1)
+        minimum = self.settings.getint("MADAR_MONITOR_MIN_ITEMS")
         items = self.stat("item_scraped_count")
         self.assertGreaterEqual(items, minimum,
                                 f"{items} items emitted, expected at least {minimum}")
@@ -76,7 +75,7 @@ class ItemsExpectedMonitor(_MadarMonitor):
 class ErrorsMonitor(_MadarMonitor):
     @monitors.name("errors in the log")
     def test_error_log_count(self) -> None:
-        limit = self.settings.getint("MADAR_MONITOR_MAX_ERRORS", 0)
+        limit = self.settings.getint("MADAR_MONITOR_MAX_ERRORS")
         # "Gave up retrying" lines are judged by the failed-request ratio below.
         errors = self.stat("log_count/ERROR") - self.stat("retry/max_reached")
         self.assertLessEqual(errors, limit, f"{errors} ERROR log lines (limit {limit}), "
@@ -84,7 +83,7 @@ class ErrorsMonitor(_MadarMonitor):
 
     def _requests_to_judge(self) -> int:
         requests = self.stat("downloader/request_count")
-        needed = self.settings.getint("MADAR_MONITOR_RATIO_MIN_REQUESTS", 100)
+        needed = self.settings.getint("MADAR_MONITOR_RATIO_MIN_REQUESTS")
         if requests < needed:
             self.skipTest(f"{requests} requests: too few for a ratio (needs {needed})")
         return requests
@@ -92,7 +91,7 @@ class ErrorsMonitor(_MadarMonitor):
     @monitors.name("retry ratio")
     def test_retry_ratio(self) -> None:
         requests = self._requests_to_judge()
-        limit = self.settings.getfloat("MADAR_MONITOR_MAX_RETRY_RATIO", 0.1)
+        limit = self.settings.getfloat("MADAR_MONITOR_MAX_RETRY_RATIO")
         ratio = self.stat("retry/count") / requests
         self.assertLessEqual(ratio, limit, f"retry ratio {ratio:.1%} over {limit:.0%}")
 
@@ -101,7 +100,7 @@ class ErrorsMonitor(_MadarMonitor):
         """Requests lost for good: retries exhausted, server errors, spider exceptions.
         (4xx answers are the site's dead links, shown in the report, not judged here.)"""
         requests = self._requests_to_judge()
-        limit = self.settings.getfloat("MADAR_MONITOR_MAX_FAILED_RATIO", 0.05)
+        limit = self.settings.getfloat("MADAR_MONITOR_MAX_FAILED_RATIO")
         server_errors = sum(
             int(v) for k, v in self.stats.items()
             if k.startswith("httperror/response_ignored_status_count/5"))
@@ -124,10 +123,9 @@ class ThemeMarkupMonitor(_MadarMonitor):
 
     @monitors.name("core fields read from the theme's markup")
     def test_theme_markup_share(self) -> None:
-        minimum = self.settings.getfloat("MADAR_THEME_MARKUP_MIN_SHARE", 0.8)
-        needed = self.settings.getint("MADAR_MONITOR_COVERAGE_MIN_ITEMS", 10)
-        fields = (self.settings.getlist("MADAR_THEME_MARKUP_FIELDS")
-                  or list(DEFAULT_THEME_MARKUP_FIELDS))
+        minimum = self.settings.getfloat("MADAR_THEME_MARKUP_MIN_SHARE")
+        needed = self.settings.getint("MADAR_MONITOR_COVERAGE_MIN_ITEMS")
+        fields = self.settings.getlist("MADAR_THEME_MARKUP_FIELDS")
         low, judged = [], 0
         for field in fields:
             counts = field_sources(self.stats, field)

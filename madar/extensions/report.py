@@ -163,7 +163,7 @@ class CrawlReport:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlReport:
-        if not crawler.settings.getbool("MADAR_REPORT_ENABLED", True):
+        if not crawler.settings.getbool("MADAR_REPORT_ENABLED"):
             raise NotConfigured
         extension = cls(crawler)
         crawler.signals.connect(extension.feed_slot_closed, signal=signals.feed_slot_closed)

@@ -85,7 +85,7 @@ class CleanTextPipeline:
     def from_crawler(cls, crawler: Any) -> CleanTextPipeline:
         return cls(
             stats=crawler.stats,
-            export_normalized=crawler.settings.getbool("MADAR_EXPORT_NORMALIZED", False),
+            export_normalized=crawler.settings.getbool("MADAR_EXPORT_NORMALIZED"),
         )
 
     def _count(self, key: str) -> None:

@@ -22,6 +22,7 @@ import fastjsonschema
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from madar import settings as project
 from madar.items import ARTICLE_DEFAULTS, ARTICLE_SCHEMA
 from madar.text.arabic import LETTERS
 from madar.text.dates import as_utc
@@ -51,10 +52,10 @@ class InvalidArticle(ValueError):
 
 @dataclass(frozen=True)
 class ValidationRules:
-    min_text_chars: int = 50
-    max_text_chars: int = 500_000
-    min_arabic_share: float = 0.5
-    require_published: bool = False
+    min_text_chars: int = project.MADAR_MIN_TEXT_CHARS
+    max_text_chars: int = project.MADAR_MAX_TEXT_CHARS
+    min_arabic_share: float = project.MADAR_MIN_ARABIC_SHARE
+    require_published: bool = project.MADAR_REQUIRE_PUBLISHED
 
 
 def arabic_share(text: str) -> float:
@@ -140,12 +141,12 @@ class ValidateArticlePipeline:
     def from_crawler(cls, crawler: Any) -> ValidateArticlePipeline:
         s = crawler.settings
         rules = ValidationRules(
-            min_text_chars=s.getint("MADAR_MIN_TEXT_CHARS", 50),
-            max_text_chars=s.getint("MADAR_MAX_TEXT_CHARS", 500_000),
-            min_arabic_share=s.getfloat("MADAR_MIN_ARABIC_SHARE", 0.5),
-            require_published=s.getbool("MADAR_REQUIRE_PUBLISHED", False),
+            min_text_chars=s.getint("MADAR_MIN_TEXT_CHARS"),
+            max_text_chars=s.getint("MADAR_MAX_TEXT_CHARS"),
+            min_arabic_share=s.getfloat("MADAR_MIN_ARABIC_SHARE"),
+            require_published=s.getbool("MADAR_REQUIRE_PUBLISHED"),
         )
-        return cls(crawler.stats, rules, s.getint("MADAR_DROP_LOG_LIMIT", 10))
+        return cls(crawler.stats, rules, s.getint("MADAR_DROP_LOG_LIMIT"))
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from madar import settings as project
 from madar.dedup.records import (
     Conflict,
     NewArticle,
@@ -37,23 +38,19 @@ __all__ = [
 ]
 
 
-def _get(settings: Any, name: str, default: Any = None) -> Any:
-    value = settings.get(name, default) if settings is not None else default
-    return default if value is None else value
+def _get(settings: Any, name: str) -> Any:
+    """A setting from *settings* (Scrapy ``Settings`` or any mapping), else settings.py's."""
+    value = settings.get(name) if settings is not None else None
+    return getattr(project, name, None) if value is None else value
 
 
 def dedup_parameters(settings: Any) -> dict[str, Any]:
-    """MinHash/LSH parameters from settings (defaults: 128 permutations, word 3-grams, 0.6).
-
-    0.6 is the measured choice (docs/benchmarks.md): edited republications of short articles
-    (one long sentence of five rewritten) measure 0.62-0.75, distinct same-topic stories
-    at most 0.27 (a daily exchange-rate bulletin and the next day's).
-    """
+    """MinHash/LSH parameters from settings (``MADAR_NEAR_DUP_*``, measured in settings.py)."""
     return {
-        "num_perm": int(_get(settings, "MADAR_NEAR_DUP_NUM_PERM", 128)),
-        "threshold": float(_get(settings, "MADAR_NEAR_DUP_THRESHOLD", 0.6)),
-        "shingle_size": int(_get(settings, "MADAR_NEAR_DUP_SHINGLE", 3)),
-        "seed": int(_get(settings, "MADAR_NEAR_DUP_SEED", 1)),
+        "num_perm": int(_get(settings, "MADAR_NEAR_DUP_NUM_PERM")),
+        "threshold": float(_get(settings, "MADAR_NEAR_DUP_THRESHOLD")),
+        "shingle_size": int(_get(settings, "MADAR_NEAR_DUP_SHINGLE")),
+        "seed": int(_get(settings, "MADAR_NEAR_DUP_SEED")),
     }
 
 
@@ -64,25 +61,20 @@ def state_dir(settings: Any = None) -> str:
 
 
 def open_store(settings: Any = None) -> SeenStore:
-    """The store the settings ask for (a Scrapy ``Settings`` or any mapping).
-
-    ``REDIS_URL`` (setting, else environment) selects Redis with key prefix
-    ``MADAR_REDIS_PREFIX``; otherwise SQLite in ``MADAR_STATE_DIR`` (default
-    ``.madar-state``), committing every ``MADAR_STATE_COMMIT_EVERY`` articles (default 50)
-    or ``MADAR_STATE_COMMIT_SECONDS`` seconds (default 5).
+    """The store the settings ask for: Redis when ``REDIS_URL`` is set (setting, else
+    environment), else SQLite in :func:`state_dir` (``MADAR_STATE_COMMIT_*`` outside a crawl).
     """
     params = dedup_parameters(settings)
     redis_url = _get(settings, "REDIS_URL") or os.environ.get("REDIS_URL")
     if redis_url:
-        from madar.state.redis_store import DEFAULT_PREFIX, RedisSeenStore
+        from madar.state.redis_store import RedisSeenStore
 
-        return RedisSeenStore(redis_url, prefix=_get(settings, "MADAR_REDIS_PREFIX",
-                                                      DEFAULT_PREFIX), **params)
+        return RedisSeenStore(redis_url, prefix=_get(settings, "MADAR_REDIS_PREFIX"), **params)
     from madar.state.sqlite_store import SQLiteSeenStore
 
     return SQLiteSeenStore(
         state_dir(settings),
-        commit_every=int(_get(settings, "MADAR_STATE_COMMIT_EVERY", 50)),
-        commit_seconds=float(_get(settings, "MADAR_STATE_COMMIT_SECONDS", 5.0)),
+        commit_every=int(_get(settings, "MADAR_STATE_COMMIT_EVERY")),
+        commit_seconds=float(_get(settings, "MADAR_STATE_COMMIT_SECONDS")),
         **params,
     )

@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from madar.archive import Window, entry_day, follows, parse_day
 from madar.spiders.madar import MadarSpider
+from tests.crawl import project_settings
 
 BASE = "http://127.0.0.1:8000"
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
@@ -61,8 +62,8 @@ def test_window_bounds_are_inclusive_and_checked():
 @pytest.fixture
 def spider(tmp_path):
     def make(**arguments):
-        crawler = get_crawler(MadarSpider, settings_dict={
-            "ADDONS": {}, "MADAR_STATE_DIR": str(tmp_path / "state")})
+        crawler = get_crawler(MadarSpider, settings_dict=project_settings(
+            ADDONS={}, MADAR_STATE_DIR=str(tmp_path / "state")))
         crawler.stats.open_spider()
         created = crawler._create_spider(base_url=BASE, **arguments)
         created.memory = None  # the memory needs a running crawl (e2e tests cover it)

@@ -103,7 +103,7 @@ class _Spider(Spider):
 
 
 def test_extension_writes_json_beside_each_local_feed(tmp_path):
-    crawler = get_crawler(_Spider, {"MADAR_REPORT_PATH": str(tmp_path / "last.json")})
+    crawler = get_crawler(_Spider, project_settings(MADAR_REPORT_PATH=str(tmp_path / "last.json")))
     extension = CrawlReport.from_crawler(crawler)
     for key, value in STATS.items():
         crawler.stats.set_value(key, value)

@@ -19,6 +19,7 @@ from madar.pipelines.validate import (
     arabic_share,
     check_article,
 )
+from tests.crawl import project_settings
 
 TEXT = ("بدأت روسيا وإيران التحضيرات لعقد جولة جديدة من مفاوضات أستانة المقررة في الأسبوع "
         "الأخير من الشهر الجاري، حيث ستتبعها جولة أخرى من مفاوضات جنيف.")
@@ -103,8 +104,8 @@ def test_arabic_share_counts_letters_only() -> None:
 
 
 def test_pipeline_counts_and_logs_once_per_drop(caplog) -> None:
-    crawler = get_crawler(settings_dict={"MADAR_DROP_LOG_LIMIT": 2,
-                                         "MADAR_REQUIRE_PUBLISHED": True})
+    crawler = get_crawler(settings_dict=project_settings(MADAR_DROP_LOG_LIMIT=2,
+                                                         MADAR_REQUIRE_PUBLISHED=True))
     crawler.stats.open_spider()
     pipeline = ValidateArticlePipeline.from_crawler(crawler)
     assert pipeline.process_item(good()) is not None
@@ -143,7 +144,7 @@ def test_nothing_crashes_on_odd_items(data) -> None:
 
 
 def test_undated_article_is_kept_and_counted_unless_dates_are_required() -> None:
-    crawler = get_crawler()
+    crawler = get_crawler(settings_dict=project_settings())
     crawler.stats.open_spider()
     pipeline = ValidateArticlePipeline.from_crawler(crawler)
     assert pipeline.process_item(good(published=None)) is not None
