@@ -777,8 +777,11 @@ def _jannah(site: Site, chrome: Chrome, post: Post, markup: Markup, script_fille
                         "attachment-jannah-image-post wp-post-image")
                     + cap + "</figure></div></div>")
     follow = ""
+    if markup["meta"] == "J-ME4":  # 7.x prints the meta again beside the entry (column style)
+        follow = (f'<div id="post-extra-info"><div class="theiaStickySidebar">{meta}'
+                  f'{_share(post)}</div></div><div class="clearfix"></div>')
     if "J-CH8" in _chrome(post, markup):
-        follow = ('<div class="follow-us-post-section"><div class="follow-us-title">تابعنا</div>'
+        follow += ('<div class="follow-us-post-section"><div class="follow-us-title">تابعنا</div>'
                   '<a href="https://news.google.com/" title="Google News" target="_blank" '
                   'rel="nofollow noopener" class="post-followus-btn google-new-btn">أخبار جوجل'
                   "</a></div>")

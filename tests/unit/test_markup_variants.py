@@ -75,7 +75,9 @@ SKELETONS: dict[tuple[str, str], tuple[str, ...]] = {
                         "span.meta-author > a.author-name.tie-icon",
                         "div#single-post-meta > span.date.meta-item.tie-icon"),
     ("meta", "J-ME4"): ("div.single-post-meta.post-meta span.meta-author > a.author-name.tie-icon",
-                        "div.single-post-meta > span.date.meta-item.tie-icon"),
+                        "div.single-post-meta > span.date.meta-item.tie-icon",
+                        "div.entry-content + div#post-extra-info > div.theiaStickySidebar > "
+                        "div.single-post-meta"),
     ("meta", "S-ME0"): ("p.post-meta > span:not([class]) > a[href*='/author/']",
                         "p.post-meta > span:not([class]) > a[rel='category tag']"),
     ("crumbs", "S-CR0"): ("div#crumbs[itemscope] > a.crumbs-home[itemprop='breadcrumb']",
