@@ -14,8 +14,8 @@ in process, no HTTP) is extracted by
   through ``self.css()`` instead of madar's cached id/class index.
 
 Each run checks that web-poet's item equals madar's (the comparison is about cost only).
-Best of ``--repeat`` passes after a warm-up; ratios against ``madar`` measured in the same
-run. Results: bench/results/webpoet.json.
+Best of ``--repeat`` passes (CPU time: the machine is shared) after a warm-up; ratios
+against ``madar`` measured in the same run. Results: bench/results/webpoet.json.
 
     python bench/bench_webpoet.py [--articles 400] [--repeat 3]
 """
@@ -121,10 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, list[float]] = {name: [] for name in extractors}
     for _ in range(args.repeat):
         for name, extract in extractors.items():
-            started = time.perf_counter()
+            started = time.process_time()
             for url, body in pages:
                 extract(url, body)
-            timings[name].append(1e3 * (time.perf_counter() - started) / len(pages))
+            timings[name].append(1e3 * (time.process_time() - started) / len(pages))
     base = min(timings["madar"])
     results = [{"extractor": name, "ms_per_article": min(values),
                 "ms_median_pass": statistics.median(values), "ratio": min(values) / base}
