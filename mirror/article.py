@@ -194,7 +194,7 @@ def _shortlink_box(post: Post, markup: Markup) -> str:
             f' readonly value="{BASE}/?p={post.id}" onclick="this.select()"></div>')
 
 
-def _body(site: Site, post: Post, markup: Markup) -> str:
+def _body(site: Site, post: Post, markup: Markup, script_boxes: bool = False) -> str:
     """The entry: shortlink box, dateline, paragraphs, images, read-also, ads, chrome,
     share buttons, and the boxes the chosen variants put inside the container."""
     rng = random.Random(post.id)
@@ -204,7 +204,7 @@ def _body(site: Site, post: Post, markup: Markup) -> str:
     if sahifa and "S-CH1" in chrome:
         out.append(_share(post))
     if markup["related"] == "S-RE2":
-        out.append(_related(site, post, markup))
+        out.append(_scripted(_related(site, post, markup), script_boxes))
     if not sahifa:
         out += _jannah_chrome(post, chrome, "top")
     box = _shortlink_box(post, markup)
@@ -242,7 +242,7 @@ def _body(site: Site, post: Post, markup: Markup) -> str:
             if not sahifa:
                 out += _jannah_chrome(post, chrome, "middle")
                 if markup["related"] == "J-RE3":
-                    out.append(_inline_related(site, post))
+                    out.append(_scripted(_inline_related(site, post), script_boxes))
     if post.special == "seed" or (sahifa and post.id % 5 < 2):
         out.append(f'<div class="e3lan e3lan-in-post1"><a href="{AD_URL}" target="_blank" '
                    f'rel="nofollow">{AD_TEXT}</a></div>')
@@ -261,6 +261,12 @@ def _body(site: Site, post: Post, markup: Markup) -> str:
                        "</div>")
         out.append(_share(post))
     return "\n".join(x for x in out if x)
+
+
+def _scripted(box: str, script_boxes: bool) -> str:
+    """A box inside the body, shipped empty and filled by script on ``script_boxes`` pages
+    (like the boxes outside it)."""
+    return scripted.script_filled(box) if box and script_boxes else box
 
 
 def _figure(post: Post, img: BodyImage, sahifa: bool) -> str:
@@ -521,8 +527,6 @@ def _boxes(site: Site, post: Post, markup: Markup, script_boxes: bool) -> tuple[
     A related box the variant puts inside the entry is drawn by ``_body`` instead."""
     related = "" if markup["related"] == "S-RE2" else _related(site, post, markup)
     check_also = _check_also(site, post, markup)
-    if markup["related"] == "S-RE2" and script_boxes:
-        related = ""  # inside the entry: not scripted
     if not script_boxes:
         return related, check_also
     return (scripted.script_filled(related) if related else "",
@@ -645,7 +649,7 @@ def _sahifa_tags(site: Site, post: Post, markup: Markup) -> tuple[str, str]:
 
 def _sahifa(site: Site, chrome: Chrome, post: Post, markup: Markup, script_filled: bool,
             script_boxes: bool = False) -> str:
-    inner, after = _entry(site, post, markup, script_filled)
+    inner, after = _entry(site, post, markup, script_filled, script_boxes)
     related, check_also = _boxes(site, post, markup, script_boxes)
     crumbs = _crumbs(site, post, markup)
     title = page_title(post, markup)
@@ -756,7 +760,7 @@ def _jannah_tags(site: Site, post: Post, markup: Markup) -> str:
 
 def _jannah(site: Site, chrome: Chrome, post: Post, markup: Markup, script_filled: bool,
             script_boxes: bool = False) -> str:
-    inner, after = _entry(site, post, markup, script_filled)
+    inner, after = _entry(site, post, markup, script_filled, script_boxes)
     related, check_also = _boxes(site, post, markup, script_boxes)
     crumbs = _crumbs(site, post, markup)
     cats, meta = _jannah_meta(site, post, markup)
@@ -850,10 +854,11 @@ def _jannah_layout(post: Post, markup: Markup, head_html: str, featured: str
     return "", head_html + featured
 
 
-def _entry(site: Site, post: Post, markup: Markup, script_filled: bool) -> tuple[str, str]:
+def _entry(site: Site, post: Post, markup: Markup, script_filled: bool,
+           script_boxes: bool = False) -> tuple[str, str]:
     """(inside of the body container, what follows it). A script-filled page ships the body
     as JSON and an empty container with a loading placeholder; a browser gets the same DOM."""
-    body = _body(site, post, markup)
+    body = _body(site, post, markup, script_boxes and not script_filled)  # one script
     if not script_filled:
         return body, ""
     blob = json.dumps({"html": body}, ensure_ascii=False).replace("</", "<\\/")

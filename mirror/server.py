@@ -39,7 +39,7 @@ from .listing import (
 from .listing import listing_page as _listing_page
 from .render import BASE, Chrome
 from .sitemaps import PAGES, Sitemaps
-from .variants import AXIS_BY_NAME, Markup
+from .variants import Markup
 from .variants import choose as choose_markup
 from .variants import validate as validate_variants
 
@@ -105,13 +105,8 @@ class Mirror:
 
     # --- public ---------------------------------------------------------------------------
     def markup_of(self, post: Post) -> Markup:
-        """The markup variants ``post``'s page is drawn with. A page whose boxes a script
-        fills keeps its related box out of the body (an inline copy would show the links
-        the script is meant to hide)."""
-        fixed = self.variants
-        if post.id in self.scripts.box_host_ids:
-            fixed = {**fixed, "related": AXIS_BY_NAME["related"].variants(post.theme)[0]}
-        return choose_markup(post, self.seed, fixed, self.variant_mix)
+        """The markup variants ``post``'s page is drawn with."""
+        return choose_markup(post, self.seed, self.variants, self.variant_mix)
 
     def respond(self, raw_path: str, host: str) -> Reply:
         """The reply for a GET of ``raw_path`` (as sent on the request line)."""
