@@ -234,3 +234,8 @@ def test_the_feed_adds_its_latest_posts(spider):
     assert [r.url for r in incremental.parse_feed(response)] == [
         f"{BASE}/2024/06/01/a/", f"{BASE}/2024/06/02/b/"]
     assert incremental.crawler.stats.get_value("madar/source/feed") == 2
+
+
+def test_since_without_archive_keeps_the_navigation(spider):
+    plain = spider(since="2020-01-01")
+    assert not plain.window.bounded and start_urls(plain) == [f"{BASE}/"]
