@@ -100,8 +100,10 @@ class DeduplicatePipeline:
             path = Path(self._feed_path)
             path.parent.mkdir(parents=True, exist_ok=True)
             self._feed = path.open("a", encoding="utf-8")
-        logger.info("Dedup state: %s with %d known articles", type(self.store).__name__,
-                    self.store.count())
+        known = self.store.count()
+        if self.stats is not None:
+            self.stats.set_value("madar/dedup/known_at_start", known)
+        logger.info("Dedup state: %s with %d known articles", type(self.store).__name__, known)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.counts:

@@ -48,6 +48,12 @@ def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
     assert judge(first_run)["madar/monitor/failed"] == 1
 
 
+def test_zero_items_is_normal_for_any_run_over_a_known_corpus():
+    stats = {**HEALTHY, "item_scraped_count": 0, "madar/dedup/known_at_start": 500}
+    assert judge(stats)["madar/monitor/failed"] == 0
+    assert judge({**stats, "madar/dedup/known_at_start": 0})["madar/monitor/failed"] == 1
+
+
 def test_given_up_retries_are_judged_by_ratio_not_as_log_errors():
     stats = {**HEALTHY, "log_count/ERROR": 1, "retry/max_reached": 1, "retry/count": 4}
     assert judge(stats)["madar/monitor/failed"] == 0
