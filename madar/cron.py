@@ -1,22 +1,11 @@
 """The unattended entry point: ``python -m madar.cron`` (one run per cron tick).
 
-What one run does, in order:
-
-1. takes ``<state-dir>/cron.lock`` with ``flock`` (non-blocking): when another run holds
-   it, prints who and exits at once with status 75 (``EX_TEMPFAIL``: "try again later").
-   The kernel drops the lock when the holder dies, even by SIGKILL: no stale lock files;
-2. recovers what an interrupted run left (``*.jsonl.part`` feeds: complete lines kept,
-   partial last line dropped) and, when the previous run did not complete, switches this
-   one to *catch-up* (walk the whole listing, still fetching only unknown articles);
-3. crawls in this process (``CrawlerProcess``) in incremental mode: only articles the dedup
-   store does not know, pagination stops at the first listing page holding only known
-   ones. The feed goes to ``<data-dir>/YYYY/MM/DD/madar-<stamp>.jsonl.part`` (FEEDS URI
-   parameters), each line handed to the OS as it is exported; the log to
-   ``<log-dir>/YYYY/MM/DD/madar-<stamp>.log``; the crawl report beside the feed;
-4. renames the feed to ``.jsonl`` and exits 0, or 1 when the crawl failed (a monitor
-   failed, ``finish_reason`` is not ``finished``, or errors were logged without monitors),
-   printing one line to stderr (cron mails it).
-
+One run: takes ``<state-dir>/cron.lock`` (``flock``; held elsewhere: exit 75 at once; the
+kernel frees it when the holder dies), recovers what a killed run left (``*.jsonl.part``:
+complete lines kept and taught to the memory; the next walk is a *catch-up* over the whole
+listing), crawls incrementally in this process into
+``<data-dir>/YYYY/MM/DD/madar-<stamp>.jsonl.part`` with its log and report, renames the
+feed and exits 0, or 1 with one line on stderr when the crawl failed (cron mails it).
 Exit statuses: 0 success, 1 crawl failed, 2 bad usage, 75 another run holds the lock.
 """
 
@@ -44,6 +33,7 @@ from madar.feeds import (
 )
 from madar.outcome import EXIT_CRAWL_FAILED, EXIT_OK, EXIT_USAGE, crawl_failures
 from madar.spiders.arguments import BadArgument, SpiderArguments
+from madar.state import state_dir as default_state_dir
 
 EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL
 
@@ -228,13 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _default_state_dir() -> str:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
-    from scrapy.utils.project import get_project_settings
-
-    return get_project_settings().get("MADAR_STATE_DIR") or ".madar-state"
-
-
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     try:
@@ -244,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     overrides = dict(options.settings)
     state_dir = Path(options.state_dir or overrides.get("MADAR_STATE_DIR")
-                     or _default_state_dir()).resolve()
+                     or default_state_dir()).resolve()
     plan = RunPlan(started=_now(), data_dir=Path(options.data_dir).resolve(),
                    state_dir=state_dir, log_dir=Path(options.log_dir).resolve())
     lock = state_dir / LOCK_NAME

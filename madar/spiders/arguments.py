@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+from madar.incremental import parse_flag
+
 RENDER_MODES = ("off", "splash", "playwright")
 
 
@@ -47,14 +47,10 @@ def _date(name: str, value: Any) -> dt.date | None:
 
 
 def _flag(name: str, value: Any) -> bool | None:
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise BadArgument(name, value, "1 or 0 (also true/false, yes/no, on/off)")
+    try:
+        return None if value is None else parse_flag(value)
+    except ValueError:
+        raise BadArgument(name, value, "1 or 0 (also true/false, yes/no, on/off)") from None
 
 
 def _base_url(name: str, value: Any) -> str | None:
