@@ -105,7 +105,7 @@ def readers(paths: list[Path], base_url: str, repeat: int = 3) -> dict:
 def reextract(paths: list[str], out: Path, base_url: str, workers: int) -> dict:
     cmd = [PYTHON, "-m", "madar.reextract", *paths, "-o", str(out), "--base-url", base_url,
            "--workers", str(workers)]
-    result = run_child(cmd, cwd=REPO, env={"MADAR_PROGRESS": "false"})
+    result = run_child(cmd, cwd=REPO)
     if result.returncode != 0:
         raise RuntimeError(f"reextract failed:\n{result.stderr[-3000:]}")
     report = json.loads(Path(f"{out}.report.json").read_text(encoding="utf-8"))

@@ -150,28 +150,18 @@ def _merge(stats: Any, delta: dict[str, Any]) -> None:
 
 
 class Progress:
-    """The crawl's progress line, redrawn at most once per interval."""
+    """The crawl's progress line, as one INFO log line at most once per interval."""
 
     def __init__(self, enabled: bool, interval: float) -> None:
         self.enabled = enabled
         self.interval = interval
         self.started = self.last = time.monotonic()
-        self.width = 0
 
-    def update(self, pages: int, items: int, force: bool = False) -> None:
+    def update(self, pages: int, items: int) -> None:
         now = time.monotonic()
-        if not self.enabled or (not force and now - self.last < self.interval):
-            return
-        self.last = now
-        text = format_progress(pages, items, None, now - self.started)
-        self.width = max(self.width, len(text))
-        sys.stderr.write("\r" + text.ljust(self.width))
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.enabled and self.width:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-            sys.stderr.flush()
+        if self.enabled and now - self.last >= self.interval:
+            self.last = now
+            logger.info("%s", format_progress(pages, items, None, now - self.started))
 
 
 def open_storage(crawler: Crawler, path: Path) -> Any:
@@ -244,7 +234,6 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
         exporter.finish_exporting()
     finally:
         storage.store(file)  # closes it; a killed run leaves FILE.part with every line
-    progress.clear()
     for pipeline in pipelines:
         if hasattr(pipeline, "close_spider"):
             pipeline.close_spider(spider)
