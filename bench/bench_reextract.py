@@ -10,7 +10,9 @@ CPU 0; crawlers on CPU 1, as in bench_throughput.py):
    ArchiveIterator, every response body read: records/s of each (the reader choice).
 3. ``python -m madar.reextract`` runs on it with 1 and 2 workers, alternating (not
    pinned: a worker and the main process share the 2 CPUs): pages/s over the run's
-   duration (from its report), against the crawl's pages/s on the same pages.
+   duration (from its report), against the crawl's pages/s on the same pages; and CPU per
+   page of the main process and of the workers (from its report), which a loaded machine
+   does not distort as it distorts pages/s.
 4. Checks: the re-extracted items equal the crawl's feed (every field, same order), and
    the Parquet output reads back with pyarrow and ``datasets`` with the same values.
 
@@ -113,6 +115,9 @@ def reextract(paths: list[str], out: Path, base_url: str, workers: int) -> dict:
     return {"workers": workers, "pages": pages, "items": report["articles"]["emitted"],
             "duration_s": duration, "wall_s": round(result.wall_s, 2),
             "pages_per_s": pages / duration, "cpu_ms_per_page": 1e3 * result.cpu_s / pages,
+            "main_cpu_ms_per_page": 1e3 * report["archives"]["cpu_seconds"]["main"] / pages,
+            "workers_cpu_ms_per_page":
+                1e3 * report["archives"]["cpu_seconds"]["workers"] / pages,
             "peak_rss_mib": result.maxrss_kib / 1024}
 
 
@@ -195,6 +200,15 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_1_worker_to_crawl": median(one, "pages_per_s")
         / median(with_warc, "pages_per_s"),
         "ratio_2_workers_to_1": median(two, "pages_per_s") / median(one, "pages_per_s"),
+        # CPU, robust to a loaded machine: the crawl's CPU per page over re-extraction's
+        # (all processes), and the 2-worker speedup two idle cores allow when the main
+        # process (M ms/page) and the workers (W) overlap: 2W / (W + M) (1 worker: W).
+        "crawl_cpu_over_reextract_cpu": median(with_warc, "cpu_ms_per_page")
+        / median(one, "cpu_ms_per_page"),
+        "reextract_main_cpu_ms_per_page": median(one, "main_cpu_ms_per_page"),
+        "reextract_workers_cpu_ms_per_page": median(one, "workers_cpu_ms_per_page"),
+        "two_idle_cores_speedup_bound": 2 * median(one, "workers_cpu_ms_per_page")
+        / (median(one, "workers_cpu_ms_per_page") + median(one, "main_cpu_ms_per_page")),
         "all_identical_to_crawl": all(r["identical_to_crawl"] for r in runs),
         "parquet": checked,
         "readers": read,

@@ -14,6 +14,7 @@ import json
 import logging
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -243,6 +244,12 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
     stats.set_value("madar/reextract/other_hosts", reader.other_hosts)
     stats.set_value("madar/reextract/damaged", reader.damaged)
     stats.set_value("madar/reextract/workers", options.workers)
+    # Where the CPU went: this process (reading, dedup, feed) and the workers (extraction).
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    stats.set_value("madar/reextract/cpu_s_main", round(own.ru_utime + own.ru_stime, 2))
+    stats.set_value("madar/reextract/cpu_s_workers",
+                    round(workers.ru_utime + workers.ru_stime, 2))
     crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
     return write_report(stats.get_stats(), options, reader)
 
@@ -252,7 +259,10 @@ def write_report(stats: dict[str, Any], options: Options, reader: ArchiveReader
     report = build_report(stats, spider="madar reextract", feeds=[str(options.output)])
     report["archives"] = {"files": len(options.archives), "response_records": reader.records,
                           "other_hosts": reader.other_hosts, "damaged": reader.damaged,
-                          "truncated_files": reader.truncated, "workers": options.workers}
+                          "truncated_files": reader.truncated, "workers": options.workers,
+                          "cpu_seconds": {
+                              "main": stats.get("madar/reextract/cpu_s_main"),
+                              "workers": stats.get("madar/reextract/cpu_s_workers")}}
     logger.info("%s\n  %-28s %s files, %s response records (%s of other hosts, %s cut "
                 "short)", render_report(report), "archives", len(options.archives),
                 reader.records, reader.other_hosts, reader.damaged)
