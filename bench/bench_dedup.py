@@ -263,7 +263,6 @@ def run_one(size: int, backend: str, redis_url: str | None) -> dict:
         after = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         result["index_bytes_per_article"] = round((after - before) / kept)
-        result["index_estimate_bytes_per_article"] = round(reopened.index.nbytes() / kept)
         reopened.close()
         # rebuild time without tracemalloc overhead
         t0 = time.perf_counter()

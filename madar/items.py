@@ -65,7 +65,3 @@ ARTICLE_DEFAULTS: dict[str, Any] = {
 ARTICLE_SCHEMA: dict[str, Any] = json.loads(
     resources.files("madar.schemas").joinpath("article.schema.json").read_text("utf-8"))
 
-
-def article_from_dict(data: dict[str, Any]) -> Article:
-    """Build an Article from a mapping, ignoring keys that are not fields."""
-    return Article(**{k: v for k, v in data.items() if k in ARTICLE_FIELDS})

@@ -167,15 +167,3 @@ class NearDuplicateIndex:
                 doc_id = self._ids[row]
                 best[doc_id] = max(sim, best.get(doc_id, 0.0))
         return sorted(best.items(), key=lambda item: -item[1])
-
-    def nbytes(self) -> int:
-        """Approximate memory held by the index (arrays + dicts, excluding spare capacity)."""
-        import sys
-
-        dict_bytes = sys.getsizeof(self._buckets) + sys.getsizeof(self._overflow)
-        # int keys (8-byte payload: 32-36 bytes each); row values are shared small ints/objects
-        key_bytes = 36 * len(self._buckets)
-        row_objects = 32 * len(self._ids)
-        overflow_lists = sum(sys.getsizeof(v) + 36 for v in self._overflow.values())
-        arrays = self._signatures.itemsize * len(self._signatures) + 8 * len(self._ids)
-        return arrays + dict_bytes + key_bytes + row_objects + overflow_lists

@@ -66,7 +66,7 @@ def seed(settings: Any) -> dict[str, Any]:
     from scrapy.utils.misc import build_from_crawler, load_object
 
     from madar.distributed.dupefilter import SharedDupeFilter, crawl_keys_for
-    from madar.distributed.scheduler import SharedQueue
+    from madar.distributed.scheduler import SharedQueue, enqueue
     from madar.spiders.madar import MadarSpider
 
     crawler = Crawler(MadarSpider, settings)
@@ -83,14 +83,7 @@ def seed(settings: Any) -> dict[str, Any]:
     queue = SharedQueue(server, spider, keys.queue)
     queued, skipped = [], []
     for request in asyncio.run(_collect(spider.start())):
-        if request.dont_filter:
-            queue.push(request)
-        elif not crawl.add_unseen(dupefilter.key_for(request),
-                                  dupefilter.request_fingerprint(request),
-                                  -request.priority, queue.encode(request)):
-            skipped.append(request.url)
-            continue
-        queued.append(request.url)
+        (queued if enqueue(crawl, dupefilter, queue, request) else skipped).append(request.url)
     return {"crawl": keys.prefix, "new_run": fresh, "queued": queued, "already_seen": skipped}
 
 

@@ -56,6 +56,16 @@ class SharedQueue(PriorityQueue):
         return request
 
 
+def enqueue(crawl: SharedCrawl, dupefilter: SharedDupeFilter, queue: SharedQueue,
+            request: Any) -> bool:
+    """Queue ``request`` unless the shared dupefilter has seen it (one Redis script)."""
+    if request.dont_filter:
+        queue.push(request)
+        return True
+    return crawl.add_unseen(dupefilter.key_for(request), dupefilter.request_fingerprint(request),
+                            -request.priority, queue.encode(request))
+
+
 def heartbeat_ttl(settings: Any) -> float:
     return settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL", 20.0)
 
@@ -96,11 +106,7 @@ class SharedScheduler(Scheduler):
             self.stats.set_value("madar/distributed/new_run", fresh)
 
     def enqueue_request(self, request: Any) -> bool:
-        if request.dont_filter:
-            self.queue.push(request)
-        elif not self.crawl.add_unseen(self.df.key_for(request),
-                                       self.df.request_fingerprint(request),
-                                       -request.priority, self.queue.encode(request)):
+        if not enqueue(self.crawl, self.df, self.queue, request):
             self.df.log(request, self.spider)
             return False
         if self.stats is not None:

@@ -1,8 +1,6 @@
 """JavaScript rendering, off by default: Splash (scrapy-splash) or Playwright behind one switch.
 
-Public API for the spider: ``render_mode``, ``apply_render_settings`` / ``settings_for``,
-``needs_rendering``, ``rendered_request``, ``is_rendered``, ``is_html_response``.
-See requests.py for how a URL is never fetched both plainly and rendered.
+How a URL is never fetched both plainly and rendered: :mod:`madar.rendering.requests`.
 """
 
 from madar.rendering.detect import needs_rendering, script_filled_containers

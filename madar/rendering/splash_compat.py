@@ -1,36 +1,8 @@
-"""Compatibility layer: scrapy-splash 0.11.1 (its latest release) on Scrapy >= 2.16.
+"""scrapy-splash 0.11.1 (its latest release) made to work on current Scrapy by three shims.
 
-scrapy-splash has not kept up with Scrapy. Rather than pin an old Scrapy, madar applies the
-smallest shims that make the released package work, in one place, and only where the bug is
-actually present in the installed versions. ``install_scrapy_splash_compat()`` is idempotent and
-must run before ``scrapy_splash`` is first imported (``madar.rendering`` calls it on import).
-
-Each shim has a ``needed()`` check; tests/unit/test_splash_compat.py asserts every check is
-still true for the installed packages, so an upstream release that fixes a bug turns that
-test red ("shim X no longer needed") and the shim can be deleted.
-
-Shims:
-
-``canonicalize_url``
-    scrapy-splash#332: ``scrapy_splash.request`` and ``.dupefilter`` do
-    ``from scrapy.utils.url import canonicalize_url``; Scrapy 2.13 dropped that re-export of
-    ``w3lib.url.canonicalize_url``, so ``import scrapy_splash`` raises ImportError. Fix: put the
-    w3lib function (the very function Scrapy used to re-export) back under that name.
-
-``slot_key``
-    scrapy-splash#330: ``SplashMiddleware._get_slot_key`` calls the private
-    ``Downloader._get_slot_key(request, spider)``, deprecated in Scrapy 2.12 and removed since
-    2.14, so every SplashRequest fails with AttributeError under the default ``per_domain`` slot
-    policy. Fix: delegate to the public ``Downloader.get_slot_key(request)``.
-
-``async_spider_output``
-    scrapy/scrapy#7504 (Scrapy 2.16): a spider middleware whose ``process_spider_output`` is a
-    plain generator and that has no ``process_spider_output_async`` makes the crawler fail at
-    start ("doesn't support asynchronous spider output"). The same series removed
-    ``process_start_requests`` in favour of ``async def process_start``, so
-    ``SplashDeduplicateArgsMiddleware`` never initialises ``spider.state`` and never sees start
-    requests. Fix: add ``process_spider_output_async`` and ``process_start`` (async generators
-    running the middleware's own ``_process_request``); the sync method is kept for old Scrapy.
+Pinning an old Scrapy would be worse. Each shim applies only where its bug is present, before
+``scrapy_splash`` is first imported; tests/unit/test_splash_compat.py turns red ("shim X no
+longer needed") when an upstream release fixes one. The bugs: docs/rendering.md.
 """
 
 from __future__ import annotations
@@ -38,102 +10,83 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["SHIMS", "Shim", "install_scrapy_splash_compat", "needed_shims"]
 
+_applied: set[str] = set()
 
-@dataclass(frozen=True)
-class Shim:
+
+class Shim(NamedTuple):
     name: str
     upstream: str
-    needed: Callable[[], bool]
-    apply: Callable[[], None]
-    applied: Callable[[], bool]
+    bug_present: Callable[[], bool]
+    fix: Callable[[], None]
+
+    def needed(self) -> bool:
+        """The bug is in the installed packages (or was, before this shim fixed it)."""
+        return self.applied() or self.bug_present()
+
+    def applied(self) -> bool:
+        return self.name in _applied
+
+    def apply(self) -> None:
+        self.fix()
+        _applied.add(self.name)
 
 
-# --- canonicalize_url (scrapy-splash#332) -----------------------------------------------------
-
-
-def _canonicalize_url_needed() -> bool:
+def _canonicalize_url_missing() -> bool:
+    """Scrapy 2.13 dropped its re-export of w3lib's ``canonicalize_url``, which
+    ``scrapy_splash`` imports: importing it raises ImportError."""
     import scrapy.utils.url
 
-    if _canonicalize_url_applied():
-        return True  # still needed: we put it there
-    if hasattr(scrapy.utils.url, "canonicalize_url"):
-        return False
-    return _scrapy_splash_source_contains(
-        "request.py", "from scrapy.utils.url import canonicalize_url"
-    )
+    return not hasattr(scrapy.utils.url, "canonicalize_url")
 
 
-def _canonicalize_url_applied() -> bool:
-    import scrapy.utils.url
-
-    return getattr(scrapy.utils.url.__dict__.get("canonicalize_url"), "_madar_shim", False)
-
-
-def _canonicalize_url_apply() -> None:
+def _put_canonicalize_url_back() -> None:
     import scrapy.utils.url
     from w3lib.url import canonicalize_url
 
-    def canonicalize_url_shim(*args: Any, **kwargs: Any) -> str:
-        return canonicalize_url(*args, **kwargs)
-
-    canonicalize_url_shim.__doc__ = canonicalize_url.__doc__
-    canonicalize_url_shim._madar_shim = True  # type: ignore[attr-defined]
-    scrapy.utils.url.canonicalize_url = canonicalize_url_shim  # type: ignore[attr-defined]
+    scrapy.utils.url.canonicalize_url = canonicalize_url  # type: ignore[attr-defined]
 
 
-# --- slot key (scrapy-splash#330) ---------------------------------------------------------------
+def _splash_middleware(name: str) -> type:
+    """A class of ``scrapy_splash.middleware``, importable only once ``canonicalize_url`` is
+    back."""
+    if "scrapy_splash" not in sys.modules and _canonicalize_url_missing():
+        SHIMS[0].apply()
+    import scrapy_splash.middleware
+
+    return getattr(scrapy_splash.middleware, name)
 
 
-def _slot_key_needed() -> bool:
+def _private_slot_key_gone() -> bool:
+    """``SplashMiddleware`` calls ``Downloader._get_slot_key``, removed in Scrapy 2.14."""
     from scrapy.core.downloader import Downloader
 
-    if _slot_key_applied():
-        return True
-    splash_mw = _splash_middleware_class()
-    return not hasattr(
-        Downloader, "_get_slot_key"
-    ) and "downloader._get_slot_key(" in inspect.getsource(splash_mw._get_slot_key)
+    return not hasattr(Downloader, "_get_slot_key")
 
 
-def _slot_key_applied() -> bool:
-    return getattr(_splash_middleware_class()._get_slot_key, "_madar_shim", False)
-
-
-def _slot_key_apply() -> None:
+def _use_public_slot_key() -> None:
     def _get_slot_key(self: Any, request_or_response: Any) -> str:
         """Download slot of the target site (not Splash), via the public Downloader API."""
         return self.crawler.engine.downloader.get_slot_key(request_or_response)
 
-    _get_slot_key._madar_shim = True  # type: ignore[attr-defined]
-    _splash_middleware_class()._get_slot_key = _get_slot_key
+    _splash_middleware("SplashMiddleware")._get_slot_key = _get_slot_key
 
 
-# --- asynchronous spider output (scrapy/scrapy#7504) -------------------------------------------
-
-
-def _async_output_needed() -> bool:
-    if _async_output_applied():
-        return True
-    mw = _dedup_args_middleware_class()
+def _sync_only_output() -> bool:
+    """Scrapy 2.16 refuses a spider middleware with only a sync ``process_spider_output``,
+    and calls ``process_start`` instead of the removed ``process_start_requests``."""
+    mw = _splash_middleware("SplashDeduplicateArgsMiddleware")
     return not hasattr(mw, "process_spider_output_async") and not inspect.isasyncgenfunction(
-        mw.process_spider_output
-    )
+        mw.process_spider_output)
 
 
-def _async_output_applied() -> bool:
-    mw = _dedup_args_middleware_class()
-    return getattr(mw.__dict__.get("process_spider_output_async"), "_madar_shim", False)
-
-
-def _async_output_apply() -> None:
+def _add_async_output() -> None:
     import scrapy
 
-    mw = _dedup_args_middleware_class()
+    mw = _splash_middleware("SplashDeduplicateArgsMiddleware")
 
     async def _process(self: Any, spider: Any, elements: AsyncIterator[Any]
                        ) -> AsyncIterator[Any]:
@@ -163,7 +116,6 @@ def _async_output_apply() -> None:
         instance._madar_crawler = crawler
         return instance
 
-    process_spider_output_async._madar_shim = True  # type: ignore[attr-defined]
     mw.process_spider_output_async = process_spider_output_async
     mw.process_start = process_start
     mw._madar_spider = property(lambda self: self._madar_crawler.spider)
@@ -171,63 +123,12 @@ def _async_output_apply() -> None:
         mw.from_crawler = classmethod(from_crawler)
 
 
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def _scrapy_splash_source_contains(module_file: str, text: str) -> bool:
-    """Read scrapy-splash's source without importing it (importing is what fails)."""
-    from importlib.util import find_spec
-    from pathlib import Path
-
-    spec = find_spec("scrapy_splash")
-    if spec is None or not spec.submodule_search_locations:
-        return False
-    path = Path(next(iter(spec.submodule_search_locations))) / module_file
-    return path.is_file() and text in path.read_text(encoding="utf-8")
-
-
-def _splash_middleware_class() -> type:
-    _canonicalize_url_ready()
-    from scrapy_splash.middleware import SplashMiddleware
-
-    return SplashMiddleware
-
-
-def _dedup_args_middleware_class() -> type:
-    _canonicalize_url_ready()
-    from scrapy_splash.middleware import SplashDeduplicateArgsMiddleware
-
-    return SplashDeduplicateArgsMiddleware
-
-
-def _canonicalize_url_ready() -> None:
-    """scrapy_splash cannot be imported before the first shim; apply it if needed."""
-    if "scrapy_splash" not in sys.modules and _canonicalize_url_needed():
-        _canonicalize_url_apply()
-
-
 SHIMS: tuple[Shim, ...] = (
-    Shim(
-        "canonicalize_url",
-        "scrapy-plugins/scrapy-splash#332",
-        _canonicalize_url_needed,
-        _canonicalize_url_apply,
-        _canonicalize_url_applied,
-    ),
-    Shim(
-        "slot_key",
-        "scrapy-plugins/scrapy-splash#330",
-        _slot_key_needed,
-        _slot_key_apply,
-        _slot_key_applied,
-    ),
-    Shim(
-        "async_spider_output",
-        "scrapy/scrapy#7504",
-        _async_output_needed,
-        _async_output_apply,
-        _async_output_applied,
-    ),
+    Shim("canonicalize_url", "scrapy-plugins/scrapy-splash#332",
+         _canonicalize_url_missing, _put_canonicalize_url_back),
+    Shim("slot_key", "scrapy-plugins/scrapy-splash#330",
+         _private_slot_key_gone, _use_public_slot_key),
+    Shim("async_spider_output", "scrapy/scrapy#7504", _sync_only_output, _add_async_output),
 )
 
 
@@ -240,7 +141,7 @@ def install_scrapy_splash_compat() -> list[str]:
     """Apply every needed shim once; return the names applied by this call (idempotent)."""
     applied = []
     for shim in SHIMS:
-        if shim.needed() and not shim.applied():
+        if not shim.applied() and shim.bug_present():
             shim.apply()
             applied.append(shim.name)
     return applied
