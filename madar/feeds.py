@@ -1,15 +1,10 @@
 """Feed files that a failed or killed run cannot silently lose or corrupt.
 
-:class:`LineFlushedFileFeedStorage` (``FEED_STORAGES`` for plain paths and ``file://``)
-hands every exported line to the OS in one write, so a SIGKILL keeps every finished item.
-A feed it cannot create, or a line it cannot write (disk full), is reported at once: one
-ERROR line, ``madar/feed/failed`` and ``madar/feed/error`` in the stats, and the spider
-closes with reason ``feed_error``. The dedup pipeline reads that stat and stops committing;
-the ``crawl`` command and the cron entry point exit 1 (:func:`feed_failures`).
-
-Cron runs write ``data/YYYY/MM/DD/madar-<stamp>.jsonl.part`` (:func:`uri_params` fills the
-date; ``%(worker)s`` names a distributed worker) and rename it when the run ends; the next
-run recovers what a killed run left (:func:`recover_feeds`: complete lines kept).
+Every exported line reaches the OS in one write (a SIGKILL keeps every finished item), and a
+feed that cannot be written stops the crawl at once (finish reason ``feed_error``) rather
+than losing items quietly. Cron runs write ``….jsonl.part`` and rename it when the run ends;
+the next run keeps the complete lines of a killed run's file. docs/operations.md,
+docs/security.md.
 """
 
 from __future__ import annotations
@@ -53,18 +48,6 @@ def feed_failures(stats: dict[str, Any]) -> list[str]:
         if key.startswith("feedexport/failed_count/") and value:
             problems.append(f"{value} feed(s) could not be stored ({key.rsplit('/', 1)[-1]})")
     return problems
-
-
-def report_feed_failure(crawler: Any, message: str) -> None:
-    """Log, count and stop the crawl on the first feed failure (later ones add nothing)."""
-    if crawler.stats.get_value(FAILED_KEY):
-        return
-    crawler.stats.set_value(FAILED_KEY, 1)
-    crawler.stats.set_value(ERROR_KEY, message)
-    logger.error("Feed output failed: %s. Stopping the crawl (finish reason %r): "
-                 "nothing more could be saved.", message, CLOSE_REASON)
-    if getattr(crawler, "engine", None) is not None:
-        deferred_from_coro(crawler.engine.close_spider_async(reason=CLOSE_REASON))
 
 
 def _space_note(path: Path) -> str:
@@ -140,22 +123,27 @@ class LineFlushedFileFeedStorage(FileFeedStorage):
             raise
 
     def fail(self, message: str) -> None:
-        if self.crawler is not None:
-            report_feed_failure(self.crawler, message)
+        """Log, count and stop the crawl on the first feed failure (later ones add nothing)."""
+        crawler = self.crawler
+        if crawler is None or crawler.stats.get_value(FAILED_KEY):
+            return
+        crawler.stats.set_value(FAILED_KEY, 1)
+        crawler.stats.set_value(ERROR_KEY, message)
+        logger.error("Feed output failed: %s. Stopping the crawl (finish reason %r): "
+                     "nothing more could be saved.", message, CLOSE_REASON)
+        if getattr(crawler, "engine", None) is not None:
+            deferred_from_coro(crawler.engine.close_spider_async(reason=CLOSE_REASON))
 
 
 # --- dated files (cron) -----------------------------------------------------------------
 
 
-def run_stamp(started: dt.datetime) -> str:
-    """``20261129T034005Z``: sorts by time, safe in file names on every OS."""
-    return started.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
 def date_params(started: dt.datetime) -> dict[str, str]:
+    """The UTC date parts of a feed name; ``stamp`` (``20261129T034005Z``) sorts by time and
+    is safe in file names on every OS."""
     utc = started.astimezone(dt.timezone.utc)
     return {"year": f"{utc:%Y}", "month": f"{utc:%m}", "day": f"{utc:%d}",
-            "stamp": run_stamp(utc)}
+            "stamp": f"{utc:%Y%m%dT%H%M%SZ}"}
 
 
 @functools.cache

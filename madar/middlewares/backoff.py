@@ -1,19 +1,8 @@
 """Back off when the site says so: ``Retry-After`` honoured, delays grown on errors.
 
-Scrapy 2.19's ``RetryMiddleware`` retries 429/503 at once, whatever ``Retry-After`` says,
-and AutoThrottle only adjusts the delay from the latency of *responses*: an error answer
-never raises it (a fast 503 can only keep it), a timeout or a reset is not a response at all.
-Two small downloader middlewares fill the gap:
-
-- :class:`RetryAfterMiddleware` (order 560, i.e. before ``RetryMiddleware`` sees the
-  response): for a retryable status carrying ``Retry-After`` (seconds or an HTTP date), it
-  waits that long (capped by ``MADAR_RETRY_AFTER_MAX``) before handing back the retry, and
-  with AutoThrottle on raises the site's download delay to at least that wait.
-- :class:`ErrorBackoffMiddleware`: each error answer (``RETRY_HTTP_CODES``) or download
-  failure doubles the site's download delay (from at least ``AUTOTHROTTLE_START_DELAY``, at
-  most ``AUTOTHROTTLE_MAX_DELAY``). AutoThrottle brings it back down on good answers (it
-  halves the distance to its target on each ``200``): exponential backoff, slow recovery.
-  Active only with ``AUTOTHROTTLE_ENABLED`` (without it nothing would ever lower the delay).
+Scrapy 2.19's ``RetryMiddleware`` retries 429/503 at once, whatever ``Retry-After`` says, and
+AutoThrottle adjusts the delay only from the latency of responses: an error answer never
+raises it, and a timeout or a reset is no response at all. Behaviour: docs/security.md.
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """Turn a damaged ``200`` page into a retry, never into a damaged item.
 
 A server under load, a proxy or a dropped connection can hand back a ``200`` whose body is
-empty, cut off mid-page, or shorter than its own ``Content-Length``. Parsed, such a page
-yields an article with half its text (or none) and the dedup store then remembers it as
-done. An HTML page is judged damaged when:
-
-- the body is empty (or whitespace only);
-- it is far shorter than the ``Content-Length`` it announced;
-- it has no ``<body`` tag, or no closing ``</html>`` near its end (every page of the site,
-  rendered or not, ends with it; caches may append a comment, hence the tail window).
-
-A damaged page is retried with Scrapy's ``get_retry_request`` (same budget as
-``RETRY_TIMES``; stats ``retry/reason_count/damaged_<why>`` and ``madar/retry/damaged``);
-when the retries run out the request is dropped (``IgnoreRequest``, stat
-``madar/retry/damaged_given_up``) instead of being parsed.
+empty or cut off; parsed, it would give half an article that the dedup store then remembers
+as done. The rules and stats: docs/security.md.
 """
 
 from __future__ import annotations

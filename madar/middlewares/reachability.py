@@ -1,16 +1,7 @@
 """An unreachable site ends the crawl in seconds, with its cause, not after minutes of retries.
 
-Until the site has answered once (any HTTP status), every download that fails before an
-answer (connection refused, DNS lookup failed, no route, connect or download timeout) is
-counted. After ``MADAR_UNREACHABLE_AFTER`` such failures (3; the robots.txt fetch and its
-retries count), the spider is closed with finish reason ``site_unreachable``, one ERROR
-line names the cause and the URL, and the stats keep it (``madar/unreachable``) for the
-``crawl`` command and cron to print; what is still queued is dropped at once. Once the
-site has answered, the middleware steps aside: a failing page is then the retry
-middleware's business (``RETRY_TIMES``).
-
-A refused connection or an unknown host fails within seconds; a site that never answers
-takes ``MADAR_UNREACHABLE_AFTER`` x ``DOWNLOAD_TIMEOUT`` (plus the backoff between tries).
+Only until the site has answered once: after that a failing page is the retry middleware's
+business. Behaviour and timings: docs/crawling.md.
 """
 
 from __future__ import annotations

@@ -54,23 +54,9 @@ _STRONG_PAIR_RE = re.compile(
 _LATIN1_PAIR_RE = re.compile(
     "[ØÙ][\x80-\xbf" + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")) + "]"
 )
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_encoding=True,
-    restore_byte_a0=True,
-    replace_lossy_sequences=True,
-    decode_inconsistent_utf8=True,
-    fix_c1_controls=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    fix_surrogates=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=False,
-)
+#: ftfy's encoding step reads only restore_byte_a0, replace_lossy_sequences,
+#: decode_inconsistent_utf8 and fix_c1_controls; C1 controls are the cleaner's business.
+_FTFY_CONFIG = ftfy.TextFixerConfig(fix_c1_controls=False, explain=False)
 
 
 def looks_like_win1256_mojibake(text: str) -> bool:
