@@ -106,7 +106,9 @@ def crawl(variant: str, mirror: MirrorProcess, work: Path, concurrency: int, tag
     result = run_child(cmd, cwd=cwd, cpu=cpu)
     server_cpu = mirror.cpu_s() - server_before
     stats = scrapy_stats(result.stderr)
-    if result.returncode != 0 or not stats:
+    # Exit 1 can be madar's verdict (an error logged with the monitors off: madar-spider),
+    # not a failed run: the run counts when it finished.
+    if not stats or stats.get("finish_reason") != "finished":
         raise RuntimeError(f"{variant} crawl failed:\n{result.stderr[-3000:]}")
     pages = stats.get("downloader/response_count", 0)
     elapsed = stats.get("elapsed_time_seconds") or result.wall_s
