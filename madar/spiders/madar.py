@@ -76,6 +76,7 @@ class MadarSpider(scrapy.Spider):
         self.passed_over: set[str] = set()
         self._sitemaps_requested: set[str] = set()
         self._sitemaps_pending = 0
+        self._post_sitemaps_read = 0
         self._navigating = False
         #: the archive's memory: articles already stored are not fetched again
         self.memory: IncrementalPolicy | None = None
@@ -268,6 +269,7 @@ class MadarSpider(scrapy.Spider):
             yield from self._sitemap_requests(self._sitemaps_to_read(followed))
             return
         listed = 0
+        self._post_sitemaps_read += 1
         for entry in sitemap:
             url = urljoin(response.url, entry["loc"])
             day = archive_rules.entry_day(entry)
@@ -338,7 +340,10 @@ class MadarSpider(scrapy.Spider):
             self._broken(response)
             return
         fresh = [e for e in entries if not self._older_than_since(e.date)]
-        adds_nothing = self.reads_sitemaps and all(self._seen(e.url) for e in entries)
+        # Only the whole archive (every post sitemap read) makes the rest of the listing
+        # redundant; an incremental run read the newest sitemap only (should_stop decides).
+        adds_nothing = (self.archive and self._post_sitemaps_read > 0
+                        and all(self._seen(e.url) for e in entries))
         yield from self._article_requests([e.url for e in entries], depth=0, source="listing",
                                           dates={e.url: e.date for e in entries if e.date})
         if self.incremental is not None and self.incremental.should_stop(

@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from madar.archive import Window, entry_day, follows, parse_day
 from madar.spiders.madar import MadarSpider
+from madar.urls import canonical_url
 from tests.crawl import project_settings
 
 BASE = "http://127.0.0.1:8000"
@@ -239,3 +240,30 @@ def test_the_feed_adds_its_latest_posts(spider):
 def test_since_without_archive_keeps_the_navigation(spider):
     plain = spider(since="2020-01-01")
     assert not plain.window.bounded and start_urls(plain) == [f"{BASE}/"]
+
+
+def test_only_a_whole_archive_stops_the_listing_at_a_page_that_adds_nothing(spider):
+    from scrapy.http import HtmlResponse
+
+    from mirror.generator import wp_quote
+    from mirror.server import Mirror
+
+    mirror = Mirror(200, 1)
+    path = f"/category/{wp_quote(mirror.site.categories['آخر الأخبار'])}/"
+    html = mirror.respond(path, "127.0.0.1:8000").body
+    page = HtmlResponse(BASE + path, body=html, encoding="utf-8", request=Request(BASE + path))
+    first_ten = [BASE + p.path for p in mirror.site.listed[:10]]
+
+    def next_page(crawler_spider) -> list[str]:
+        crawler_spider.frontier.update(canonical_url(u) for u in first_ten)
+        return [r.url for r in crawler_spider.parse_listing(page, page_number=1)
+                if r.callback == crawler_spider.parse_listing]
+
+    archive = spider(archive="1")
+    assert next_page(archive), "no post sitemap read yet: the walk goes on"
+    archive = spider(archive="1")
+    archive._post_sitemaps_read = 1
+    assert next_page(archive) == [], "the sitemaps named them all: stop"
+    incremental = spider(incremental="1")
+    incremental.memory = incremental.incremental = None  # no memory: a first run
+    assert next_page(incremental), "the newest sitemap is not the archive: the walk goes on"
