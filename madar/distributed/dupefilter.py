@@ -79,10 +79,6 @@ class SharedDupeFilter(RFPDupeFilter):
         self.server.sadd(self.keys.failed_articles, self.request_fingerprint(request))
         return True
 
-    def clear(self) -> None:
-        self.server.delete(self.keys.seen_articles, self.keys.seen_this_run,
-                           self.keys.failed_articles)
-
     def close(self, reason: str = "") -> None:
         """Keep the fingerprints (shared with the other workers and with later runs)."""
 

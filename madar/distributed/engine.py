@@ -14,17 +14,11 @@ from typing import Any
 
 
 def locally_busy(engine: Any) -> bool:
-    """Does this worker hold a request (downloading, parsing, or start requests pending)?
-
-    Uses the engine's in-progress set, as ``ExecutionEngine.spider_is_idle()`` does, but
-    without asking the scheduler: the shared queue is not this worker's work.
-    """
+    """Does this worker hold a request (downloading, parsing, or start requests pending)?"""
     slot = getattr(engine, "_slot", None)
     if slot is not None and slot.inprogress:
         return True
-    if engine.downloader.active:  # (the in-progress set covers parsing too)
-        return True
-    return getattr(engine, "_start", None) is not None
+    return bool(engine.downloader.active) or getattr(engine, "_start", None) is not None
 
 
 def in_progress(engine: Any) -> Any:

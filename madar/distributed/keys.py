@@ -8,7 +8,7 @@ several keys of a crawl at once find them in one slot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
 DEFAULT_KEY_PREFIX = "madar:{%(host)s}"
@@ -24,51 +24,32 @@ def crawl_host(base_url: str) -> str:
 
 @dataclass(frozen=True)
 class CrawlKeys:
-    """The keys of one shared crawl (all under :attr:`prefix`)."""
+    """The keys of one shared crawl, all under :attr:`prefix`."""
 
     prefix: str
+    #: sorted set: the scheduled requests (score = -priority)
+    queue: str
+    #: set: fingerprints of article requests, kept across runs (see the dupefilter)
+    seen_articles: str
+    #: set: fingerprints of home/listing requests, cleared when a new run starts
+    seen_this_run: str
+    #: set: article fingerprints whose fetch failed for good, forgotten (fetched again) when
+    #: the next run starts
+    failed_articles: str
+    #: sorted set: worker id -> heartbeat expiry (Redis server time, seconds)
+    workers: str
+    #: sorted set: worker id -> expiry, for workers with requests in flight
+    busy: str
+    #: hash: ``<worker>\n<queued request>`` -> its queue score while a worker holds it; put
+    #: back in the queue if that worker dies
+    inflight: str
 
     @classmethod
     def for_base_url(cls, base_url: str, template: str | None = None) -> CrawlKeys:
-        return cls((template or DEFAULT_KEY_PREFIX) % {"host": crawl_host(base_url)})
-
-    @property
-    def queue(self) -> str:
-        """Sorted set: the scheduled requests (score = -priority)."""
-        return f"{self.prefix}:requests"
-
-    @property
-    def seen_articles(self) -> str:
-        """Set: fingerprints of article requests; kept across runs (see dupefilter)."""
-        return f"{self.prefix}:dupefilter"
-
-    @property
-    def seen_this_run(self) -> str:
-        """Set: fingerprints of home/listing requests; cleared when a new run starts."""
-        return f"{self.prefix}:dupefilter:run"
-
-    @property
-    def failed_articles(self) -> str:
-        """Set: article fingerprints whose fetch failed for good; forgotten (fetched again)
-        when the next run starts."""
-        return f"{self.prefix}:dupefilter:failed"
-
-    @property
-    def workers(self) -> str:
-        """Sorted set: worker id -> heartbeat expiry (Redis server time, seconds)."""
-        return f"{self.prefix}:workers"
-
-    @property
-    def busy(self) -> str:
-        """Sorted set: worker id -> expiry, for workers with requests in flight."""
-        return f"{self.prefix}:busy"
-
-    @property
-    def inflight(self) -> str:
-        """Hash: ``<worker>\\n<queued request>`` -> its queue score, while a worker holds it;
-        put back in the queue if that worker dies."""
-        return f"{self.prefix}:inflight"
+        prefix = (template or DEFAULT_KEY_PREFIX) % {"host": crawl_host(base_url)}
+        suffixes = ("requests", "dupefilter", "dupefilter:run", "dupefilter:failed", "workers",
+                    "busy", "inflight")
+        return cls(prefix, *(f"{prefix}:{suffix}" for suffix in suffixes))
 
     def all(self) -> list[str]:
-        return [self.queue, self.seen_articles, self.seen_this_run, self.failed_articles,
-                self.workers, self.busy, self.inflight]
+        return [getattr(self, f.name) for f in fields(self) if f.name != "prefix"]

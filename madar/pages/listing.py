@@ -14,14 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from madar.pages.document import (
-    HtmlDocument,
-    canonical,
-    classes,
-    collapse,
-    element_text,
-    xpath,
-)
+from madar.pages.document import HtmlDocument, canonical, classes, collapse, element_text, xpath
 from madar.text.arabic import fold_arabic
 from madar.text.dates import parse_datetime, parse_visible_date
 from madar.urls import is_article_candidate, same_host
