@@ -1,17 +1,11 @@
-"""The shared request dupefilter: one set of fingerprints in Redis for every worker.
+"""The shared request dupefilter: scrapy-redis' ``RFPDupeFilter`` with two changes.
 
-Differences from ``scrapy_redis.dupefilter.RFPDupeFilter`` (kept as the base class):
-
-- fingerprints come from the crawler's ``REQUEST_FINGERPRINTER`` (scrapy-redis 0.9.1 hashes
-  its own JSON of method/URL/body and ignores that setting, so a project fingerprinter, e.g.
-  one that folds rendered and plain requests together, would not be honoured);
-- two scopes. Article pages (``madar.urls.is_article_candidate``) go to a set kept across
-  runs, so a later run (cron) never fetches an already fetched article again. The home page
-  and listings go to a per-run set, forgotten when a new run starts, so a later run walks
-  them again and finds the new articles. ``MADAR_REDIS_REMEMBER_ARTICLES = False`` puts
-  articles in the per-run set too (every run re-fetches listed articles, as in local mode,
-  and the item dedup store decides what is new or revised);
-- ``close()`` keeps the fingerprints: one worker closing must not wipe the others' memory.
+- Fingerprints come from the crawler's ``REQUEST_FINGERPRINTER``: scrapy-redis 0.9.1 hashes
+  its own JSON of method/URL/body and ignores that setting.
+- Two scopes (docs/distributed.md): article fingerprints are kept across runs, so a later
+  run never fetches an article again; home and listing fingerprints are forgotten when a new
+  run starts, so it walks them again. ``close()`` keeps both: one worker closing must not
+  wipe the others' memory.
 """
 
 from __future__ import annotations

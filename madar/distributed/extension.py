@@ -3,15 +3,11 @@
 A plain Scrapy worker closes as soon as its own scheduler is empty. In a shared crawl that
 is wrong twice: a worker that starts while another one fetches the home page finds an empty
 queue, and a worker that drains the queue while another is still parsing a listing page
-(about to queue fifty articles) would leave the rest to the others. So, on ``spider_idle``:
-
-- the shared queue holds requests, or some worker is busy -> wait (``DontCloseSpider``);
-- nothing queued and nobody busy for ``MADAR_REDIS_IDLE_CLOSE_SECONDS`` in a row -> close.
-
-A heartbeat (``MADAR_REDIS_HEARTBEAT_SECONDS``, default 0.5) refreshes this worker's liveness
-and busy flag in Redis and, while the worker is idle, wakes the engine so that it pulls from
-the shared queue at once (Scrapy itself re-checks an idle scheduler only every 5 seconds).
-Workers that die age out after ``MADAR_REDIS_HEARTBEAT_TTL`` seconds: nobody waits forever.
+(about to queue fifty articles) would leave the rest to the others. So on ``spider_idle`` it
+waits while the shared queue holds requests or some worker is busy, and closes once nothing
+was queued and nobody busy for ``MADAR_REDIS_IDLE_CLOSE_SECONDS``. A heartbeat keeps this
+worker's liveness and busy flag and, while idle, wakes the engine at once (Scrapy re-checks
+an idle scheduler only every 5 seconds).
 """
 
 from __future__ import annotations
