@@ -65,7 +65,7 @@ def seed(settings: Any) -> dict[str, Any]:
     from scrapy.crawler import Crawler
     from scrapy.utils.misc import build_from_crawler, load_object
 
-    from madar.distributed.dupefilter import SharedDupeFilter, crawl_keys_for
+    from madar.distributed.dupefilter import SharedDupeFilter
     from madar.distributed.scheduler import SharedQueue, enqueue
     from madar.spiders.madar import MadarSpider
 
@@ -73,8 +73,7 @@ def seed(settings: Any) -> dict[str, Any]:
     crawler.request_fingerprinter = build_from_crawler(
         load_object(crawler.settings["REQUEST_FINGERPRINTER_CLASS"]), crawler)
     spider = MadarSpider.from_crawler(crawler, base_url=settings.get("MADAR_BASE_URL"))
-    server = _server(settings)
-    keys = crawl_keys_for(spider)
+    server, keys = _server(settings), _keys(settings)
     crawl = SharedCrawl(server, keys, worker="seed")
     fresh = crawl.begin_run_if_idle()
     dupefilter = SharedDupeFilter(server, keys, fingerprinter=crawler.request_fingerprinter,
