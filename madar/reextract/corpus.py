@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,14 +131,17 @@ def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
         yield from (extractor.extract(batch) for batch in batches)
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with context.Pool(workers, _start_worker, (settings, base_url)) as pool:
+    # ProcessPoolExecutor, not Pool: a worker that dies (OOM killer) fails the run with
+    # BrokenProcessPool instead of leaving it waiting forever for a lost batch.
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(settings, base_url)) as pool:
         pending: deque = deque()
         for batch in batches:  # at most 4 batches per worker in flight: bounded memory
-            pending.append(pool.apply_async(_extract, (batch,)))
+            pending.append(pool.submit(_extract, batch))
             if len(pending) >= 4 * workers:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
 
 
 # -- the run -------------------------------------------------------------------------------
