@@ -45,6 +45,8 @@ RUN_MARKER_NAME = "cron-run.json"
 #: Settings a cron run always uses (on top of the project's settings.py).
 CRON_SETTINGS: dict[str, Any] = {
     "MADAR_INCREMENTAL": True,
+    # Each dated feed holds only new and changed articles, --full runs included.
+    "MADAR_EMIT_KNOWN": False,
     "MADAR_PROGRESS": False,
     # The log file is new for each run (its name holds the start time). Append, because
     # Scrapy opens it twice (process, then crawler): 'w' would erase the recovery lines.
@@ -218,10 +220,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _spider_args(options: argparse.Namespace) -> dict[str, str]:
+    """``-a`` values plus what ``--base-url`` and ``--max-pages`` say."""
+    spider_args = dict(options.spider_args)
+    if options.base_url:
+        spider_args["base_url"] = options.base_url
+    if options.max_pages is not None:
+        spider_args["max_pages"] = str(options.max_pages)
+    return spider_args
+
+
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     try:
-        SpiderArguments.parse(dict(options.spider_args))
+        SpiderArguments.parse(_spider_args(options))
     except BadArgument as error:
         print(f"madar.cron: bad spider argument {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -251,11 +263,10 @@ def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str,
     from scrapy.crawler import CrawlerProcess
 
     settings = crawl_settings(plan, overrides, incremental=not options.full)
-    spider_args = dict(options.spider_args)
-    if options.base_url:
-        spider_args["base_url"] = options.base_url
-    if options.max_pages is not None:
-        spider_args["max_pages"] = str(options.max_pages)
+    spider_args = _spider_args(options)
+    if spider_args.get("base_url"):  # the memory is this site's, recovery included
+        settings.set("MADAR_BASE_URL", SpiderArguments.parse(
+            {"base_url": spider_args["base_url"]}).base_url, priority="cmdline")
 
     process = CrawlerProcess(settings)  # from here on, logging goes to the run's log file
     log = logging.getLogger("madar.cron")

@@ -156,12 +156,15 @@ LOG_LEVEL = os.environ.get("MADAR_LOG_LEVEL", "INFO")
 
 # --- Operations: item quality, monitors, crawl report, progress line (madar/extensions) ---
 EXTENSIONS = {
+    # One crawl at a time per site memory: a second one ends at once ("memory_busy").
+    "madar.extensions.memory.SiteMemoryLock": 50,
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "madar.extensions.report.CrawlReport": 900,         # after Spidermon: reads its verdict
     "madar.extensions.progress.ProgressLine": 910,
     "madar.warc.writer.WarcRecorder": 300,  # only with MADAR_WARC set
 }
-# Project commands: `scrapy crawl` exits 1 when feed output was lost (madar/commands).
+# Project commands: `scrapy crawl` checks its arguments (exit 2) and exits 1 when the crawl
+# failed (madar/commands, madar/outcome.py).
 COMMANDS_MODULE = "madar.commands"
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["madar.extensions.monitors.CrawlHealthMonitorSuite"]
@@ -193,6 +196,9 @@ MADAR_REPORT_PATH = None  # also write the report's JSON here
 
 # --- Incremental crawls (madar/incremental.py; `python -m madar.cron` turns them on) ------
 MADAR_INCREMENTAL = False           # spider argument -a incremental=1 overrides
+# Emit articles the memory knows unchanged too (a snapshot)? None: yes unless incremental.
+# Cron sets False: its --full run walks everything but emits only new and changed articles.
+MADAR_EMIT_KNOWN = None
 MADAR_INCREMENTAL_MARGIN_PAGES = 1  # stop after this many listing pages of known articles
 MADAR_INCREMENTAL_CATCH_UP = False  # walk the whole listing (set by cron after a broken run)
 MADAR_INCREMENTAL_RETRY_FAILED_HOURS = 24  # a URL that failed (5xx) is skipped this long

@@ -7,7 +7,9 @@ checks:
 - before anything starts, the spider's arguments (``-a``): a bad one is one line on stderr
   (which argument, what was given, what is accepted) and exit status 2, as argparse does;
 - after the crawl, its stats (:func:`madar.outcome.crawl_failures`): a failed crawl is one
-  line on stderr and exit status 1.
+  line on stderr and exit status 1. Before that, one line says what was emitted, how many
+  articles the memory knew from earlier runs and where it lives
+  (:func:`madar.outcome.memory_summary`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from madar.outcome import EXIT_CRAWL_FAILED, EXIT_USAGE, crawl_failures
+from madar.outcome import EXIT_CRAWL_FAILED, EXIT_USAGE, crawl_failures, memory_summary
 from madar.spiders.arguments import BadArgument
 
 
@@ -56,6 +58,9 @@ class Command(ScrapyCrawlCommand):
             stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
         except RuntimeError:
             stats = {}
+        summary = memory_summary(stats, crawler.settings.get("MADAR_BASE_URL"))
+        if summary and not stats.get("madar/memory/busy"):
+            print(f"{args[0]}: {summary}", file=sys.stderr)
         failures = crawl_failures(stats)
         if failures:
             print(f"{args[0]}: crawl FAILED: {'; '.join(failures)}", file=sys.stderr)

@@ -18,6 +18,11 @@ from functools import lru_cache
 
 from madar.dedup.minhash import Signature, jaccard_estimates
 
+try:  # optional accelerator (see madar.dedup.minhash): bulk band keys, same values
+    import numpy
+except ImportError:  # pragma: no cover - exercised by the lean install
+    numpy = None
+
 _MASK64 = (1 << 64) - 1
 _BAND_MIX = 0x100000001B3
 _BAND_SALT = 0x9E3779B97F4A7C15
@@ -100,6 +105,22 @@ def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
     return keys
 
 
+def band_keys_many(signatures: Sequence[Sequence[int]], bands: int,
+                   rows: int) -> list[list[int]]:
+    """:func:`band_keys` of many signatures (the index rebuilt at start), vectorized when
+    numpy is there."""
+    if numpy is None or len(signatures) < 2:
+        return [band_keys(signature, bands, rows) for signature in signatures]
+    sigs = numpy.array(signatures, dtype=numpy.uint64)[:, : bands * rows]
+    sigs = sigs.reshape(len(signatures), bands, rows)
+    keys = numpy.broadcast_to(numpy.arange(1, bands + 1, dtype=numpy.uint64)
+                              * numpy.uint64(_BAND_SALT), sigs.shape[:2]).copy()
+    for row in range(rows):
+        keys = (keys ^ sigs[:, :, row]) * numpy.uint64(_BAND_MIX)
+        keys ^= keys >> numpy.uint64(29)
+    return keys.view(numpy.int64).tolist()
+
+
 class NearDuplicateIndex:
     """LSH over MinHash signatures; ``query`` returns ids whose estimated Jaccard passes.
 
@@ -130,14 +151,15 @@ class NearDuplicateIndex:
     def add_many(self, doc_ids: Iterable[int], signatures: Iterable[Sequence[int]]) -> None:
         """Bulk insert (used to rebuild the index from the store at start)."""
         buckets, overflow = self._buckets, self._overflow
-        for doc_id, signature in zip(doc_ids, signatures, strict=True):
-            if len(signature) != self.num_perm:
-                raise ValueError(f"signature of {len(signature)} values, expected "
-                                 f"{self.num_perm}")
+        doc_ids, signatures = list(doc_ids), list(signatures)
+        if any(len(signature) != self.num_perm for signature in signatures):
+            raise ValueError(f"signatures must hold {self.num_perm} values")
+        all_keys = band_keys_many(signatures, self.bands, self.rows)
+        for doc_id, signature, keys in zip(doc_ids, signatures, all_keys, strict=True):
             row = len(self._ids)
             self._signatures.extend(signature)
             self._ids.append(doc_id)
-            for key in band_keys(signature, self.bands, self.rows):
+            for key in keys:
                 current = buckets.setdefault(key, row)
                 if current != row:
                     overflow.setdefault(key, []).append(row)

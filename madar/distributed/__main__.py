@@ -104,10 +104,10 @@ def reset(settings: Any, items: bool = False, force: bool = False) -> dict[str, 
         raise SystemExit(f"error: {state.live_workers} worker(s) still alive on {keys.prefix}; "
                          "stop them first (or --force)")
     deleted = server.delete(*keys.all())
-    if items:
-        from madar.state.redis_store import DEFAULT_PREFIX
+    if items:  # this site's item memory only (madar.state keeps one per site)
+        from madar.state import redis_prefix
 
-        prefix = settings.get("MADAR_REDIS_PREFIX") or DEFAULT_PREFIX
+        prefix = redis_prefix(settings)
         for key in server.scan_iter(match=_glob_escape(prefix) + ":*", count=1000):
             deleted += server.delete(key)
     return {"crawl": keys.prefix, "keys_deleted": deleted, "items_state_deleted": items}

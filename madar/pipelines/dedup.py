@@ -1,5 +1,13 @@
 """Drop articles already in the corpus; re-emit changed ones as new revisions.
 
+Two modes. A *snapshot* (the default of a plain ``scrapy crawl``) emits every article it
+reaches: one the memory knows unchanged comes out with its current revision (stat
+``madar/dedup/known``). *Incremental* (``MADAR_INCREMENTAL``, ``-a incremental=1``, cron)
+emits only new and changed articles. ``MADAR_EMIT_KNOWN`` overrides the choice (cron's
+``--full`` walks everything but emits only what changed). Either way duplicates of
+another article (``post_id``, ``text``, ``near``) are dropped, and the stats say what the
+memory knew at the start and where it lives (``madar/memory/{known_at_start,location,mode}``).
+
 The rules are :mod:`madar.dedup.decide`; the memory that makes them hold across runs and
 workers is :mod:`madar.state`. Stats: ``madar/duplicates/{url,post_id,text,near}``,
 ``madar/dedup/{new,revised,skipped}``. ``MADAR_DUPLICATES_FEED`` (a path) receives each
@@ -33,7 +41,8 @@ from scrapy.exceptions import DropItem
 from madar.dedup.decide import Deduplicator, Fingerprint, Verdict
 from madar.dedup.minhash import MinHasher
 from madar.feeds import FAILED_KEY as FEED_FAILED_KEY
-from madar.state import SeenStore, dedup_parameters, open_store
+from madar.incremental import parse_flag
+from madar.state import SeenStore, dedup_parameters, memory_location, open_store
 from madar.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -56,6 +65,20 @@ def _is_post_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
+def _emit_known(settings: Any) -> bool:
+    """``MADAR_EMIT_KNOWN`` when set, else a snapshot unless the run is incremental (or in
+    Redis mode with ``MADAR_REDIS_REMEMBER_ARTICLES``)."""
+    if settings is None:
+        return False
+    explicit = settings.get("MADAR_EMIT_KNOWN")
+    if explicit is not None:
+        return parse_flag(explicit)
+    if settings.get("REDIS_URL") and parse_flag(settings.get("MADAR_REDIS_REMEMBER_ARTICLES"),
+                                                True):
+        return False  # Redis mode never fetches a known article again: incremental by nature
+    return not parse_flag(settings.get("MADAR_INCREMENTAL"), False)
+
+
 def _str_or_empty(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -74,6 +97,8 @@ class DeduplicatePipeline:
         self._feed_path = settings.get("MADAR_DUPLICATES_FEED") if settings else None
         self._feed: IO[str] | None = None
         self.counts: Counter[str] = Counter()
+        self.emit_known = _emit_known(settings)
+        self._emitted_known: set[str] = set()
         #: In a crawl (``from_crawler``) the store commits when the feed has the articles.
         self.commit_after_feed = False
         self._awaiting_line: dict[int, Fingerprint] = {}  # id(item) -> what was stored
@@ -101,9 +126,16 @@ class DeduplicatePipeline:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._feed = path.open("a", encoding="utf-8")
         known = self.store.count()
+        location = memory_location(self.settings) if self.settings is not None else "?"
         if self.stats is not None:
             self.stats.set_value("madar/dedup/known_at_start", known)
-        logger.info("Dedup state: %s with %d known articles", type(self.store).__name__, known)
+            self.stats.set_value("madar/memory/known_at_start", known)
+            self.stats.set_value("madar/memory/location", location)
+            self.stats.set_value("madar/memory/mode",
+                                 "snapshot" if self.emit_known else "incremental")
+        logger.info("Memory: %d articles known from earlier runs (%s); %s", known, location,
+                    "known ones are emitted again (snapshot)" if self.emit_known
+                    else "only new and changed articles are emitted")
 
     def close_spider(self, spider: Any = None) -> None:
         if self.counts:
@@ -198,12 +230,23 @@ class DeduplicatePipeline:
             if self.commit_after_feed:
                 self._awaiting_line[id(item)] = fingerprint
             return item
+        if self._known_here(verdict, fingerprint):
+            # A snapshot: the article the memory holds at this very URL, unchanged.
+            self._emitted_known.add(fingerprint.url)
+            adapter["revision"] = verdict.revision
+            self._inc("madar/dedup/known")
+            return item
         self._inc(f"madar/duplicates/{verdict.reason}")
         self._write_duplicate(adapter, verdict)
         logger.debug("Duplicate (%s) of %s: %s", verdict.reason, verdict.duplicate_of,
                      adapter.get("url"))
         raise DropItem(f"duplicate ({verdict.reason}) of {verdict.duplicate_of}: "
                        f"{adapter.get('url')}", log_level="DEBUG")
+
+    def _known_here(self, verdict: Verdict, fingerprint: Fingerprint) -> bool:
+        return (self.emit_known and verdict.reason == "url"
+                and verdict.duplicate_of == fingerprint.url
+                and fingerprint.url not in self._emitted_known)
 
     def _inc(self, key: str) -> None:
         self.counts[key.removeprefix("madar/")] += 1

@@ -16,7 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from madar.exporters.parquet import ParquetUnavailable, require_pyarrow
-from madar.reextract.corpus import Options, feed_formats, reextract
+
+try:
+    from madar.reextract.corpus import Options, feed_formats, reextract
+except ImportError as missing:  # FastWARC not installed (requirements-warc.txt)
+    print(f"python -m madar.reextract: {missing}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 PROG = "python -m madar.reextract"
 ARCHIVE_SUFFIXES = (".warc.gz", ".warc")

@@ -94,7 +94,8 @@ class MadarSpider(scrapy.Spider):
         arguments = SpiderArguments.parse(kwargs)
         mode = render_mode(crawler.settings, arguments.render)
         apply_render_settings(crawler.settings, mode)  # still mutable here (Scrapy >= 2.11)
-        if arguments.max_articles is not None:  # Scrapy's CloseSpider extension stops it
+        if arguments.max_articles is not None and not crawler.settings.frozen:
+            # Scrapy's CloseSpider extension ends the crawl there
             crawler.settings.set("CLOSESPIDER_ITEMCOUNT", arguments.max_articles,
                                  priority="spider")
         spider = super().from_crawler(crawler, *args, arguments=arguments,
@@ -106,6 +107,15 @@ class MadarSpider(scrapy.Spider):
             raise ValueError(f"setting MADAR_BASE_URL must be an absolute http(s) URL, "
                              f"got {base!r}")
         spider.base_url = f"{parts.scheme}://{parts.netloc}".lower()
+        # One truth for every component (settings are still mutable here): the memory is
+        # this site's (madar.state), and the pipelines know the mode the run is in.
+        if not crawler.settings.frozen:  # (frozen only in tests that build spiders late)
+            crawler.settings.set("MADAR_BASE_URL", spider.base_url, priority="cmdline")
+            if arguments.incremental is not None:
+                crawler.settings.set("MADAR_INCREMENTAL", arguments.incremental,
+                                     priority="cmdline")
+            if arguments.archive:  # each article once across the archive's runs and chunks
+                crawler.settings.set("MADAR_EMIT_KNOWN", False, priority="spider")
         # Offsite filtering (also of redirects) by Scrapy's own middleware; the port is
         # checked by same_host() on every link we follow.
         spider.allowed_domains = [parts.hostname]

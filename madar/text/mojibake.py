@@ -1,7 +1,9 @@
 """Repair Arabic UTF-8 that was decoded with a single-byte charset somewhere upstream.
 
-windows-1256 mojibake (``ط§ظ„ط®ط¨ط±``) is repaired here, exactly, because ftfy does not;
-latin-1/cp1252 mojibake (``Ø§Ù„Ø®Ø¨Ø±``) goes to ftfy's encoding step. The windows-1256 rule
+Both forms are repaired here, run by run, by re-encoding with the charset that broke them
+and decoding UTF-8 strictly: windows-1256 (``ط§ظ„ط®ط¨ط±``) and latin-1/cp1252
+(``Ø§Ù„Ø®Ø¨Ø±``; each byte as latin-1 shows it, or as cp1252 shows 0x80-0x9F, a browser's
+reading). ftfy, which did the second, pulled in 7 MB for that one step. The windows-1256 rule
 is strict (enough strong ``ط``/``ظ`` pairs, and most Arabic characters inside well-formed
 sequences) because correct Arabic re-encodes to valid UTF-8 surprisingly often; the
 measurements behind it: docs/text.md.
@@ -10,8 +12,7 @@ measurements behind it: docs/text.md.
 from __future__ import annotations
 
 import re
-
-import ftfy
+from collections.abc import Callable
 
 WIN1256 = "win1256"
 LATIN1 = "latin1"
@@ -54,9 +55,15 @@ _STRONG_PAIR_RE = re.compile(
 _LATIN1_PAIR_RE = re.compile(
     "[ØÙ][\x80-\xbf" + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")) + "]"
 )
-#: ftfy's encoding step reads only restore_byte_a0, replace_lossy_sequences,
-#: decode_inconsistent_utf8 and fix_c1_controls; C1 controls are the cleaner's business.
-_FTFY_CONFIG = ftfy.TextFixerConfig(fix_c1_controls=False, explain=False)
+#: A character as latin-1 or cp1252 shows a byte -> that byte.
+_SLOPPY_1252 = {chr(b): b for b in range(256)} | {
+    bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0)
+    if bytes([b]).decode("cp1252", "ignore")}
+_L1_TRAIL = "[\x80-\xbf" + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")) + "]"
+_L1_SEQ = (f"(?:[\xc2-\xdf]{_L1_TRAIL}|[\xe0-\xef]{_L1_TRAIL}{{2}}"
+           f"|[\xf0-\xf4]{_L1_TRAIL}{{3}})")
+#: A run of UTF-8 sequences as latin-1/cp1252 shows them, with the ASCII between them.
+_LATIN1_RUN_RE = re.compile(f"{_L1_SEQ}(?:{_L1_SEQ}|[\x00-\x7f])*")
 
 
 def looks_like_win1256_mojibake(text: str) -> bool:
@@ -70,26 +77,48 @@ def looks_like_win1256_mojibake(text: str) -> bool:
     return covered >= MIN_COVERAGE * arabic
 
 
-def _decode_run(run: str) -> str:
+def _win1256_bytes(run: str) -> bytes:
+    return run.encode("cp1256")
+
+
+def _latin1_bytes(run: str) -> bytes:
     try:
-        return run.encode("cp1256").decode("utf-8")
+        return bytes(_SLOPPY_1252[c] for c in run)
+    except KeyError:
+        raise UnicodeEncodeError("latin-1/cp1252", run, 0, len(run), "not a byte") from None
+
+
+def _decode_run(run: str, to_bytes: Callable[[str], bytes]) -> str:
+    try:
+        return to_bytes(run).decode("utf-8")
     except UnicodeError:
         return run
 
 
-def _repair_run(match: re.Match[str]) -> str:
-    run = match.group()
-    if not _ARABIC_PAIR_RE.search(run):
-        return run
-    fixed = _decode_run(run)
-    if fixed is not run:
-        return fixed
-    # One bad sequence spoils the whole run: retry word by word.
-    return "".join(_decode_run(part) for part in re.split(r"(\s+)", run))
+def _run_repairer(pair_re: re.Pattern[str],
+                  to_bytes: Callable[[str], bytes]) -> Callable[[re.Match[str]], str]:
+    def repair(match: re.Match[str]) -> str:
+        run = match.group()
+        if not pair_re.search(run):
+            return run
+        fixed = _decode_run(run, to_bytes)
+        if fixed is not run:
+            return fixed
+        # One bad sequence spoils the whole run: retry word by word.
+        return "".join(_decode_run(part, to_bytes) for part in re.split(r"(\s+)", run))
+    return repair
+
+
+_repair_win1256_run = _run_repairer(_ARABIC_PAIR_RE, _win1256_bytes)
+_repair_latin1_run = _run_repairer(_LATIN1_PAIR_RE, _latin1_bytes)
 
 
 def _repair_win1256(text: str) -> str:
-    return _WIN1256_RUN_RE.sub(_repair_run, text)
+    return _WIN1256_RUN_RE.sub(_repair_win1256_run, text)
+
+
+def _repair_latin1(text: str) -> str:
+    return _LATIN1_RUN_RE.sub(_repair_latin1_run, text)
 
 
 def looks_like_latin1_mojibake(text: str) -> bool:
@@ -110,7 +139,7 @@ def repair_mojibake(text: str) -> tuple[str, str | None]:
         if looks_like_win1256_mojibake(text):
             fixed, kind = _repair_win1256(text), WIN1256
         elif looks_like_latin1_mojibake(text):
-            fixed, kind = ftfy.fix_encoding(text, _FTFY_CONFIG), LATIN1
+            fixed, kind = _repair_latin1(text), LATIN1
         else:
             break
         if fixed == text:

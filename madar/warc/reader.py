@@ -20,7 +20,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
+try:  # optional (requirements-warc.txt): only re-extraction reads WARC files
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+except ImportError as missing:  # pragma: no cover - exercised by the lean install
+    raise ImportError("reading WARC files needs FastWARC: "
+                      "pip install -r requirements-warc.txt") from missing
 
 from madar.urls import same_host
 

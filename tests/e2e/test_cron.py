@@ -220,9 +220,11 @@ def test_run_after_new_articles_emits_exactly_those(mirror, reference, tmp_path)
     assert set(union) == full and max(union.values()) == 1
 
 
-def test_a_crawl_that_cannot_start_exits_1_with_one_line(tmp_path):
+def test_a_bad_base_url_exits_2_with_one_line_before_locking(tmp_path):
     result = run_cron("ftp://not-a-site", tmp_path, timeout=120)
-    assert result.returncode == 1
+    assert result.returncode == 2
     line = [x for x in result.stderr.splitlines() if x.startswith("madar.cron:")]
-    assert line and "could not run" in line[0] and "base_url" in line[0], result.stderr
+    assert line == ["madar.cron: bad spider argument -a base_url=ftp://not-a-site: expected "
+                    "an absolute http(s) URL (e.g. base_url=http://127.0.0.1:8000)"], (
+        result.stderr)
     assert "Unhandled error" not in result.stderr

@@ -208,11 +208,15 @@ def test_seed_status_reset_commands(server, keys, redis_url):
     assert again["queued"] == [] and again["already_seen"] == [BASE + "/"]
     status = _cli("status", *common)
     assert (status["queued"], status["live_workers"]) == (1, 0)
-    server.hset("madar:{seen}:urls", "1", "x")
+    items = "madar:{seen}:http_127.0.0.1_8123:urls"  # this site's item memory
+    other = "madar:{seen}:http_127.0.0.1_9999:urls"  # another site's
+    server.hset(items, "1", "x")
+    server.hset(other, "1", "x")
     assert _cli("reset", *common)["keys_deleted"] >= 2
-    assert server.zcard(keys.queue) == 0 and server.exists("madar:{seen}:urls")
+    assert server.zcard(keys.queue) == 0 and server.exists(items)
     _cli("reset", *common, "--items")
-    assert not server.exists("madar:{seen}:urls")
+    assert not server.exists(items) and server.exists(other)
+    server.delete(other)
 
 
 def test_reset_refuses_while_workers_are_alive(server, keys, redis_url):

@@ -118,14 +118,16 @@ def test_cron_run_with_readonly_data_dir_exits_1(mirror, readonly_dir, tmp_path)
 
 def test_articles_lost_to_a_full_disk_are_fetched_by_the_next_run(mirror, full_disk,
                                                                      tmp_path):
-    """Every story ends up in the failed run's feed or the next run's, none in both.
+    """Every story ends up in the failed run's feed or the next (incremental) run's, none in
+    both.
 
     Compared by story (mirror ground truth), not URL: of two near-duplicate URLs the one
     fetched first is kept, and the fetch order differs between runs."""
     state = tmp_path / "state"
     first = run_crawl(mirror.base_url, full_disk, state, timeout=120)
     assert first.returncode == 1
-    again = run_crawl(mirror.base_url, tmp_path / "again.jsonl", state, timeout=120)
+    again = run_crawl(mirror.base_url, tmp_path / "again.jsonl", state, timeout=120,
+                      args={"incremental": "1"})
     fresh = run_crawl(mirror.base_url, tmp_path / "fresh.jsonl", tmp_path / "fresh-state",
                       timeout=120)
     assert again.returncode == 0 and fresh.returncode == 0

@@ -30,8 +30,8 @@ KILLS = 5
 SLOW = {"DOWNLOAD_DELAY": "0.04", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
 
 
-def integrity(state_dir: Path) -> str:
-    db = state_dir / "seen.sqlite3"
+def integrity(state_root: Path) -> str:
+    db = next(state_root.glob("sites/*/seen.sqlite3"), state_root / "sites" / "none")
     if not db.exists():
         return "ok"
     connection = sqlite3.connect(db)

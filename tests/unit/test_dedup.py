@@ -33,9 +33,10 @@ class Run:
     """One crawl: a pipeline opened on ``state_dir``, its stats, its emitted items."""
 
     def __init__(self, state_dir: Path, **settings) -> None:
+        # Incremental unless a test asks otherwise: these tests are about what is new.
         self.crawler = get_crawler(settings_dict={
             "MADAR_STATE_DIR": str(state_dir), "MADAR_NEAR_DUP_THRESHOLD": 0.6,
-            **settings})
+            "MADAR_INCREMENTAL": True, **settings})
         self.stats = self.crawler.stats
         self.stats.open_spider()
         self.pipeline = DeduplicatePipeline.from_crawler(self.crawler)
@@ -157,6 +158,24 @@ def test_state_survives_the_run_a_second_run_emits_nothing(run) -> None:
     assert third.emitted == []
 
 
+def test_a_snapshot_emits_the_known_articles_with_their_revision(run) -> None:
+    items = [article(i, key=key) for i, key in enumerate(ORIGINALS, start=1)]
+    run().feed(*[replace(a) for a in items]).close()
+    revised = run().feed(replace(items[0], text=items[0].text + "\n\nتحديث."))
+    revised.close()
+    snapshot = run(MADAR_INCREMENTAL=False)
+    snapshot.feed(*[replace(a) for a in items[1:]], replace(revised.emitted[0]))
+    assert [a.url for a in snapshot.emitted] == [a.url for a in [*items[1:], items[0]]]
+    assert [a.revision for a in snapshot.emitted] == [1] * (len(items) - 1) + [2]
+    assert snapshot.stat("madar/dedup/known") == len(items)
+    assert snapshot.stat("madar/memory/known_at_start") == len(items)
+    assert snapshot.stats.get_value("madar/memory/mode") == "snapshot"
+    # once per run; copies under other URLs stay duplicates
+    snapshot.feed(replace(items[1]), article(77, key=list(ORIGINALS)[1]))
+    assert len(snapshot.emitted) == len(items)
+    assert snapshot.stat("madar/duplicates/url") == 1
+
+
 def test_duplicates_side_feed(run, tmp_path) -> None:
     feed = tmp_path / "out" / "duplicates.jsonl"
     r = run(MADAR_DUPLICATES_FEED=str(feed))
@@ -212,10 +231,13 @@ def test_odd_items_do_not_crash_the_dedup_pipeline(tmp_path) -> None:
     r.close()
 
 
-def _committed(state_dir: Path) -> int:
+def _committed(state_root: Path) -> int:
     import sqlite3
 
-    reader = sqlite3.connect(state_dir / "seen.sqlite3")
+    from madar.state import state_dir
+
+    reader = sqlite3.connect(Path(state_dir({"MADAR_STATE_DIR": str(state_root)}))
+                             / "seen.sqlite3")
     try:
         return reader.execute("SELECT count(*) FROM docs").fetchone()[0]
     finally:

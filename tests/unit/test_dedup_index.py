@@ -14,6 +14,7 @@ from madar.dedup.index import (
     FALSE_POSITIVE_WEIGHT,
     NearDuplicateIndex,
     band_keys,
+    band_keys_many,
     lsh_bands,
     optimal_bands,
 )
@@ -132,6 +133,9 @@ def test_recall_weighted_bands() -> None:
     assert len(keys) == len(set(keys)) == 31 and all(-(2**63) <= k < 2**63 for k in keys)
     # persisted in Redis: fixed values
     assert band_keys(list(range(128)), 31, 4)[:2] == BAND_KEYS_OF_RANGE
+    rng = np.random.default_rng(5)
+    many = [[int(v) for v in rng.integers(0, 2**32, 128)] for _ in range(5)]
+    assert band_keys_many(many, 31, 4) == [band_keys(s, 31, 4) for s in many]
 
 
 def test_index_finds_copies_not_strangers_and_bulk_equals_incremental() -> None:

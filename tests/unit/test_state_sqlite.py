@@ -29,7 +29,8 @@ def test_open_store_picks_sqlite_and_satisfies_the_protocol(tmp_path) -> None:
     assert isinstance(store, SQLiteSeenStore)
     assert isinstance(store, SeenStore)
     store.close()
-    assert (tmp_path / DB_FILENAME).exists()
+    # the real site's memory, by default (settings.py's MADAR_BASE_URL)
+    assert (tmp_path / "sites" / "https_madaralyoum.com_443" / DB_FILENAME).exists()
 
 
 def test_lookups_and_knows_url(tmp_path) -> None:
