@@ -48,10 +48,14 @@ def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
     assert judge(first_run)["madar/monitor/failed"] == 1
 
 
-def test_zero_items_is_normal_for_any_run_over_a_known_corpus():
-    stats = {**HEALTHY, "item_scraped_count": 0, "madar/dedup/known_at_start": 500}
+def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
+    stats = {**HEALTHY, "item_scraped_count": 0, "madar/dedup/known_at_start": 500,
+             "madar/memory/known_at_start": 500, "madar/memory/mode": "incremental"}
     assert judge(stats)["madar/monitor/failed"] == 0
-    assert judge({**stats, "madar/dedup/known_at_start": 0})["madar/monitor/failed"] == 1
+    first_run = {**stats, "madar/dedup/known_at_start": 0, "madar/memory/known_at_start": 0}
+    assert judge(first_run)["madar/monitor/failed"] == 1
+    # a snapshot emits the known articles too: none at all means the crawl reached nothing
+    assert judge({**stats, "madar/memory/mode": "snapshot"})["madar/monitor/failed"] == 1
 
 
 def test_given_up_retries_are_judged_by_ratio_not_as_log_errors():
