@@ -48,7 +48,7 @@ def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
     assert judge(first_run)["madar/monitor/failed"] == 1
 
 
-def test_zero_items_is_normal_for_an_incremental_run_over_a_known_corpus():
+def test_zero_items_over_a_known_corpus_fail_a_snapshot_only():
     stats = {**HEALTHY, "item_scraped_count": 0, "madar/dedup/known_at_start": 500,
              "madar/memory/known_at_start": 500, "madar/memory/mode": "incremental"}
     assert judge(stats)["madar/monitor/failed"] == 0
