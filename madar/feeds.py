@@ -52,12 +52,24 @@ def feed_failures(stats: dict[str, Any]) -> list[str]:
 
 def _space_note(path: Path) -> str:
     for folder in (path.parent, *path.parents):
-        if folder.exists():
+        if folder.is_dir():
             try:
                 return f" ({shutil.disk_usage(folder).free // 1024} KiB free on {folder})"
             except OSError:
                 return ""
     return ""
+
+
+def cannot_write(path: Path, error: OSError) -> str:
+    """Why the feed file cannot be written, in words: a parent path that is a file is named
+    as such (the OS says only "File exists" or "Not a directory")."""
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                return (f"cannot write the feed {path}: parent path {folder} is a file, "
+                        "not a directory")
+            break
+    return f"cannot write the feed {path}: {error.strerror or error}{_space_note(path)}"
 
 
 # --- storage ----------------------------------------------------------------------------
@@ -110,8 +122,7 @@ class LineFlushedFileFeedStorage(FileFeedStorage):
             with path.open("ab"):
                 pass
         except OSError as error:
-            self.fail(f"cannot write the feed {path}: {error.strerror or error}"
-                      f"{_space_note(path)}")
+            self.fail(cannot_write(path, error))
 
     def open(self, spider: Any) -> IO[bytes]:
         path = Path(self.path)
@@ -119,7 +130,7 @@ class LineFlushedFileFeedStorage(FileFeedStorage):
             path.parent.mkdir(parents=True, exist_ok=True)
             return _LineWriter(path, self.write_mode, self.fail)  # type: ignore[return-value]
         except OSError as error:
-            self.fail(f"cannot write the feed {path}: {error.strerror or error}")
+            self.fail(cannot_write(path, error))
             raise
 
     def fail(self, message: str) -> None:

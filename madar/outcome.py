@@ -4,7 +4,8 @@ A crawl failed when the site was unreachable, when another crawl held the site's
 when it ended for another reason than ``finished`` (a ``max_articles`` cap,
 ``closespider_itemcount``, is a normal end), when a monitor failed (or, without monitors,
 errors were logged), or when feed output was lost. :func:`crawl_failures` lists the
-reasons; an unreachable site or a busy memory alone, since it explains the rest.
+reasons; an unreachable site, a busy memory or lost feed output alone, since each
+explains the rest.
 
 Exit statuses of the ``crawl`` command: 0 success, 1 crawl failed, 2 bad arguments. Cron
 adds 75 (another run holds the lock).
@@ -34,7 +35,10 @@ def crawl_failures(stats: dict[str, Any]) -> list[str]:
     busy = stats.get(MEMORY_BUSY_KEY)
     if busy:
         return [f"memory busy: {busy}"]
-    failures = list(feed_failures(stats))
+    lost = feed_failures(stats)
+    if lost:  # it stopped the crawl: the finish reason and the monitors only repeat it
+        return list(lost)
+    failures = []
     reason = stats.get("finish_reason")
     if reason not in NORMAL_FINISH_REASONS:
         failures.append(f"finish_reason={reason!r}")

@@ -82,3 +82,18 @@ def test_forget_refuses_while_a_crawl_holds_the_memory(tmp_path, capsys):
         with pytest.raises(MemoryBusy, match=r"\(pid \d+ since "):
             acquire(state_dir(settings))
     acquire(state_dir(settings)).close()  # released with its holder
+
+
+def test_a_feed_under_a_file_is_reported_as_such(tmp_path):
+    from madar.feeds import cannot_write
+
+    a_file = tmp_path / "hostname"
+    a_file.write_text("x")
+    target = a_file / "sub" / "articles.jsonl"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        message = cannot_write(target, error)
+    assert message == (f"cannot write the feed {target}: parent path {a_file} is a file, "
+                       "not a directory")
+    assert "free on" not in message

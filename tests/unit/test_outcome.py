@@ -17,7 +17,8 @@ from madar.outcome import crawl_failures
      ["3 errors logged (monitors did not run)"]),
     ({}, ["finish_reason=None"]),
     ({"finish_reason": "feed_error", "madar/feed/failed": 1, "madar/feed/error": "disk full",
-      "madar/monitor/failed": 0}, ["disk full", "finish_reason='feed_error'"]),
+      "madar/monitor/failed": 1, "madar/monitor/failures": ["Finish: feed_error"]},
+     ["disk full"]),
     # The site's cause explains everything else: it alone is reported.
     ({"finish_reason": "site_unreachable", "madar/monitor/failed": 1,
       "madar/monitor/failures": ["Finish: x", "Items: 0"],
