@@ -207,10 +207,11 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
         text = _TATWEEL_BETWEEN_RE.sub(r"\1", text)
         text = _TATWEEL_RUN_RE.sub(TATWEEL, text)
     text = _fix_whitespace(text, inline)
-    text = _fix_punctuation_outside_urls(text)
+    # NFC before the punctuation rules: a letter and its combining madda (ا + ٓ) become one
+    # letter (آ) only here, and the full-stop rule counts letters (idempotence).
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return text
+    return _fix_punctuation_outside_urls(text)
 
 
 def clean_text(text: str, *, stats: Stats | None = None) -> str:

@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -251,11 +250,10 @@ def test_same_seed_same_site_and_other_seed_differs():
     assert [r["text"] for r in ra] != [r["text"] for r in rc]
 
 
-def test_scales_to_thousands_quickly():
-    start = time.perf_counter()
+def test_scales_to_thousands():
+    """5,000 distinct articles (the benchmarks' size; its speed is bench's business)."""
     site = _build_site.__wrapped__(5000, 3)
     records = [article_record(site, p, BASE) for p in site.posts]
-    assert time.perf_counter() - start < 10
     assert len(records) == 5000
     assert len({r["url"] for r in records}) == 5000
     assert len({r["post_id"] for r in records}) == 5000
