@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 from madar.items import ARTICLE_FIELDS
 
 FIELDS_PREFIX = "madar/fields"
@@ -23,6 +25,18 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
         return {}
     return {name: round(stats.get(f"{COVERAGE_PREFIX}/{name}", 0) / total, 4)
             for name in ARTICLE_FIELDS}
+
+
+def count_field_coverage(stats: Any, item: Any) -> None:
+    """Count one emitted item's filled fields under Spidermon's keys (None and empty values
+    skipped, its defaults here) where Spidermon's extension does not run: re-extraction."""
+    stats.inc_value("spidermon_item_scraped_count")
+    stats.inc_value(COVERAGE_PREFIX)
+    fields = ItemAdapter(item)
+    for name in ARTICLE_FIELDS:
+        value = fields.get(name)
+        if value is not None and value != "" and value != []:
+            stats.inc_value(f"{COVERAGE_PREFIX}/{name}")
 
 
 def count_field_sources(stats: Any, sources: dict[str, str]) -> None:

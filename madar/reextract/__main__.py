@@ -112,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; {options.output} not written", file=sys.stderr)
         return 1
+    if report["finish_reason"] == "no_site_records":
+        hosts = report["archives"]["hosts_seen"]
+        print(f"{PROG}: no page of {options.base_url} in the archives; they hold "
+              f"{', '.join(f'{host} ({n})' for host, n in hosts.items())}: "
+              "name the site with --base-url", file=sys.stderr)
     return 0 if report["finish_reason"] == "finished" else 1
 
 

@@ -34,6 +34,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from madar.extensions.progress import format_progress, progress_enabled
+from madar.extensions.quality import count_field_coverage
 from madar.extensions.report import build_report, render_report, report_path_for
 from madar.pipelines.dedup import DeduplicatePipeline
 from madar.reextract.worker import Extracted, Extractor, split_pipelines
@@ -233,6 +234,7 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
                          spider=spider)
                     continue
                 exporter.export_item(item)
+                count_field_coverage(stats, item)
                 send(signals.item_scraped, item=item, response=None, spider=spider)
             progress.update(stats.get_value("downloader/response_count", 0),
                             stats.get_value("item_scraped_count", 0))
@@ -254,7 +256,11 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
     stats.set_value("madar/reextract/cpu_s_main", round(own.ru_utime + own.ru_stime, 2))
     stats.set_value("madar/reextract/cpu_s_workers",
                     round(workers.ru_utime + workers.ru_stime, 2))
-    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    # Each response record stands for one request of the crawl that wrote it.
+    stats.set_value("downloader/request_count", stats.get_value("downloader/response_count", 0))
+    reason = "finished" if reader.records > reader.other_hosts or not reader.records \
+        else "no_site_records"
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason=reason)
     return write_report(stats.get_stats(), options, reader)
 
 
@@ -263,6 +269,7 @@ def write_report(stats: dict[str, Any], options: Options, reader: ArchiveReader
     report = build_report(stats, spider="madar reextract", feeds=[str(options.output)])
     report["archives"] = {"files": len(options.archives), "response_records": reader.records,
                           "other_hosts": reader.other_hosts, "damaged": reader.damaged,
+                          "hosts_seen": dict(reader.hosts_seen.most_common(5)),
                           "truncated_files": reader.truncated, "workers": options.workers,
                           "cpu_seconds": {
                               "main": stats.get("madar/reextract/cpu_s_main"),

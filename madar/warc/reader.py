@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 try:  # optional (requirements-warc.txt): only re-extraction reads WARC files
     from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -56,6 +58,8 @@ class ArchiveReader:
     base_url: str
     records: int = 0  # response records seen (any host)
     other_hosts: int = 0
+    #: response records of other hosts, by host[:port]: named when none is the site's
+    hosts_seen: Counter = field(default_factory=Counter)
     damaged: int = 0  # records of the site whose block digest does not match (cut short)
     truncated: list[str] = field(default_factory=list)
 
@@ -73,6 +77,7 @@ class ArchiveReader:
                     url = record.headers.get("WARC-Target-URI") or ""
                     if not same_host(url, self.base_url):
                         self.other_hosts += 1
+                        self.hosts_seen[urlsplit(url).netloc or "?"] += 1
                         continue
                     if (not record.verify_block_digest(consume=False)
                             and record.headers.get("WARC-Block-Digest")):

@@ -120,6 +120,19 @@ def test_reextract_rebuilds_the_article_from_the_archive(tmp_path, workers):
     report = json.loads((tmp_path / "out.jsonl.report.json").read_text(encoding="utf-8"))
     assert report["articles"]["emitted"] == 1
     assert report["archives"]["other_hosts"] == 1
+    assert report["pages"]["requests"] == report["pages"]["fetched"] == 2
+    assert report["field_coverage"]["title"] == 1.0
+
+
+def test_archives_without_a_page_of_the_site_fail_naming_their_hosts(tmp_path, capsys):
+    url, body, _ = fixture_page()
+    mirror = "http://127.0.0.1:8731"
+    write(tmp_path / "warc", [response(url.replace(SITE, mirror), body)])
+    out = tmp_path / "out.jsonl"
+    code = reextract_main([str(tmp_path / "warc"), "-o", str(out), "--workers", "0"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "127.0.0.1:8731 (1)" in err and "--base-url" in err, err
 
 
 @pytest.mark.parametrize("argv, message", [
