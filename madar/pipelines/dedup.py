@@ -98,7 +98,7 @@ class DeduplicatePipeline:
         self._feed: IO[str] | None = None
         self.counts: Counter[str] = Counter()
         self.emit_known = _emit_known(settings)
-        self._emitted_known: set[str] = set()
+        self._emitted_urls: set[str] = set()  # this run's: a snapshot emits each once
         #: In a crawl (``from_crawler``) the store commits when the feed has the articles.
         self.commit_after_feed = False
         self._awaiting_line: dict[int, Fingerprint] = {}  # id(item) -> what was stored
@@ -225,6 +225,7 @@ class DeduplicatePipeline:
         fingerprint = fingerprint or self.fingerprint(adapter)
         verdict = self.dedup.check(fingerprint)
         if verdict.emit:
+            self._emitted_urls.add(fingerprint.url)
             adapter["revision"] = verdict.revision
             self._inc("madar/dedup/new" if verdict.revision == 1 else "madar/dedup/revised")
             if self.commit_after_feed:
@@ -232,7 +233,7 @@ class DeduplicatePipeline:
             return item
         if self._known_here(verdict, fingerprint):
             # A snapshot: the article the memory holds at this very URL, unchanged.
-            self._emitted_known.add(fingerprint.url)
+            self._emitted_urls.add(fingerprint.url)
             adapter["revision"] = verdict.revision
             self._inc("madar/dedup/known")
             return item
@@ -246,7 +247,7 @@ class DeduplicatePipeline:
     def _known_here(self, verdict: Verdict, fingerprint: Fingerprint) -> bool:
         return (self.emit_known and verdict.reason == "url"
                 and verdict.duplicate_of == fingerprint.url
-                and fingerprint.url not in self._emitted_known)
+                and fingerprint.url not in self._emitted_urls)
 
     def _inc(self, key: str) -> None:
         self.counts[key.removeprefix("madar/")] += 1

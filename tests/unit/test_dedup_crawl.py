@@ -30,7 +30,8 @@ SPIDER = textwrap.dedent('''
 ''')
 
 
-def crawl(tmp_path: Path, items: list[dict], run: int) -> tuple[list[dict], dict]:
+def crawl(tmp_path: Path, items: list[dict], run: int, *, incremental: bool = True
+          ) -> tuple[list[dict], dict]:
     items_path = tmp_path / f"items{run}.json"
     items_path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     spider = tmp_path / "items_spider.py"
@@ -45,11 +46,15 @@ def crawl(tmp_path: Path, items: list[dict], run: int) -> tuple[list[dict], dict
         import importlib.util
         spec = importlib.util.spec_from_file_location("items_spider", {str(spider)!r})
         module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+        from madar import settings as project
         process = CrawlerProcess({{
+            **{{name: getattr(project, name) for name in dir(project)
+               if name.startswith("MADAR_")}},  # settings.py holds madar's defaults
             "ITEM_PIPELINES": {{"madar.pipelines.validate.ValidateArticlePipeline": 400,
                                 "madar.pipelines.dedup.DeduplicatePipeline": 500}},
             "MADAR_STATE_DIR": {str(tmp_path / "state")!r},
             "MADAR_NEAR_DUP_THRESHOLD": 0.6,
+            "MADAR_EMIT_KNOWN": {not incremental!r},
             "MADAR_DUPLICATES_FEED": {str(tmp_path / "duplicates.jsonl")!r},
             "FEEDS": {{{str(feed)!r}: {{"format": "jsonlines", "encoding": "utf-8"}}}},
             "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
@@ -84,7 +89,7 @@ def test_second_run_emits_nothing_and_updates_come_back(tmp_path) -> None:
                          text="بيروت – وكالات\n\n" + ORIGINALS["astana_prep"].split("\n\n", 1)[1]))
     items.append(article(23, "astana_prep", title=None))                # invalid
 
-    first, stats1 = crawl(tmp_path, items, 1)
+    first, stats1 = crawl(tmp_path, items, 1, incremental=False)  # a fresh snapshot
     assert len(first) == len(ORIGINALS)
     assert {a["revision"] for a in first} == {1}
     assert stats1["madar/dropped/no_title"] == 1
@@ -96,6 +101,12 @@ def test_second_run_emits_nothing_and_updates_come_back(tmp_path) -> None:
     second, stats2 = crawl(tmp_path, items, 2)
     assert second == []
     assert stats2["madar/duplicates/url"] == len(items) - 1
+
+    # A snapshot over the same memory: every known article once more, each once.
+    snapshot, stats_s = crawl(tmp_path, items, 4, incremental=False)
+    assert sorted(a["url"] for a in snapshot) == sorted(a["url"] for a in first)
+    assert {a["revision"] for a in snapshot} == {1}
+    assert stats_s["madar/dedup/known"] == len(first)
 
     items[0]["text"] += "\n\nتحديث: أعلن موعد الجولة رسمياً."
     third, _ = crawl(tmp_path, items, 3)
