@@ -257,11 +257,11 @@ class HtmlDocument:
         by_id: dict[str, list[Any]] = {}
         by_class: dict[str, list[Any]] = {}
         for element in self.root.iter(etree.Element):
-            attributes = element.attrib
-            value = attributes.get("id")
+            get = element.get  # not ``element.attrib``: that builds a proxy per element
+            value = get("id")
             if value:
                 by_id.setdefault(value.strip(), []).append(element)
-            value = attributes.get("class")
+            value = get("class")
             if value:
                 for name in value.split():
                     by_class.setdefault(name, []).append(element)
