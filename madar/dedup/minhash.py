@@ -122,15 +122,16 @@ class MinHasher:
         if self._vectorized is not None:
             return self._vectorized.shingle_hashes(words, self.shingle_size).tolist()
         n = min(self.shingle_size, len(words))
-        multipliers = _NGRAM_MULTIPLIERS[:n]
-        hashes = []
-        for start in range(len(words) - n + 1):
-            combined = 0
-            for word, multiplier in zip(words[start:start + n], multipliers, strict=True):
-                combined ^= (word * multiplier) & _MASK64
-                combined = ((combined << 7) | (combined >> 57)) & _MASK64
-            hashes.append((combined ^ (combined >> 32)) & _MASK32)
-        return hashes
+        count = len(words) - n + 1
+        # Position by position over all shingles at once (one comprehension per word of
+        # the n-gram, not a Python loop per shingle): xor in the word's product, rotate.
+        combined = [0] * count
+        for offset, multiplier in enumerate(_NGRAM_MULTIPLIERS[:n]):
+            combined = [((mixed := value ^ ((word * multiplier) & _MASK64)) << 7
+                         | mixed >> 57) & _MASK64
+                        for value, word in zip(combined, words[offset:offset + count],
+                                               strict=True)]
+        return [(value ^ (value >> 32)) & _MASK32 for value in combined]
 
     def signature(self, normalized_text: str) -> Signature:
         """The MinHash signature: ``num_perm`` uint32 values."""
