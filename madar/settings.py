@@ -76,6 +76,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Downloads failed before the site ever answered (refused, DNS, timeout) that end the crawl.
 MADAR_UNREACHABLE_AFTER = 3
+# Download timeout (s) of the requests sent before the site first answers, so a host that
+# never answers fails in about MADAR_UNREACHABLE_AFTER x this; 0: DOWNLOAD_TIMEOUT.
+MADAR_FIRST_CONTACT_TIMEOUT = 8
 # Longest Retry-After we wait for (seconds); a longer one is cut to this.
 MADAR_RETRY_AFTER_MAX = 300
 MADAR_RETRY_DAMAGED = True  # retry 200 pages that are empty or cut off (damaged.py)

@@ -49,22 +49,32 @@ def unreachable_cause(exception: BaseException) -> str | None:
 class UnreachableSiteMiddleware:
     """Closes the spider when the site never answers (downloader middleware, after retry)."""
 
-    def __init__(self, crawler: Any, failures_allowed: int) -> None:
+    def __init__(self, crawler: Any, failures_allowed: int, first_contact_timeout: float = 0
+                 ) -> None:
         self.crawler = crawler
         self.failures_allowed = failures_allowed
+        self.first_contact_timeout = first_contact_timeout
+        self.default_timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
         self.failures = 0
         self.answered = False
         self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> UnreachableSiteMiddleware:
-        return cls(crawler, max(1, crawler.settings.getint("MADAR_UNREACHABLE_AFTER", 3)))
+        settings = crawler.settings
+        return cls(crawler, max(1, settings.getint("MADAR_UNREACHABLE_AFTER", 3)),
+                   settings.getfloat("MADAR_FIRST_CONTACT_TIMEOUT", 0))
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         """Once the site is given up, what is still queued (retries, the request robots.txt
         held back) fails at once instead of waiting out its retries."""
         if self.closing:
             raise IgnoreRequest(f"site unreachable: {request.url}")
+        if not self.answered and self.first_contact_timeout > 0 and request.meta.get(
+                "download_timeout", self.default_timeout) == self.default_timeout:
+            # A host that never answers costs its tries x this, not x DOWNLOAD_TIMEOUT
+            # (which Scrapy's DownloadTimeoutMiddleware has set by now; a request's own stands).
+            request.meta["download_timeout"] = self.first_contact_timeout
 
     def process_response(self, request: Request, response: Response,
                          spider: Any = None) -> Response:

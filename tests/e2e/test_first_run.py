@@ -6,6 +6,7 @@ time, an incremental one emits only what is new; each site has its own memory, w
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,22 @@ def test_an_unreachable_site_fails_at_once_with_the_cause(tmp_path):
     # robots.txt and of the home page (10 tries with a doubling backoff: minutes).
     assert "'finish_reason': 'site_unreachable'" in result.stderr
     assert re.search(r"'downloader/request_count': [123],", result.stderr), result.stderr[-3000:]
+
+
+def test_a_site_that_never_answers_fails_after_the_first_contact_timeouts(tmp_path):
+    # A socket that accepts connections (the kernel's backlog) and never answers them.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        base_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        result = run_crawl(base_url, tmp_path / "out.jsonl", tmp_path / "state",
+                           settings={"MADAR_FIRST_CONTACT_TIMEOUT": "2"}, timeout=120)
+    assert result.returncode == 1
+    assert _own_lines(result.stderr)[-1] == (
+        f"madar: crawl FAILED: site unreachable: no answer in time: {base_url}/robots.txt")
+    # Each try waited MADAR_FIRST_CONTACT_TIMEOUT, not DOWNLOAD_TIMEOUT (30 s).
+    assert "took longer than 2.0 seconds" in result.stderr, result.stderr[-3000:]
+    assert "took longer than 30" not in result.stderr
 
 
 # --- the memory: two modes, one memory per site -----------------------------------------

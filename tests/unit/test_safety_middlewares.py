@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from scrapy.core.downloader import Slot
+from scrapy.downloadermiddlewares.downloadtimeout import DownloadTimeoutMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Request, TextResponse
@@ -15,6 +16,7 @@ from madar.feeds import feed_failures
 from madar.middlewares.backoff import ErrorBackoffMiddleware, retry_after_seconds
 from madar.middlewares.damaged import DamagedPageMiddleware, damage_reason
 from madar.middlewares.guard import UrlGuardMiddleware, UrlPolicy, is_private_host
+from madar.middlewares.reachability import UnreachableSiteMiddleware
 
 PUBLIC = UrlPolicy("https://madaralyoum.com")
 MIRROR = UrlPolicy("http://127.0.0.1:8000")
@@ -210,3 +212,19 @@ def test_guard_without_a_madar_spider_keeps_to_the_first_site():
     with pytest.raises(IgnoreRequest):
         guard.process_request(Request("http://127.0.0.1:8001/"))
     assert crawler.stats.get_value("madar/guard/refused/other_port") == 1
+
+
+def test_requests_before_the_first_answer_wait_the_first_contact_timeout_only():
+    crawler = get_crawler(settings_dict={"MADAR_FIRST_CONTACT_TIMEOUT": 10})
+    middleware = UnreachableSiteMiddleware.from_crawler(crawler)
+    first = Request("https://madaralyoum.com/robots.txt")
+    DownloadTimeoutMiddleware.from_crawler(crawler).process_request(first)  # runs before
+    middleware.process_request(first)
+    assert first.meta["download_timeout"] == 10
+    own = Request("https://madaralyoum.com/", meta={"download_timeout": 60})
+    middleware.process_request(own)
+    assert own.meta["download_timeout"] == 60  # a request's own timeout stands
+    middleware.process_response(first, HtmlResponse(first.url, body=b"", request=first))
+    later = Request("https://madaralyoum.com/a/")
+    middleware.process_request(later)
+    assert "download_timeout" not in later.meta  # DOWNLOAD_TIMEOUT from now on
