@@ -23,7 +23,7 @@ lets the scheduler place them). Per run: pages (downloader responses), pages/s o
 rusage), its peak RSS, and the mirror's CPU per page (is the server the bottleneck?). A
 probe first measures the server alone: 8 keep-alive client threads fetching every post.
 
-    python bench/bench_throughput.py [--articles 5000] [--rounds 3] [--quick]
+    python bench/bench_throughput.py [--articles 5000] [--rounds 3] [--quick] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ VARIANTS = ("madar", "bare", "madar-cache")
 #: ``--decompose``: where madar's extra CPU goes (spider + page objects alone, + the
 #: project's extensions, + the item pipelines = ``madar``).
 DECOMPOSE = ("madar-spider", "madar-nopipe", "madar", "bare")
+#: ``--baseline DIR``: ``madar-baseline`` is madar run from another checkout (say, the code
+#: before a change), alternating with the others in the same run.
+BASELINE: dict[str, Path] = {}
 
 
 def crawl_settings(concurrency: int) -> dict[str, str]:
@@ -81,7 +84,7 @@ def command(variant: str, base_url: str, work: Path, concurrency: int, tag: str
         if variant == "madar-archive":  # bench_archive.py: the sitemaps as a source too
             cmd += ["-a", "archive=1"]
         settings["MADAR_STATE_DIR"] = str(work / f"state-{variant}-{tag}")
-        cwd = REPO
+        cwd = BASELINE.get(variant, REPO)
         if variant == "madar-cache":
             settings.update({"HTTPCACHE_ENABLED": "True",
                              "HTTPCACHE_DIR": str(work / "httpcache")})
@@ -103,7 +106,8 @@ def crawl(variant: str, mirror: MirrorProcess, work: Path, concurrency: int, tag
     cmd, cwd = command(variant, mirror.base_url, work, concurrency, tag)
     load = os.getloadavg()[0]
     server_before = mirror.cpu_s()
-    result = run_child(cmd, cwd=cwd, cpu=cpu)
+    code = BASELINE.get(variant, REPO)  # the checkout whose madar this variant runs
+    result = run_child(cmd, cwd=cwd, cpu=cpu, env={"PYTHONPATH": str(code)})
     server_cpu = mirror.cpu_s() - server_before
     stats = scrapy_stats(result.stderr)
     # Exit 1 can be madar's verdict (an error logged with the monitors off: madar-spider),
@@ -169,7 +173,7 @@ def probe(mirror: MirrorProcess, articles: int, threads: int = 8) -> dict:
 
 def summarize(runs: list[dict]) -> dict:
     summary: dict = {}
-    for variant in dict.fromkeys((*VARIANTS, *DECOMPOSE)):
+    for variant in dict.fromkeys((*VARIANTS, *DECOMPOSE, *BASELINE)):
         mine = [r for r in runs if r["variant"] == variant and r["tag"] != "warmup"]
         if not mine:
             continue
@@ -183,7 +187,7 @@ def summarize(runs: list[dict]) -> dict:
                 statistics.median(r["server_cpu_ms_per_page"] for r in mine),
         }
     rounds = sorted({r["tag"] for r in runs if r["tag"].startswith("r")})
-    for variant in ("madar", "madar-cache", "madar-nopipe", "madar-spider"):
+    for variant in ("madar", "madar-cache", "madar-nopipe", "madar-spider", *BASELINE):
         ratios = []
         for tag in rounds:
             a = [r for r in runs if r["tag"] == tag and r["variant"] == variant]
@@ -210,11 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--decompose", action="store_true",
                         help="variants " + ",".join(DECOMPOSE) + " (where the CPU goes)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also run madar from this checkout (variant madar-baseline)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     articles, rounds = (1000, 1) if args.quick else (args.articles, args.rounds)
     variants = list(DECOMPOSE) if args.decompose else [v for v in args.variants.split(",")
                                                          if v]
+    if args.baseline:
+        BASELINE["madar-baseline"] = args.baseline.resolve()
+        variants.append("madar-baseline")
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2
     server_cpu, crawler_cpu = (0, 1) if pin else (None, None)
 
