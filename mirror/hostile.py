@@ -18,46 +18,35 @@ reliability and security tests. Each hook is small, deterministic and counts wha
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from urllib.parse import unquote
 
+from .faults import SeededPathFaults
 from .server import Reply
 
 DAMAGE_KINDS = ("empty", "cut")
 
 
-class DamagedPages:
-    def __init__(self, rate: float, seed: int = 1, *, max_per_path: int = 2,
-                 exempt: tuple[str, ...] = ("/robots.txt",)) -> None:
-        self.rate, self.seed, self.max_per_path, self.exempt = rate, seed, max_per_path, exempt
-        self._seen: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self.injected: Counter[str] = Counter()
+class DamagedPages(SeededPathFaults):
+    salt = "damage:"
 
     def choose(self, path: str, attempt: int) -> tuple[str, float] | None:
-        if attempt >= self.max_per_path or path in self.exempt or self.rate <= 0:
-            return None
-        digest = hashlib.sha256(f"damage:{self.seed}:{path}:{attempt}".encode()).digest()
-        if int.from_bytes(digest[:8], "big") / 2**64 >= self.rate:
+        digest = self.draw(path, attempt)
+        if digest is None:
             return None
         return DAMAGE_KINDS[digest[8] % 2], 0.05 + 0.9 * digest[9] / 255
 
     def __call__(self, handler, reply: Reply) -> Reply:
         if reply.status != 200 or "html" not in reply.content_type or reply.fault:
             return reply
-        with self._lock:
-            attempt = self._seen[handler.path]
-            self._seen[handler.path] += 1
-        choice = self.choose(handler.path, attempt)
+        choice = self.choose(handler.path, self.next_attempt(handler.path))
         if choice is None:
             return reply
         kind, share = choice
-        with self._lock:
-            self.injected[kind] += 1
+        self.count(kind)
         # cut before the closing markup, whatever the share
         body = b"" if kind == "empty" else reply.body[: min(int(len(reply.body) * share),
                                                             max(0, len(reply.body) - 64))]
