@@ -1,16 +1,7 @@
-"""``-O articles.parquet``: one row per article, typed columns, for pandas and ``datasets``.
+"""``-O articles.parquet``: one row per article, columns typed from the Article item.
 
-The columns follow the Article item (:mod:`madar.items`), typed from its annotations:
-strings, ``post_id``/``revision`` int64, ``tags``/``categories``/``related`` lists of
-strings, ``images`` a list of ``{url, caption}`` structs. ``published``, ``modified`` and
-``fetched_at`` are ``timestamp[us, UTC]``; as a timestamp cannot keep the page's UTC offset
-or tell a day-only date, ``published_iso`` and ``modified_iso`` keep the feed's ISO strings.
-Keys beyond the item (``text_normalized``) in the first row group become string columns.
-
-Rows are written in row groups of ``MADAR_PARQUET_ROW_GROUP``; the file is complete only
-when the feed closes (a killed crawl leaves no readable Parquet: JSON Lines is the durable
-feed). pyarrow is optional (``requirements-parquet.txt``); without it the exporter stops
-with one line saying so.
+Columns, the ``*_iso`` text beside each timestamp, row groups: docs/warc.md. pyarrow is
+optional (requirements-parquet.txt).
 """
 
 from __future__ import annotations
@@ -39,7 +30,6 @@ class ParquetUnavailable(RuntimeError):
 
 
 def require_pyarrow() -> Any:
-    """The ``pyarrow`` module, or :class:`ParquetUnavailable` with the one-line fix."""
     try:
         import pyarrow
         import pyarrow.parquet
@@ -50,7 +40,7 @@ def require_pyarrow() -> Any:
 
 def _arrow_type(pa: Any, hint: Any) -> Any:
     """The Arrow type of an Article annotation (``str | None``, ``list[Image]``...)."""
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+    if isinstance(hint, types.UnionType):
         (inner,) = [h for h in typing.get_args(hint) if h is not type(None)]
         return _arrow_type(pa, inner)
     if typing.get_origin(hint) is list:
@@ -58,8 +48,7 @@ def _arrow_type(pa: Any, hint: Any) -> Any:
     if typing.is_typeddict(hint):
         return pa.struct([(name, _arrow_type(pa, sub))
                           for name, sub in typing.get_type_hints(hint).items()])
-    simple = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
-    return simple[hint]
+    return {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}[hint]
 
 
 def article_schema(extra_fields: tuple[str, ...] = ()) -> Any:
@@ -79,19 +68,8 @@ def article_schema(extra_fields: tuple[str, ...] = ()) -> Any:
 
 
 def utc_timestamp(value: Any) -> dt.datetime | None:
-    """An ISO 8601 string as an aware UTC datetime (a date alone: its midnight UTC)."""
-    parsed = as_utc(value) if isinstance(value, str) else None
-    return parsed.astimezone(dt.timezone.utc) if parsed is not None else None
-
-
-def article_row(item: Any) -> dict[str, Any]:
-    """One item as a row of :func:`article_schema` (timestamps parsed, ISO text kept)."""
-    row = dict(ItemAdapter(item).items())
-    for name in TIMESTAMP_FIELDS:
-        if name in ISO_TEXT_FIELDS:
-            row[f"{name}_iso"] = row.get(name)
-        row[name] = utc_timestamp(row.get(name))
-    return row
+    """An ISO 8601 string as an aware datetime (a date alone: its midnight UTC)."""
+    return as_utc(value) if isinstance(value, str) else None
 
 
 class ParquetItemExporter(BaseItemExporter):
@@ -103,7 +81,6 @@ class ParquetItemExporter(BaseItemExporter):
         self.file = file
         self.row_group_size = max(1, row_group_size)
         self.rows: list[dict[str, Any]] = []
-        self.schema: Any = None
         self.writer: Any = None
 
     @classmethod
@@ -113,29 +90,30 @@ class ParquetItemExporter(BaseItemExporter):
         return cls(file, *args, row_group_size=size, **kwargs)
 
     def export_item(self, item: Any) -> None:
-        row = article_row(item)
+        row = dict(ItemAdapter(item).items())
+        for name in TIMESTAMP_FIELDS:
+            if name in ISO_TEXT_FIELDS:
+                row[f"{name}_iso"] = row.get(name)
+            row[name] = utc_timestamp(row.get(name))
         if self.fields_to_export:
             row = {name: row.get(name) for name in self.fields_to_export}
         self.rows.append(row)
         if len(self.rows) >= self.row_group_size:
             self._write_rows()
 
-    def _open(self) -> None:
-        known = set(ARTICLE_FIELDS) | {f"{n}_iso" for n in ISO_TEXT_FIELDS}
-        extra = tuple(dict.fromkeys(k for row in self.rows for k in row if k not in known))
-        schema = article_schema(extra)
-        if self.fields_to_export:
-            schema = self.pa.schema([schema.field(n) if n in schema.names
-                                     else self.pa.field(n, self.pa.string())
-                                     for n in self.fields_to_export])
-        self.schema = schema
-        self.writer = self.pa.parquet.ParquetWriter(self.file, schema, compression="zstd")
-
     def _write_rows(self) -> None:
-        if self.writer is None:
-            self._open()
+        if self.writer is None:  # the first row group names the extra columns
+            known = set(ARTICLE_FIELDS) | {f"{n}_iso" for n in ISO_TEXT_FIELDS}
+            schema = article_schema(tuple(dict.fromkeys(
+                key for row in self.rows for key in row if key not in known)))
+            if self.fields_to_export:
+                schema = self.pa.schema([schema.field(n) if n in schema.names
+                                         else self.pa.field(n, self.pa.string())
+                                         for n in self.fields_to_export])
+            self.writer = self.pa.parquet.ParquetWriter(self.file, schema, compression="zstd")
         if self.rows:
-            self.writer.write_table(self.pa.Table.from_pylist(self.rows, schema=self.schema))
+            table = self.pa.Table.from_pylist(self.rows, schema=self.writer.schema)
+            self.writer.write_table(table)
             self.rows = []
 
     def finish_exporting(self) -> None:

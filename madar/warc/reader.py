@@ -1,15 +1,7 @@
-"""Read the HTML responses of one site back from WARC files (madar's own, or CC-NEWS).
+"""Read one site's HTML responses back from WARC files (madar's own, or CC-NEWS) with FastWARC.
 
-FastWARC reads (bench/bench_reextract.py measures it against warcio's ArchiveIterator on
-madar's own files). Only ``response`` records whose target URI is on
-the site's host (and port) are read past their headers, so a Common Crawl file that holds
-thousands of other sites costs little more than a scan. Payloads are decoded (chunked,
-gzip...) when their headers say so; madar's own records are stored decoded already.
-
-A file cut short (a killed crawl, a partial download) yields every complete record before
-the cut. FastWARC hands out the cut record too, with a partial body, so a record whose
-``WARC-Block-Digest`` does not match its block is skipped and counted (``damaged``, the
-file in ``truncated``); a record without a digest cannot be checked and is kept.
+Only response records on the site's host and port are read past their headers. A record
+cut short (its ``WARC-Block-Digest`` does not match) is skipped and counted; see docs/warc.md.
 """
 
 from __future__ import annotations
@@ -41,8 +33,7 @@ class ArchivedResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
-    #: the WARC-Date as ``Article.fetched_at`` writes a time (ISO 8601, UTC, seconds)
-    fetched_at: str
+    fetched_at: str  # the WARC-Date as Article.fetched_at writes a time
 
 
 def fetched_at_from_warc_date(value: str) -> str:
@@ -53,14 +44,13 @@ def fetched_at_from_warc_date(value: str) -> str:
 
 @dataclass
 class ArchiveReader:
-    """Iterate the site's responses in archive order over several WARC files."""
+    """The site's responses in archive order over several WARC files, and what was skipped."""
 
     base_url: str
-    records: int = 0  # response records seen (any host)
+    records: int = 0  # response records of any host
     other_hosts: int = 0
-    #: response records of other hosts, by host[:port]: named when none is the site's
-    hosts_seen: Counter = field(default_factory=Counter)
-    damaged: int = 0  # records of the site whose block digest does not match (cut short)
+    hosts_seen: Counter = field(default_factory=Counter)  # other hosts, named if none is ours
+    damaged: int = 0
     truncated: list[str] = field(default_factory=list)
 
     def responses(self, paths: Iterable[Path]) -> Iterator[ArchivedResponse]:
@@ -69,16 +59,16 @@ class ArchiveReader:
 
     def _read(self, path: Path) -> Iterator[ArchivedResponse]:
         with path.open("rb") as stream:
-            records = ArchiveIterator(stream, record_types=WarcRecordType.response,
-                                      parse_http=False, auto_decode="all")
             try:
-                for record in records:
+                for record in ArchiveIterator(stream, record_types=WarcRecordType.response,
+                                              parse_http=False, auto_decode="all"):
                     self.records += 1
                     url = record.headers.get("WARC-Target-URI") or ""
                     if not same_host(url, self.base_url):
                         self.other_hosts += 1
                         self.hosts_seen[urlsplit(url).netloc or "?"] += 1
                         continue
+                    # FastWARC hands out a record cut short too; one without a digest is kept
                     if (not record.verify_block_digest(consume=False)
                             and record.headers.get("WARC-Block-Digest")):
                         self._damaged(path, url)

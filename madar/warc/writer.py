@@ -1,19 +1,7 @@
 """Record every HTML response of a crawl in WARC files (``-s MADAR_WARC=dir/``).
 
-Each response is written as a request record and a response record (HTTP headers included)
-with ``WARC-Date`` = the item's ``fetched_at`` (:mod:`madar.middlewares.fetchtime`), so
-``python -m madar.reextract`` can rebuild every article exactly. The body is the one the
-spider parsed (after decompression): as Common Crawl does, the original
-``Content-Encoding`` / ``Content-Length`` / ``Transfer-Encoding`` headers are kept as
-``X-Crawler-*`` and ``Content-Length`` states the stored length.
-
-Files are ``<dir>/madar-<UTC start>-<pid>-<NNNNN>.warc.gz``, gzip'd per record (any record
-can be read alone), and a new file starts once one exceeds ``MADAR_WARC_MAX_BYTES``. Each
-request/response pair goes to the OS as soon as it is written: a killed crawl leaves every
-closed record readable (at most the last one is cut short).
-
-Stats: ``madar/warc/records`` (responses), ``madar/warc/bytes``, ``madar/warc/files``,
-``madar/warc/failed`` (records that could not be written: logged, the crawl goes on).
+Layout, headers, rotation and stats: docs/warc.md. WARC-Date is the item's ``fetched_at``,
+so re-extraction rebuilds each article exactly.
 """
 
 from __future__ import annotations
@@ -40,56 +28,45 @@ from madar.rendering import is_html_response
 
 logger = logging.getLogger(__name__)
 
-#: Headers describing the wire form of the body, which the stored (decoded) body no longer has.
+#: Headers of the wire form of the body: the stored body is the decoded one.
 _WIRE_HEADERS = (b"content-encoding", b"content-length", b"transfer-encoding")
 
 
 def warc_date(iso: str) -> str:
-    """``2026-12-03T08:00:00+00:00`` -> ``2026-12-03T08:00:00Z`` (WARC-Date, same instant)."""
+    """``2026-12-03T08:00:00+00:00`` -> ``2026-12-03T08:00:00Z`` (same instant)."""
     when = dt.datetime.fromisoformat(iso).astimezone(dt.timezone.utc)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _text(value: bytes) -> str:
-    return value.decode("latin-1")
-
-
 def request_head(request: Request) -> StatusAndHeaders:
-    """The request line and headers as sent (``Host`` added, as the HTTP client does)."""
     parts = urlsplit(request.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = [("Host", parts.netloc)]
-    headers += [(_text(k), _text(v)) for k, values in request.headers.items() for v in values]
+    headers = [("Host", parts.netloc)]  # as the HTTP client sends it
+    for key, values in request.headers.items():
+        headers += [(key.decode("latin-1"), v.decode("latin-1")) for v in values]
     return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers,
                             is_http_request=True)
 
 
 def response_head(response: Response) -> StatusAndHeaders:
-    """Status line and headers, the wire-form headers renamed to ``X-Crawler-*``."""
     headers: list[tuple[str, str]] = []
     for key, values in response.headers.items():
-        name = _text(key)
-        renamed = f"X-Crawler-{name}" if key.lower() in _WIRE_HEADERS else name
-        headers += [(renamed, _text(v)) for v in values]
+        name = key.decode("latin-1")
+        if key.lower() in _WIRE_HEADERS:  # kept under another name, as Common Crawl does
+            name = f"X-Crawler-{name}"
+        headers += [(name, v.decode("latin-1")) for v in values]
     headers.append(("Content-Length", str(len(response.body))))
     try:
         reason = HTTPStatus(response.status).phrase
     except ValueError:
         reason = ""
-    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
     return StatusAndHeaders(f"{response.status} {reason}".strip(), headers,
-                            protocol=protocol)
-
-
-def gzip_member(data: bytes, level: int) -> bytes:
-    """One gzip member (a reader can start at any record). warcio's own writer compresses
-    at level 9: twice the CPU of level 6 for 0.5 % less size on these pages."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-    return compressor.compress(data) + compressor.flush()
+                            protocol=getattr(response, "protocol", None) or "HTTP/1.1")
 
 
 class WarcFiles:
-    """Append request/response pairs to rotating ``.warc.gz`` files in one directory."""
+    """Append request/response pairs to rotating ``.warc.gz`` files, one gzip member per
+    record. warcio's own gzip uses level 9: twice the CPU of 6 for 0.5 % less size."""
 
     def __init__(self, directory: Path, max_bytes: int, prefix: str = "madar",
                  gzip_level: int = 6) -> None:
@@ -101,43 +78,41 @@ class WarcFiles:
         self.stem = f"{prefix}-{started}-{os.getpid()}"
         self.serial = -1
         self.file: IO[bytes] | None = None
-        self.path: Path | None = None
 
     def _open_next(self) -> None:
         self.close()
         self.serial += 1
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / f"{self.stem}-{self.serial:05d}.warc.gz"
-        self.file = self.path.open("xb")
+        path = self.directory / f"{self.stem}-{self.serial:05d}.warc.gz"
+        self.file = path.open("xb")
         info = {"software": f"madar/{madar.__version__} (warcio)",
                 "format": "WARC File Format 1.0", "robots": "obey"}
-        self._write(self.records.create_warcinfo_record(self.path.name, info))
+        self._write(self.records.create_warcinfo_record(path.name, info))
 
     def _write(self, record: Any) -> None:
-        assert self.file is not None
-        buffer = io.BytesIO()
-        self.records.out = buffer
+        self.records.out = io.BytesIO()
         self.records.write_record(record)
-        self.file.write(gzip_member(buffer.getvalue(), self.gzip_level))
+        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        data = self.records.out.getvalue()
+        self.file.write(compressor.compress(data) + compressor.flush())
 
     def write_pair(self, request: Request, response: Response, date: str) -> int:
-        """Write one response and its request; return the bytes added to the file."""
+        """Write one response and its request; return the bytes added to the files."""
         if self.file is None or self.file.tell() >= self.max_bytes:
             self._open_next()
-        assert self.file is not None
         before = self.file.tell()
-        response_record = self.records.create_warc_record(
+        answer = self.records.create_warc_record(
             response.url, "response", payload=io.BytesIO(response.body),
             length=len(response.body), http_headers=response_head(response),
             warc_headers_dict={"WARC-Date": date})
         body = request.body or b""
-        request_record = self.records.create_warc_record(
+        asked = self.records.create_warc_record(
             request.url, "request", payload=io.BytesIO(body), length=len(body),
             http_headers=request_head(request),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To":
-                               response_record.rec_headers.get_header("WARC-Record-ID")})
-        self._write(response_record)
-        self._write(request_record)
+                               answer.rec_headers.get_header("WARC-Record-ID")})
+        self._write(answer)
+        self._write(asked)
         self.file.flush()  # closed records reach the OS: a SIGKILL keeps them
         return self.file.tell() - before
 
@@ -150,16 +125,16 @@ class WarcFiles:
 class WarcRecorder:
     """Extension: every HTML response the spider receives goes to the WARC files."""
 
-    def __init__(self, files: WarcFiles, stats: Any = None) -> None:
+    def __init__(self, files: WarcFiles, stats: Any) -> None:
         self.files = files
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcRecorder:
-        directory = crawler.settings.get("MADAR_WARC")
+        settings = crawler.settings
+        directory = settings.get("MADAR_WARC")
         if not directory:
             raise NotConfigured
-        settings = crawler.settings
         files = WarcFiles(Path(directory), settings.getint("MADAR_WARC_MAX_BYTES"),
                           gzip_level=settings.getint("MADAR_WARC_GZIP_LEVEL", 6))
         recorder = cls(files, crawler.stats)
@@ -176,17 +151,14 @@ class WarcRecorder:
                                             warc_date(fetched_at(response)))
         except OSError as error:  # disk full, directory gone: the crawl goes on, counted
             logger.error("WARC record of %s not written: %s", response.url, error)
-            if self.stats is not None:
-                self.stats.inc_value("madar/warc/failed")
+            self.stats.inc_value("madar/warc/failed")
             return
-        if self.stats is not None:
-            self.stats.inc_value("madar/warc/records")
-            self.stats.inc_value("madar/warc/bytes", written)
-            if self.files.serial != serial:
-                self.stats.inc_value("madar/warc/files")
+        self.stats.inc_value("madar/warc/records")
+        self.stats.inc_value("madar/warc/bytes", written)
+        if self.files.serial != serial:
+            self.stats.inc_value("madar/warc/files")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.files.path is not None:
-            logger.info("WARC: %s file(s) in %s", self.files.serial + 1,
-                        self.files.directory)
+        if self.files.serial >= 0:
+            logger.info("WARC: %s file(s) in %s", self.files.serial + 1, self.files.directory)
         self.files.close()
