@@ -1,9 +1,6 @@
 """``python -m madar.reextract ARCHIVE... -o out.jsonl [--workers N] [--base-url URL]``.
 
-Rebuild the corpus from WARC files (files or directories of ``*.warc.gz`` / ``*.warc``)
-with the crawl's page objects and pipelines; the output format follows the extension
-(``.jsonl``, ``.parquet``... as ``-O`` in a crawl). Exit codes: 0 done, 1 failed, 2 bad
-arguments (one line on stderr).
+Options: docs/warc.md. Exit codes: 0 done, 1 failed, 2 bad arguments (one line on stderr).
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ except ImportError as missing:  # FastWARC not installed (requirements-warc.txt)
     raise SystemExit(2) from None
 
 PROG = "python -m madar.reextract"
-ARCHIVE_SUFFIXES = (".warc.gz", ".warc")
 
 
 class BadArgument(Exception):
@@ -36,49 +32,53 @@ class _Parser(argparse.ArgumentParser):
         raise BadArgument(message)
 
 
+def archive_files(argument: str) -> list[Path]:
+    path = Path(argument)
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.name.endswith((".warc.gz", ".warc")))
+        if not found:
+            raise argparse.ArgumentTypeError(f"no *.warc.gz or *.warc file in {path}")
+        return found
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such archive: {path}")
+    return [path]
+
+
+def setting(argument: str) -> tuple[str, str]:
+    name, sep, value = argument.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expects NAME=VALUE, got {argument!r}")
+    return name, value
+
+
+def base_url(argument: str) -> str:
+    parts = urlsplit(argument)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"must be an absolute http(s) URL, got {argument!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description=__doc__.split("\n")[0])
-    p.add_argument("archives", nargs="+", metavar="ARCHIVE",
+    p.add_argument("archives", nargs="+", metavar="ARCHIVE", type=archive_files,
                    help="WARC files, or directories holding *.warc.gz / *.warc")
     p.add_argument("-o", "--output", required=True, type=Path,
                    help="output file; its extension picks the format (.jsonl, .parquet)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="extraction processes (default: one per CPU; 0: in this process)")
-    p.add_argument("--base-url", default=None,
+    p.add_argument("--base-url", type=base_url, default=None,
                    help="the site whose pages are taken (default: setting MADAR_BASE_URL)")
     p.add_argument("--state-dir", type=Path, default=None,
                    help="dedup memory to use and keep (default: a fresh one, deleted after)")
-    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a madar setting, as scrapy crawl -s")
+    p.add_argument("-s", "--set", action="append", default=[], type=setting,
+                   metavar="NAME=VALUE", help="override a madar setting, as scrapy crawl -s")
     return p
-
-
-def archive_files(arguments: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.name.endswith(ARCHIVE_SUFFIXES))
-            if not found:
-                raise BadArgument(f"no *.warc.gz or *.warc file in {path}")
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise BadArgument(f"no such archive: {path}")
-    return files
 
 
 def options_from(argv: list[str] | None) -> Options:
     args = parser().parse_args(argv)
     if args.workers < 0:
         raise BadArgument(f"--workers must be >= 0, got {args.workers}")
-    settings = {}
-    for pair in args.set:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise BadArgument(f"-s expects NAME=VALUE, got {pair!r}")
-        settings[name] = value
     fmt = args.output.suffix.lstrip(".").lower()
     formats = feed_formats()
     if fmt not in formats:
@@ -86,17 +86,13 @@ def options_from(argv: list[str] | None) -> Options:
                           f"of {', '.join('.' + f for f in sorted(formats))}")
     if fmt == "parquet":
         require_pyarrow()
-    base_url = args.base_url
-    if base_url is None:
+    if args.base_url is None:
         from madar import settings as project
 
-        base_url = project.MADAR_BASE_URL
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadArgument(f"--base-url must be an absolute http(s) URL, got {base_url!r}")
-    return Options(archives=archive_files(args.archives), output=args.output,
-                   output_format=fmt, base_url=f"{parts.scheme}://{parts.netloc}".lower(),
-                   workers=args.workers, state_dir=args.state_dir, settings=settings)
+        args.base_url = base_url(project.MADAR_BASE_URL)
+    return Options(archives=[path for paths in args.archives for path in paths],
+                   output=args.output, output_format=fmt, base_url=args.base_url,
+                   workers=args.workers, state_dir=args.state_dir, settings=dict(args.set))
 
 
 def main(argv: list[str] | None = None) -> int:

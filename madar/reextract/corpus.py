@@ -1,12 +1,6 @@
-"""The one-process half of re-extraction: archive order, dedup, the feed, the report.
-
-The main process reads the archives, sends the site's article pages in batches to the
-workers (:mod:`madar.reextract.worker`) and takes their items back in archive order; dedup
-and every later pipeline run here, then the feed exporter ``FEED_EXPORTERS`` names for the
-output's extension (the crawl's JSON Lines, Parquet...). The components talk as in a crawl:
-the items go through ``process_item``, and ``item_scraped`` / ``item_dropped`` and the
-spider signals reach the pipelines and the item-quality extension through the crawler.
-"""
+"""Re-extraction's two halves: the workers (spider callback, the pipelines before dedup, the
+dedup fingerprint) and the main process (archive order, dedup and later pipelines, the
+feed, the report). Components talk as in a crawl: ``process_item`` and signals."""
 
 from __future__ import annotations
 
@@ -26,28 +20,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapy import signals
+from itemadapter import ItemAdapter
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 from scrapy.settings import Settings
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
+from madar.dedup.decide import Fingerprint
 from madar.extensions.progress import format_progress, progress_enabled
 from madar.extensions.quality import count_field_coverage
 from madar.extensions.report import build_report, render_report, report_path_for
+from madar.middlewares.charset import Utf8CharsetMiddleware
+from madar.middlewares.fetchtime import META_FETCHED_AT
 from madar.pipelines.dedup import DeduplicatePipeline
-from madar.reextract.worker import Extracted, Extractor, split_pipelines
 from madar.spiders.madar import MadarSpider
 from madar.urls import is_article_candidate
 from madar.warc.reader import ArchivedResponse, ArchiveReader
 
 logger = logging.getLogger(__name__)
 
-#: Extensions of the crawl that also make sense here (stats of the items only).
-KEPT_EXTENSIONS: tuple[str, ...] = ()
 #: Archived responses per task sent to a worker (amortizes the inter-process round trip).
 BATCH_SIZE = 16
+#: An extracted item and its dedup fingerprint (None without a URL: dedup lets it pass).
+Extracted = list[tuple[Any, Fingerprint | None]]
 
 
 @dataclass
@@ -62,11 +62,10 @@ class Options:
 
 
 def project_settings(overrides: dict[str, Any]) -> dict[str, Any]:
-    """madar's settings (whatever the working directory), then ``overrides``."""
+    """madar's settings without the crawl's extensions, network or Redis, then ``overrides``."""
     settings = Settings()
     settings.setmodule("madar.settings", priority="project")
-    extensions = settings.getdict("EXTENSIONS")
-    settings.set("EXTENSIONS", {k: v for k, v in extensions.items() if k in KEPT_EXTENSIONS})
+    settings.set("EXTENSIONS", {})
     settings.set("EXTENSIONS_BASE", {"scrapy.extensions.corestats.CoreStats": 0})
     settings.set("REDIS_URL", None)  # dedup in this run's own local store
     settings.set("TWISTED_REACTOR_ENABLED", False)  # no engine, no network: no reactor
@@ -74,39 +73,122 @@ def project_settings(overrides: dict[str, Any]) -> dict[str, Any]:
     return settings.copy_to_dict()
 
 
-def build_crawler(settings: dict[str, Any], base_url: str) -> tuple[Crawler, Any]:
-    """A crawler with madar's settings and its spider, never started (no engine)."""
-    quiet = logging.getLogger("scrapy")  # its start-up lines say nothing new here
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)
-    try:
-        crawler = get_crawler(MadarSpider, settings)
-    finally:
-        quiet.setLevel(level)
-    spider = MadarSpider.from_crawler(crawler, base_url=base_url, related_depth=0)
-    crawler.spider = spider
-    return crawler, spider
-
-
 def feed_formats(settings: dict[str, Any] | None = None) -> dict[str, str]:
     """Format name -> exporter class path, as ``-O file.<format>`` resolves them."""
     return Settings(settings or project_settings({})).getwithbase("FEED_EXPORTERS")
 
 
+def build_crawler(settings: dict[str, Any], base_url: str) -> tuple[Crawler, MadarSpider]:
+    """A crawler with madar's settings and its spider, never started (no engine)."""
+    scrapy_logger = logging.getLogger("scrapy")  # its start-up lines say nothing new here
+    level = scrapy_logger.level
+    scrapy_logger.setLevel(logging.WARNING)
+    try:
+        crawler = get_crawler(MadarSpider, settings)
+    finally:
+        scrapy_logger.setLevel(level)
+    crawler.spider = MadarSpider.from_crawler(crawler, base_url=base_url, related_depth=0)
+    return crawler, crawler.spider
+
+
+def build_pipelines(crawler: Crawler, after_dedup: bool) -> list[Any]:
+    """``ITEM_PIPELINES`` before dedup (per item: the workers'), or dedup and the rest."""
+    classes = [load_object(path) for path in
+               build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))]
+    cut = classes.index(DeduplicatePipeline) if DeduplicatePipeline in classes else len(classes)
+    pipelines = [build_from_crawler(cls, crawler)
+                 for cls in (classes[cut:] if after_dedup else classes[:cut])]
+    for pipeline in pipelines:
+        if hasattr(pipeline, "open_spider"):
+            pipeline.open_spider(crawler.spider)
+    return pipelines
+
+
 # -- workers -------------------------------------------------------------------------------
+
+class Extractor:
+    """Spider callback + the pipelines before dedup, on one worker's own crawler and stats."""
+
+    def __init__(self, settings: dict[str, Any], base_url: str) -> None:
+        self.crawler, self.spider = build_crawler(settings, base_url)
+        self.charset = Utf8CharsetMiddleware(self.crawler.stats)
+        self.pipelines = build_pipelines(self.crawler, after_dedup=False)
+        # the fingerprint (normalization + MinHash) is per item; the decision is the main's
+        self.fingerprints = DeduplicatePipeline(self.crawler.settings)
+
+    def _items(self, archived: ArchivedResponse) -> Iterator[Any]:
+        if not 200 <= archived.status < 300:  # HttpErrorMiddleware's rule
+            self.crawler.stats.inc_value("madar/reextract/skipped_status")
+            return
+        # the response as the spider saw it: Scrapy's class, the crawl's charset rule
+        request = Request(archived.url, meta={META_FETCHED_AT: archived.fetched_at})
+        headers = Headers(archived.headers)
+        cls = responsetypes.from_args(headers=headers, url=archived.url, body=archived.body)
+        response = self.charset.process_response(request, cls(
+            url=archived.url, status=archived.status, headers=headers, body=archived.body,
+            request=request))
+        for result in self.spider.parse_article(response, depth=0) or ():
+            if not isinstance(result, Request):
+                yield result
+
+    def extract(self, batch: list[ArchivedResponse]) -> tuple[Extracted, dict[str, Any]]:
+        """The batch's items in archive order, and the stats they counted."""
+        stats = self.crawler.stats
+        out: Extracted = []
+        for archived in batch:
+            for item in self._items(archived):
+                try:
+                    for pipeline in self.pipelines:
+                        item = pipeline.process_item(item, self.spider)
+                except DropItem:  # counted by the pipeline; Scrapy's own counters here
+                    stats.inc_value("item_dropped_count")
+                    stats.inc_value("item_dropped_reasons_count/DropItem")
+                    continue
+                except Exception:  # as Scrapy does: logged, counted, the run goes on
+                    logger.exception("Error processing item of %s", archived.url)
+                    stats.inc_value("madar/reextract/item_errors")
+                    continue
+                adapter = ItemAdapter(item)
+                has_url = isinstance(adapter.get("url"), str) and adapter["url"]
+                out.append((item, self.fingerprints.fingerprint(adapter) if has_url else None))
+        counted = stats.get_stats()
+        stats.clear_stats()
+        return out, counted
+
 
 _EXTRACTOR: Extractor | None = None
 
 
 def _start_worker(settings: dict[str, Any], base_url: str) -> None:
     global _EXTRACTOR
-    _EXTRACTOR = Extractor(*build_crawler(settings, base_url))
+    _EXTRACTOR = Extractor(settings, base_url)
 
 
-def _extract(batch: list[ArchivedResponse]) -> Extracted:
-    assert _EXTRACTOR is not None
+def _extract(batch: list[ArchivedResponse]) -> tuple[Extracted, dict[str, Any]]:
     return _EXTRACTOR.extract(batch)
 
+
+def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
+                       settings: dict[str, Any], base_url: str
+                       ) -> Iterator[tuple[Extracted, dict[str, Any]]]:
+    """Each batch's extraction, in input order; ``workers`` processes (0: this one)."""
+    if workers == 0:
+        yield from map(Extractor(settings, base_url).extract, batches)
+        return
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    # not Pool: a worker that dies (OOM killer) fails the run instead of hanging it
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(settings, base_url)) as pool:
+        pending: deque = deque()
+        for batch in batches:  # at most 4 batches per worker in flight: bounded memory
+            pending.append(pool.submit(_extract, batch))
+            if len(pending) >= 4 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+# -- the main process ----------------------------------------------------------------------
 
 def _batches(responses: Iterable[ArchivedResponse], stats: Any) -> Iterator[list]:
     batch: list[ArchivedResponse] = []
@@ -124,68 +206,27 @@ def _batches(responses: Iterable[ArchivedResponse], stats: Any) -> Iterator[list
         yield batch
 
 
-def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
-                       settings: dict[str, Any], base_url: str) -> Iterator[Extracted]:
-    """Each batch's extraction, in input order; ``workers`` processes (0: this one)."""
-    if workers == 0:
-        extractor = Extractor(*build_crawler(settings, base_url))
-        yield from (extractor.extract(batch) for batch in batches)
-        return
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    # ProcessPoolExecutor, not Pool: a worker that dies (OOM killer) fails the run with
-    # BrokenProcessPool instead of leaving it waiting forever for a lost batch.
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(settings, base_url)) as pool:
-        pending: deque = deque()
-        for batch in batches:  # at most 4 batches per worker in flight: bounded memory
-            pending.append(pool.submit(_extract, batch))
-            if len(pending) >= 4 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-# -- the run -------------------------------------------------------------------------------
-
-def _merge(stats: Any, delta: dict[str, Any]) -> None:
-    for key, value in delta.items():
+def _merge(stats: Any, counted: dict[str, Any]) -> None:
+    for key, value in counted.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             stats.inc_value(key, value)
         else:
             stats.set_value(key, value)
 
 
-class Progress:
-    """The crawl's progress line, as one INFO log line at most once per interval."""
-
-    def __init__(self, enabled: bool, interval: float) -> None:
-        self.enabled = enabled
-        self.interval = interval
-        self.started = self.last = time.monotonic()
-
-    def update(self, pages: int, items: int) -> None:
-        now = time.monotonic()
-        if self.enabled and now - self.last >= self.interval:
-            self.last = now
-            logger.info("%s", format_progress(pages, items, None, now - self.started))
-
-
-def open_storage(crawler: Crawler, path: Path) -> Any:
-    """The crawl's storage for a local feed file (``FEED_STORAGES["file"]``: each line
-    handed to the OS at once, so the dedup memory never holds an article the file lacks)."""
-    storage_cls = load_object(crawler.settings.getwithbase("FEED_STORAGES")["file"])
-    return build_from_crawler(storage_cls, crawler, path.resolve().as_uri(),
-                              feed_options={"overwrite": True})
-
-
-def open_exporter(crawler: Crawler, fmt: str, file: Any) -> Any:
-    """The feed exporter the crawl would use for ``-O file.<fmt>``, with its feed options."""
+def open_feed(crawler: Crawler, path: Path, fmt: str) -> tuple[Any, Any, Any]:
+    """The crawl's storage for a local file (each line handed to the OS at once: the memory
+    never holds an article the file lacks) and the exporter ``-O file.<fmt>`` would use."""
     settings = crawler.settings
-    exporter_cls = load_object(settings.getwithbase("FEED_EXPORTERS")[fmt])
-    return build_from_crawler(exporter_cls, crawler, file,
-                              encoding=settings.get("FEED_EXPORT_ENCODING"),
-                              fields_to_export=settings.getlist("FEED_EXPORT_FIELDS") or None,
-                              indent=settings.getint("FEED_EXPORT_INDENT"))
+    storage = build_from_crawler(load_object(settings.getwithbase("FEED_STORAGES")["file"]),
+                                 crawler, path.resolve().as_uri(),
+                                 feed_options={"overwrite": True})
+    file = storage.open(crawler.spider)
+    exporter = build_from_crawler(load_object(settings.getwithbase("FEED_EXPORTERS")[fmt]),
+                                  crawler, file, encoding=settings.get("FEED_EXPORT_ENCODING"),
+                                  fields_to_export=settings.getlist("FEED_EXPORT_FIELDS") or None,
+                                  indent=settings.getint("FEED_EXPORT_INDENT"))
+    return storage, file, exporter
 
 
 def reextract(options: Options) -> dict[str, Any]:
@@ -201,29 +242,23 @@ def reextract(options: Options) -> dict[str, Any]:
 def _run(options: Options, state_dir: Path) -> dict[str, Any]:
     settings = project_settings({**(options.settings or {}), "MADAR_STATE_DIR": str(state_dir)})
     crawler, spider = build_crawler(settings, options.base_url)
-    stats = crawler.stats
-    _, shared = split_pipelines(crawler)
-    pipelines = [build_from_crawler(cls, crawler) for cls in shared]
+    stats, send = crawler.stats, crawler.signals.send_catch_log
     reader = ArchiveReader(options.base_url)
-    progress = Progress(progress_enabled(crawler.settings.get("MADAR_PROGRESS"), sys.stderr),
-                        crawler.settings.getfloat("MADAR_PROGRESS_INTERVAL", 1.0))
+    show_progress = progress_enabled(crawler.settings.get("MADAR_PROGRESS"), sys.stderr)
+    interval = crawler.settings.getfloat("MADAR_PROGRESS_INTERVAL", 1.0)
+    started = last_shown = time.monotonic()
+    send(signals.spider_opened, spider=spider)
+    pipelines = build_pipelines(crawler, after_dedup=True)
     part = options.output.with_name(options.output.name + ".part")
     part.parent.mkdir(parents=True, exist_ok=True)
-    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
-    for pipeline in pipelines:
-        if hasattr(pipeline, "open_spider"):
-            pipeline.open_spider(spider)
-    send = crawler.signals.send_catch_log
-    storage = open_storage(crawler, part)
-    file = storage.open(spider)
+    storage, file, exporter = open_feed(crawler, part, options.output_format)
     try:
-        exporter = open_exporter(crawler, options.output_format, file)
         exporter.start_exporting()
         batches = _batches(reader.responses(options.archives), stats)
-        for extracted in extracted_in_order(batches, options.workers, settings,
-                                            options.base_url):
-            _merge(stats, extracted.stats)
-            for item, fingerprint in extracted.items:
+        for items, counted in extracted_in_order(batches, options.workers, settings,
+                                                 options.base_url):
+            _merge(stats, counted)
+            for item, fingerprint in items:
                 try:
                     for pipeline in pipelines:
                         item = (pipeline.process_item(item, spider, fingerprint=fingerprint)
@@ -236,8 +271,11 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
                 exporter.export_item(item)
                 count_field_coverage(stats, item)
                 send(signals.item_scraped, item=item, response=None, spider=spider)
-            progress.update(stats.get_value("downloader/response_count", 0),
-                            stats.get_value("item_scraped_count", 0))
+            if show_progress and time.monotonic() - last_shown >= interval:
+                last_shown = time.monotonic()
+                logger.info("%s", format_progress(
+                    stats.get_value("downloader/response_count", 0),
+                    stats.get_value("item_scraped_count", 0), None, last_shown - started))
         exporter.finish_exporting()
     finally:
         storage.store(file)  # closes it; a killed run leaves FILE.part with every line
@@ -245,35 +283,27 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
         if hasattr(pipeline, "close_spider"):
             pipeline.close_spider(spider)
     os.replace(part, options.output)
-    stats.set_value("madar/reextract/archives", len(options.archives))
-    stats.set_value("madar/reextract/records", reader.records)
-    stats.set_value("madar/reextract/other_hosts", reader.other_hosts)
-    stats.set_value("madar/reextract/damaged", reader.damaged)
-    stats.set_value("madar/reextract/workers", options.workers)
-    # Where the CPU went: this process (reading, dedup, feed) and the workers (extraction).
-    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    stats.set_value("madar/reextract/cpu_s_main", round(own.ru_utime + own.ru_stime, 2))
-    stats.set_value("madar/reextract/cpu_s_workers",
-                    round(workers.ru_utime + workers.ru_stime, 2))
-    # Each response record stands for one request of the crawl that wrote it.
+    # each response record stands for one request of the crawl that wrote it
     stats.set_value("downloader/request_count", stats.get_value("downloader/response_count", 0))
-    reason = "finished" if reader.records > reader.other_hosts or not reader.records \
-        else "no_site_records"
-    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason=reason)
+    no_site = reader.records and reader.records == reader.other_hosts
+    send(signals.spider_closed, spider=spider,
+         reason="no_site_records" if no_site else "finished")
     return write_report(stats.get_stats(), options, reader)
 
 
 def write_report(stats: dict[str, Any], options: Options, reader: ArchiveReader
                  ) -> dict[str, Any]:
     report = build_report(stats, spider="madar reextract", feeds=[str(options.output)])
+    # where the CPU went: this process (reading, dedup, feed) and the workers (extraction)
+    own, workers = (resource.getrusage(resource.RUSAGE_SELF),
+                    resource.getrusage(resource.RUSAGE_CHILDREN))
     report["archives"] = {"files": len(options.archives), "response_records": reader.records,
                           "other_hosts": reader.other_hosts, "damaged": reader.damaged,
                           "hosts_seen": dict(reader.hosts_seen.most_common(5)),
                           "truncated_files": reader.truncated, "workers": options.workers,
                           "cpu_seconds": {
-                              "main": stats.get("madar/reextract/cpu_s_main"),
-                              "workers": stats.get("madar/reextract/cpu_s_workers")}}
+                              "main": round(own.ru_utime + own.ru_stime, 2),
+                              "workers": round(workers.ru_utime + workers.ru_stime, 2)}}
     logger.info("%s\n  %-28s %s files, %s response records (%s of other hosts, %s cut "
                 "short)", render_report(report), "archives", len(options.archives),
                 reader.records, reader.other_hosts, reader.damaged)
