@@ -27,14 +27,15 @@ from typing import Any
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
-from madar.rendering.detect import needs_rendering, script_filled_containers
-from madar.rendering.requests import (
+from madar.rendering import (
     META_RERENDER,
     apply_render_settings,
     is_html_response,
     is_rendered,
+    needs_rendering,
     render_mode,
     rendered_request,
+    script_filled_containers,
 )
 
 

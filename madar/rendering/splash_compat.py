@@ -1,43 +1,31 @@
-"""scrapy-splash 0.11.1 (its latest release) made to work on current Scrapy by three shims.
+"""scrapy-splash 0.11.1 (its latest release) made to work on Scrapy 2.19 by three shims.
 
-Pinning an old Scrapy would be worse. Each shim applies only where its bug is present, before
-``scrapy_splash`` is first imported; tests/unit/test_splash_compat.py turns red ("shim X no
-longer needed") when an upstream release fixes one. The bugs: docs/rendering.md.
+Each shim applies only where its bug is present, before ``scrapy_splash`` is first imported;
+tests/unit/test_splash_compat.py turns red ("shim X no longer needed") once an upstream release
+fixes one. The bugs: docs/rendering.md.
 """
 
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple
-
-__all__ = ["SHIMS", "Shim", "install_scrapy_splash_compat", "needed_shims"]
 
 _applied: set[str] = set()
 
 
 class Shim(NamedTuple):
     name: str
-    upstream: str
+    upstream: str  # the upstream issue whose fix makes the shim unnecessary
     bug_present: Callable[[], bool]
     fix: Callable[[], None]
-
-    def needed(self) -> bool:
-        """The bug is in the installed packages (or was, before this shim fixed it)."""
-        return self.applied() or self.bug_present()
 
     def applied(self) -> bool:
         return self.name in _applied
 
-    def apply(self) -> None:
-        self.fix()
-        _applied.add(self.name)
-
 
 def _canonicalize_url_missing() -> bool:
-    """Scrapy 2.13 dropped its re-export of w3lib's ``canonicalize_url``, which
-    ``scrapy_splash`` imports: importing it raises ImportError."""
+    """Scrapy 2.13 dropped ``scrapy.utils.url.canonicalize_url``, which scrapy_splash imports."""
     import scrapy.utils.url
 
     return not hasattr(scrapy.utils.url, "canonicalize_url")
@@ -48,13 +36,13 @@ def _put_canonicalize_url_back() -> None:
     from w3lib.url import canonicalize_url
 
     scrapy.utils.url.canonicalize_url = canonicalize_url  # type: ignore[attr-defined]
+    _applied.add("canonicalize_url")
 
 
 def _splash_middleware(name: str) -> type:
-    """A class of ``scrapy_splash.middleware``, importable only once ``canonicalize_url`` is
-    back."""
-    if "scrapy_splash" not in sys.modules and _canonicalize_url_missing():
-        SHIMS[0].apply()
+    """A class of ``scrapy_splash.middleware``, importable only once canonicalize_url is back."""
+    if _canonicalize_url_missing():
+        _put_canonicalize_url_back()
     import scrapy_splash.middleware
 
     return getattr(scrapy_splash.middleware, name)
@@ -95,30 +83,25 @@ def _add_async_output() -> None:
             spider.state = {}
         spider.state.setdefault(self.local_values_key, {})
         async for element in elements:
-            if isinstance(element, scrapy.Request):
-                yield self._process_request(element, spider)
-            else:
-                yield element
+            is_request = isinstance(element, scrapy.Request)
+            yield self._process_request(element, spider) if is_request else element
 
-    async def process_spider_output_async(
-        self: Any, response: Any, result: AsyncIterator[Any], spider: Any = None
-    ) -> AsyncIterator[Any]:
-        async for element in _process(self, spider or self._madar_spider, result):
+    async def process_spider_output_async(self: Any, response: Any, result: AsyncIterator[Any],
+                                          spider: Any = None) -> AsyncIterator[Any]:
+        async for element in _process(self, spider or self._madar_crawler.spider, result):
             yield element
 
     async def process_start(self: Any, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for element in _process(self, self._madar_spider, start):
+        async for element in _process(self, self._madar_crawler.spider, start):
             yield element
 
     def from_crawler(cls: type, crawler: Any) -> Any:
         instance = cls()
-        # The spider exists before middlewares are built; keep a handle for process_start().
-        instance._madar_crawler = crawler
+        instance._madar_crawler = crawler  # process_start() gets no spider: keep the crawler's
         return instance
 
     mw.process_spider_output_async = process_spider_output_async
     mw.process_start = process_start
-    mw._madar_spider = property(lambda self: self._madar_crawler.spider)
     if "from_crawler" not in mw.__dict__:
         mw.from_crawler = classmethod(from_crawler)
 
@@ -133,15 +116,16 @@ SHIMS: tuple[Shim, ...] = (
 
 
 def needed_shims() -> list[str]:
-    """Names of the shims whose bug is present in the installed packages (applied or not)."""
-    return [shim.name for shim in SHIMS if shim.needed()]
+    """The shims whose bug is in the installed packages (or was, before a shim fixed it)."""
+    return [shim.name for shim in SHIMS if shim.applied() or shim.bug_present()]
 
 
 def install_scrapy_splash_compat() -> list[str]:
-    """Apply every needed shim once; return the names applied by this call (idempotent)."""
+    """Apply every needed shim once; return the names this call applied (idempotent)."""
     applied = []
     for shim in SHIMS:
         if not shim.applied() and shim.bug_present():
-            shim.apply()
+            shim.fix()
+            _applied.add(shim.name)
             applied.append(shim.name)
     return applied

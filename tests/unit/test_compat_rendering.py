@@ -119,9 +119,7 @@ def test_playwright_rerender_fulfils_navigation_from_meta():
     needs_playwright()
     request = rendered_request("https://madaralyoum.com/a/", "playwright", html="<p>x</p>")
     assert request.meta["playwright"] is True
-    assert request.meta["playwright_page_init_callback"] == (
-        "madar.rendering.playwright.serve_fetched_html"
-    )
+    assert request.meta["playwright_page_init_callback"] == "madar.rendering.serve_fetched_html"
     assert request.dont_filter
 
 
