@@ -1,4 +1,3 @@
-"""madar: a Scrapy project that turns Madar Al-Youm (madaralyoum.com) into a clean,
-deduplicated JSON Lines corpus of articles."""
+"""madar: Madar Al-Youm (madaralyoum.com) as a clean, deduplicated JSON Lines corpus."""
 
 __version__ = "0.1.0"

@@ -1,12 +1,9 @@
-"""The unattended entry point: ``python -m madar.cron`` (one run per cron tick).
+"""The unattended entry point: ``python -m madar.cron``, one incremental run per cron tick.
 
-One run: takes ``<state-dir>/cron.lock`` (``flock``; held elsewhere: exit 75 at once; the
-kernel frees it when the holder dies), recovers what a killed run left (``*.jsonl.part``:
-complete lines kept and taught to the memory; the next walk is a *catch-up* over the whole
-listing), crawls incrementally in this process into
-``<data-dir>/YYYY/MM/DD/madar-<stamp>.jsonl.part`` with its log and report, renames the
-feed and exits 0, or 1 with one line on stderr when the crawl failed (cron mails it).
-Exit statuses: 0 success, 1 crawl failed, 2 bad usage, 75 another run holds the lock.
+Holds ``<state-dir>/cron.lock``, recovers what a killed run left, crawls into a dated
+``….jsonl.part`` feed with its log and report, and renames the feed. Exit status: 0 success,
+1 crawl failed (one line on stderr, which cron mails), 2 bad usage, 75 another run holds the
+lock. docs/operations.md.
 """
 
 from __future__ import annotations
@@ -20,38 +17,21 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from madar.feeds import (
-    DATED_FEED_TEMPLATE,
-    PART_SUFFIX,
-    date_params,
-    finalize_feed,
-    recover_feeds,
-)
-from madar.outcome import EXIT_CRAWL_FAILED, EXIT_OK, EXIT_USAGE, crawl_failures
+from madar.feeds import DATED_FEED_TEMPLATE, PART_SUFFIX, date_params, finalize_feed, recover_feeds
+from madar.outcome import EXIT_CRAWL_FAILED, EXIT_OK, EXIT_USAGE, crawl_failures, crawl_stats
 from madar.spiders.arguments import BadArgument, SpiderArguments
 from madar.state import state_dir as default_state_dir
 
 EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL
-
-
 LOCK_NAME = "cron.lock"
 #: Present while a run is in progress; left behind by a run that did not complete.
 RUN_MARKER_NAME = "cron-run.json"
 
-#: Settings a cron run always uses (on top of the project's settings.py).
-CRON_SETTINGS: dict[str, Any] = {
-    "MADAR_INCREMENTAL": True,
-    # Each dated feed holds only new and changed articles, --full runs included.
-    "MADAR_EMIT_KNOWN": False,
-    "MADAR_PROGRESS": False,
-    # The log file is new for each run (its name holds the start time). Append, because
-    # Scrapy opens it twice (process, then crawler): 'w' would erase the recovery lines.
-    "LOG_FILE_APPEND": True,
-}
+log = logging.getLogger("madar.cron")  # __name__ is "__main__" under python -m
 
 
 class LockBusy(RuntimeError):
@@ -60,7 +40,7 @@ class LockBusy(RuntimeError):
 
 @contextlib.contextmanager
 def run_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on *path* for the run; the file says who holds it."""
+    """Hold an exclusive ``flock`` on *path*; the kernel frees it when the holder dies."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+", encoding="utf-8") as handle:
         try:
@@ -72,7 +52,7 @@ def run_lock(path: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {_now().isoformat(timespec='seconds')}\n")
         handle.flush()
-        yield  # closing the file releases the lock (so does the holder's death)
+        yield
 
 
 def _now() -> dt.datetime:
@@ -81,18 +61,13 @@ def _now() -> dt.datetime:
 
 @dataclass
 class RunPlan:
-    """Where one run writes, and how it crawls."""
+    """Where one run writes, and whether it catches up after a run that did not complete."""
 
     started: dt.datetime
     data_dir: Path
     state_dir: Path
     log_dir: Path
     catch_up: bool = False
-    recovered: list[str] = field(default_factory=list)
-
-    @property
-    def params(self) -> dict[str, str]:
-        return date_params(self.started)
 
     @property
     def feed_template(self) -> str:
@@ -100,11 +75,11 @@ class RunPlan:
 
     @property
     def feed_part(self) -> Path:
-        return Path(self.feed_template % self.params)
+        return Path(self.feed_template % date_params(self.started))
 
     @property
     def log_file(self) -> Path:
-        p = self.params
+        p = date_params(self.started)
         return self.log_dir / p["year"] / p["month"] / p["day"] / f"madar-{p['stamp']}.log"
 
     @property
@@ -113,32 +88,32 @@ class RunPlan:
 
 
 def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: bool = True):
-    """The project's settings plus what a cron run needs, plus ``-s`` overrides last."""
+    """The project's settings plus what a cron run needs, ``-s`` overrides last."""
     from scrapy.utils.project import get_project_settings
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
     settings = get_project_settings()
-    for name, value in CRON_SETTINGS.items():
-        settings.set(name, value, priority="cmdline")
-    settings.set("MADAR_INCREMENTAL", incremental, priority="cmdline")
-    settings.set("MADAR_INCREMENTAL_CATCH_UP", plan.catch_up, priority="cmdline")
-    settings.set("MADAR_STATE_DIR", str(plan.state_dir), priority="cmdline")
-    settings.set("MADAR_RUN_STARTED", plan.started.isoformat(), priority="cmdline")
-    settings.set("FEEDS", {plan.feed_template: {
-        "format": "jsonlines",
-        "encoding": "utf-8",
-        "store_empty": True,
-    }}, priority="cmdline")
-    settings.set("LOG_FILE", str(plan.log_file), priority="cmdline")
-    for name, value in overrides.items():
-        settings.set(name, value, priority="cmdline")
+    settings.setdict({
+        "MADAR_INCREMENTAL": incremental,
+        "MADAR_INCREMENTAL_CATCH_UP": plan.catch_up,
+        # Each dated feed holds only new and changed articles, --full runs included.
+        "MADAR_EMIT_KNOWN": False,
+        "MADAR_PROGRESS": False,
+        "MADAR_STATE_DIR": str(plan.state_dir),
+        "MADAR_RUN_STARTED": plan.started.isoformat(),  # the feed's name (uri_params)
+        "FEEDS": {plan.feed_template: {"format": "jsonlines", "encoding": "utf-8",
+                                       "store_empty": True}},
+        "LOG_FILE": str(plan.log_file),
+        # Scrapy opens the log twice (process, then crawler): 'w' would erase recovery lines.
+        "LOG_FILE_APPEND": True,
+        **overrides,
+    }, priority="cmdline")
     return settings
 
 
 def relearn_recovered(settings: Any, feeds: list[Path]) -> int:
-    """Teach the dedup store the recovered lines it does not know (the kill hit between the
-    line's write and the store's commit). Returns how many; each goes through the dedup
-    pipeline's own rules, so the store ends up as if the killed run had committed."""
+    """Teach the dedup store the recovered lines it does not know (the kill came between a
+    line's write and the store's commit), through the dedup pipeline's own rules."""
     from madar.pipelines.dedup import DeduplicatePipeline
     from madar.state import open_store
     from madar.urls import canonical_url
@@ -153,41 +128,21 @@ def relearn_recovered(settings: Any, feeds: list[Path]) -> int:
                    and not store.knows_url(canonical_url(item["url"]))]
         pipeline = DeduplicatePipeline(settings, None, store=store)
         for item in unknown:
-            try:
+            with contextlib.suppress(Exception):  # DropItem: known under another URL
                 pipeline.process_item(item)
-            except Exception:  # DropItem: the store already had the story under another URL
-                continue
         store.flush()
     finally:
         store.close()
     if unknown:
-        logging.getLogger("madar.cron").warning(
-            "Recovered feeds held %d article(s) the dedup store had not committed; "
-            "added them", len(unknown))
+        log.warning("Recovered feeds held %d article(s) the dedup store had not committed; "
+                    "added them", len(unknown))
     return len(unknown)
 
 
 def run_complete(stats: dict[str, Any]) -> bool:
-    """Did the crawl walk everything it meant to (so the next run may stop early)?
-
-    Only an interrupted crawl did not; one article that failed for good does not make the
-    next run walk the whole listing again (it is fetched again anyway: it stays unknown).
-    """
+    """Did the crawl walk everything it meant to, so the next run may stop early? An article
+    that failed for good does not matter: it stays unknown and is fetched again."""
     return stats.get("finish_reason") == "finished"
-
-
-def _stats_of(crawler: Any) -> dict[str, Any]:
-    """The crawl's stats; ``{}`` when it never started (Scrapy 2.19 raises then)."""
-    try:
-        return dict(crawler.stats.get_stats()) if crawler.stats else {}
-    except RuntimeError:
-        return {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -220,82 +175,70 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _spider_args(options: argparse.Namespace) -> dict[str, str]:
-    """``-a`` values plus what ``--base-url`` and ``--max-pages`` say."""
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
     spider_args = dict(options.spider_args)
     if options.base_url:
         spider_args["base_url"] = options.base_url
     if options.max_pages is not None:
         spider_args["max_pages"] = str(options.max_pages)
-    return spider_args
-
-
-def main(argv: list[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    overrides = dict(options.settings)
     try:
-        SpiderArguments.parse(_spider_args(options))
+        base_url = SpiderArguments.parse(spider_args).base_url
     except BadArgument as error:
         print(f"madar.cron: bad spider argument {error}", file=sys.stderr)
         return EXIT_USAGE
-    overrides = dict(options.settings)
+    if base_url:  # the memory is this site's, recovery included
+        overrides["MADAR_BASE_URL"] = base_url
     state_dir = Path(options.state_dir or overrides.get("MADAR_STATE_DIR")
                      or default_state_dir()).resolve()
-    plan = RunPlan(started=_now(), data_dir=Path(options.data_dir).resolve(),
-                   state_dir=state_dir, log_dir=Path(options.log_dir).resolve())
+    plan = RunPlan(_now(), Path(options.data_dir).resolve(), state_dir,
+                   Path(options.log_dir).resolve())
     lock = state_dir / LOCK_NAME
     try:
         with run_lock(lock):
-            return _run_locked(plan, options, overrides)
+            return _run_locked(plan, options, spider_args, overrides)
     except LockBusy as busy:
         print(f"madar.cron: another run is in progress ({busy}; lock {lock}); "
               "exiting without crawling", file=sys.stderr)
         return EXIT_LOCKED
 
 
-def _run_locked(plan: RunPlan, options: argparse.Namespace, overrides: dict[str, str]) -> int:
-    recoveries = recover_feeds(plan.data_dir)
-    plan.recovered = [r.feed for r in recoveries]
-    plan.catch_up = plan.marker.exists() or bool(plan.recovered)
-    plan.log_file.parent.mkdir(parents=True, exist_ok=True)
-    _write_json(plan.marker, {"pid": os.getpid(), "started": plan.started.isoformat(),
-                              "feed": str(plan.feed_part), "log": str(plan.log_file)})
-
+def _run_locked(plan: RunPlan, options: argparse.Namespace, spider_args: dict[str, str],
+                overrides: dict[str, str]) -> int:
     from scrapy.crawler import CrawlerProcess
+    from twisted.python.failure import Failure
 
+    recoveries = recover_feeds(plan.data_dir)
+    plan.catch_up = plan.marker.exists() or bool(recoveries)
+    plan.log_file.parent.mkdir(parents=True, exist_ok=True)
+    plan.marker.write_text(json.dumps({"pid": os.getpid(), "started": plan.started.isoformat(),
+                                       "feed": str(plan.feed_part), "log": str(plan.log_file)}),
+                           encoding="utf-8")
     settings = crawl_settings(plan, overrides, incremental=not options.full)
-    spider_args = _spider_args(options)
-    if spider_args.get("base_url"):  # the memory is this site's, recovery included
-        settings.set("MADAR_BASE_URL", SpiderArguments.parse(
-            {"base_url": spider_args["base_url"]}).base_url, priority="cmdline")
-
     process = CrawlerProcess(settings)  # from here on, logging goes to the run's log file
-    log = logging.getLogger("madar.cron")
     for recovery in recoveries:
         log.warning("Recovered the feed of an interrupted run: %s (%d lines kept, %d dropped)",
                     recovery.feed, recovery.lines_kept, recovery.lines_dropped)
     if plan.catch_up:
         log.info("The previous run did not complete: catch-up run (whole listing, only "
                  "unknown articles)")
-    if plan.recovered:
-        relearn_recovered(settings, [Path(feed) for feed in plan.recovered])
+    relearn_recovered(settings, [Path(recovery.feed) for recovery in recoveries])
     crawler = process.create_crawler("madar")
-    start_errors: list[Any] = []
+    start_errors: list[Failure] = []
     try:
-        deferred = process.crawl(crawler, **spider_args)
-        deferred.addErrback(start_errors.append)  # e.g. a bad spider argument
+        process.crawl(crawler, **spider_args).addErrback(start_errors.append)
         process.start()
     except Exception as error:  # a setting that breaks the engine before it runs
-        start_errors.append(error)
-    stats = _stats_of(crawler)
+        start_errors.append(Failure(error))
+    feed = finalize_feed(plan.feed_part)
     if start_errors:
-        error = start_errors[0]
-        text = error.getErrorMessage() if hasattr(error, "getErrorMessage") else repr(error)
+        text = start_errors[0].getErrorMessage()
         log.error("The crawl could not run: %s", text)
         print(f"madar.cron: the crawl could not run: {text}; log: {plan.log_file}",
               file=sys.stderr)
-        finalize_feed(plan.feed_part)
         return EXIT_CRAWL_FAILED
-    feed = finalize_feed(plan.feed_part)
+    stats = crawl_stats(crawler)
     if run_complete(stats):
         plan.marker.unlink(missing_ok=True)
     failures = crawl_failures(stats)

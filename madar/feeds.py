@@ -1,14 +1,13 @@
 """Feed files that a failed or killed run cannot silently lose or corrupt.
 
-Every exported line reaches the OS in one write (a SIGKILL keeps every finished item), and a
-feed that cannot be written stops the crawl at once (finish reason ``feed_error``) rather
-than losing items quietly. Cron runs write ``….jsonl.part`` and rename it when the run ends;
-the next run keeps the complete lines of a killed run's file. docs/operations.md,
-docs/security.md.
+Each exported line reaches the OS in one write, and a feed that cannot be written stops the
+crawl (finish reason ``feed_error``). Cron writes ``….jsonl.part`` and renames it at the end;
+the next run keeps the complete lines of a killed run's file (docs/operations.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -36,9 +35,6 @@ PART_SUFFIX = ".part"
 DATED_FEED_TEMPLATE = "%(year)s/%(month)s/%(day)s/madar-%(stamp)s.jsonl"
 
 
-# --- failures ---------------------------------------------------------------------------
-
-
 def feed_failures(stats: dict[str, Any]) -> list[str]:
     """Why the feeds of a finished crawl are incomplete (``[]`` when they are not)."""
     problems = []
@@ -51,28 +47,20 @@ def feed_failures(stats: dict[str, Any]) -> list[str]:
 
 
 def _space_note(path: Path) -> str:
-    for folder in (path.parent, *path.parents):
-        if folder.is_dir():
-            try:
-                return f" ({shutil.disk_usage(folder).free // 1024} KiB free on {folder})"
-            except OSError:
-                return ""
-    return ""
+    folder = next((folder for folder in path.parents if folder.is_dir()), Path("/"))
+    try:
+        return f" ({shutil.disk_usage(folder).free // 1024} KiB free on {folder})"
+    except OSError:
+        return ""
 
 
 def cannot_write(path: Path, error: OSError) -> str:
-    """Why the feed file cannot be written, in words: a parent path that is a file is named
-    as such (the OS says only "File exists" or "Not a directory")."""
-    for folder in path.parents:
-        if folder.exists():
-            if not folder.is_dir():
-                return (f"cannot write the feed {path}: parent path {folder} is a file, "
-                        "not a directory")
-            break
+    """Why the feed cannot be written, in words: a parent that is a file is named as such
+    (the OS says only "File exists" or "Not a directory")."""
+    existing = next((folder for folder in path.parents if folder.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"cannot write the feed {path}: parent path {existing} is a file, not a directory"
     return f"cannot write the feed {path}: {error.strerror or error}{_space_note(path)}"
-
-
-# --- storage ----------------------------------------------------------------------------
 
 
 class _LineWriter(io.FileIO):
@@ -107,28 +95,23 @@ class LineFlushedFileFeedStorage(FileFeedStorage):
                      feed_options: dict[str, Any] | None = None) -> LineFlushedFileFeedStorage:
         storage = cls(uri, feed_options=feed_options)
         storage.crawler = crawler
-        # FeedExporter builds its storages when the spider opens (and a throw-away one per
-        # URI template before; held weakly, it is gone by then): check before any request.
+        # Scrapy opens the file at the first item: check it can be created before any request.
         crawler.signals.connect(storage.check_writable, signal=signals.engine_started)
         return storage
 
     def check_writable(self) -> None:
-        """Fail the crawl at once when the feed file cannot be created."""
-        path = Path(self.path)
-        if "%(" in str(path):  # a URI template, not a feed
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("ab"):
-                pass
-        except OSError as error:
-            self.fail(cannot_write(path, error))
+        if "%(" not in str(self.path):  # a URI template FeedExporter built to test the scheme
+            with contextlib.suppress(OSError):
+                self._open("ab").close()
 
     def open(self, spider: Any) -> IO[bytes]:
+        return self._open(self.write_mode)  # type: ignore[return-value]
+
+    def _open(self, mode: str) -> _LineWriter:
         path = Path(self.path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return _LineWriter(path, self.write_mode, self.fail)  # type: ignore[return-value]
+            return _LineWriter(path, mode, self.fail)
         except OSError as error:
             self.fail(cannot_write(path, error))
             raise
@@ -142,7 +125,7 @@ class LineFlushedFileFeedStorage(FileFeedStorage):
         crawler.stats.set_value(ERROR_KEY, message)
         logger.error("Feed output failed: %s. Stopping the crawl (finish reason %r): "
                      "nothing more could be saved.", message, CLOSE_REASON)
-        if getattr(crawler, "engine", None) is not None:
+        if crawler.engine is not None:
             deferred_from_coro(crawler.engine.close_spider_async(reason=CLOSE_REASON))
 
 
@@ -150,8 +133,7 @@ class LineFlushedFileFeedStorage(FileFeedStorage):
 
 
 def date_params(started: dt.datetime) -> dict[str, str]:
-    """The UTC date parts of a feed name; ``stamp`` (``20261129T034005Z``) sorts by time and
-    is safe in file names on every OS."""
+    """The UTC date parts of a feed name; ``stamp`` (``20261129T034005Z``) sorts by time."""
     utc = started.astimezone(dt.timezone.utc)
     return {"year": f"{utc:%Y}", "month": f"{utc:%m}", "day": f"{utc:%d}",
             "stamp": f"{utc:%Y%m%dT%H%M%SZ}"}
@@ -159,18 +141,15 @@ def date_params(started: dt.datetime) -> dict[str, str]:
 
 @functools.cache
 def worker_id() -> str:
-    """``MADAR_WORKER_ID`` if set, else ``<hostname>-<pid>``, safe in a file name: names
-    this process's feed (``%(worker)s``) and, in distributed mode, its heartbeat."""
+    """``MADAR_WORKER_ID``, else ``<hostname>-<pid>``, safe in a file name: names this
+    process's feed (``%(worker)s``) and, in distributed mode, its heartbeat."""
     raw = os.environ.get("MADAR_WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
     return re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("_") or str(os.getpid())
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
-    """``FEED_URI_PARAMS``: add ``worker``, ``year``, ``month``, ``day`` and ``stamp`` (UTC).
-
-    The time is the setting ``MADAR_RUN_STARTED`` (ISO 8601, set by the cron entry point so
-    it knows the file name in advance), else the moment the feed is opened.
-    """
+    """``FEED_URI_PARAMS``: add ``worker`` and the date parts of ``MADAR_RUN_STARTED`` (set
+    by cron, which needs the file name in advance), else of now."""
     started_text = spider.crawler.settings.get("MADAR_RUN_STARTED")
     started = (dt.datetime.fromisoformat(started_text) if started_text
                else dt.datetime.now(dt.timezone.utc))
@@ -195,8 +174,6 @@ def finalize_feed(part: Path) -> Path | None:
 
 @dataclass
 class Recovery:
-    """What :func:`recover_feed` did to one ``.part`` file."""
-
     part: str
     feed: str
     lines_kept: int
@@ -204,26 +181,21 @@ class Recovery:
     bytes_dropped: int
 
 
-def recover_feed(part: Path) -> Recovery:
-    """Keep the complete, valid JSON lines of a killed run's feed; rename it to its final name.
+def _complete(line: bytes) -> bool:
+    """Ends with a newline and parses as JSON (a killed write can cut the last line)."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return line.endswith(b"\n")
 
-    A line counts only when it ends with a newline and parses as JSON. The file is rewritten
-    through a temporary name, so a crash during recovery leaves the original untouched.
-    """
+
+def recover_feed(part: Path) -> Recovery:
+    """Keep the complete JSON lines of a killed run's feed, under its final name (through a
+    temporary file: a crash during recovery leaves the original untouched)."""
     data = part.read_bytes()
-    kept: list[bytes] = []
-    dropped = 0
-    for line in data.splitlines(keepends=True):
-        if not line.strip():
-            continue
-        try:
-            if not line.endswith(b"\n"):
-                raise ValueError("cut short")
-            json.loads(line)
-        except ValueError:
-            dropped += 1
-            continue
-        kept.append(line)
+    lines = [line for line in data.splitlines(keepends=True) if line.strip()]
+    kept = [line for line in lines if _complete(line)]
     body = b"".join(kept)
     target = final_name(part)
     tmp = part.with_name(part.name + ".recovering")
@@ -232,8 +204,9 @@ def recover_feed(part: Path) -> Recovery:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, target)
-    part.unlink(missing_ok=True)
-    result = Recovery(str(part), str(target), len(kept), dropped, len(data) - len(body))
+    part.unlink()
+    result = Recovery(str(part), str(target), len(kept), len(lines) - len(kept),
+                      len(data) - len(body))
     report = target.with_name(target.name + ".report.json")
     if not report.exists():
         report.write_text(json.dumps({"recovered": True, **asdict(result)}, indent=2) + "\n",

@@ -1,22 +1,9 @@
 """Incremental crawls: fetch only articles the memory does not know, stop paginating early.
 
-A URL is *known* when the dedup memory (:mod:`madar.state`) holds an article or a
-duplicate under it, or when a completed run fetched it without getting an item
-(:class:`~madar.state.FetchedLog`). The spider asks :meth:`IncrementalPolicy.is_known`
-before requesting an article and :meth:`IncrementalPolicy.should_stop` after each listing
-page: once ``margin_pages`` consecutive listing pages hold only known articles, pagination
-stops (the listing is newest-first: the rest was seen by an earlier *complete* run). After
-a run that did not complete, the cron entry point sets ``MADAR_INCREMENTAL_CATCH_UP``:
-still filter, but walk the whole listing.
-
-Change detection: the :class:`FetchedLog` also keeps each article's last seen sitemap
-``<lastmod>``; given one, :meth:`IncrementalPolicy.is_known` answers False for a known
-article whose lastmod moved (fetched again, emitted as a revision if its content changed).
-Completed runs record the lastmods of the pages that answered; the first lastmod seen for
-an article known from before is taken as it is.
-
-Stats ``madar/incremental/``: ``enabled``, ``catch_up``, ``known_at_start``,
-``skipped_known``, ``changed``, ``stopped_at_page``, ``remembered``.
+Known: the dedup store holds an article or duplicate under the URL, or a completed run
+fetched it without an item (:class:`~madar.state.FetchedLog`, which also keeps each
+article's sitemap ``<lastmod>``: a known article whose lastmod moved is fetched again).
+docs/operations.md, docs/archive.md; stats ``madar/incremental/*``.
 """
 
 from __future__ import annotations
@@ -49,24 +36,16 @@ def parse_flag(value: Any, default: bool = False) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise ValueError(f"not a yes/no value: {value!r}")
+    if text not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(f"not a yes/no value: {value!r}")
+    return text in TRUE_WORDS
 
 
 class IncrementalPolicy:
     """Which listed articles to fetch, and when to stop walking the listing."""
 
-    def __init__(
-        self,
-        knows_url: Callable[[str], bool],
-        *,
-        margin_pages: int = 1,
-        catch_up: bool = False,
-        stats: Any = None,
-    ) -> None:
+    def __init__(self, knows_url: Callable[[str], bool], *, margin_pages: int = 1,
+                 catch_up: bool = False, stats: Any = None) -> None:
         if margin_pages < 1:
             raise ValueError(f"margin_pages must be >= 1, got {margin_pages}")
         self._knows_url = knows_url
@@ -91,8 +70,6 @@ class IncrementalPolicy:
                             margin_pages=settings.getint("MADAR_INCREMENTAL_MARGIN_PAGES"),
                             catch_up=settings.getbool("MADAR_INCREMENTAL_CATCH_UP"))
         return memory.policy
-
-    # --- the two questions -----------------------------------------------------------------
 
     def is_known(self, url: str, lastmod: str | None = None) -> bool:
         """True when the corpus already has an article under *url* (absolute) and, given
@@ -133,11 +110,9 @@ class IncrementalPolicy:
         return [url for url in urls if not self.is_known(url)]
 
     def should_stop(self, page_urls: Iterable[str], page_number: int | None = None) -> bool:
-        """After a listing page: stop paginating? (*page_urls*: all its entries, absolute).
-
-        A page counts as known when every entry was known *before this run*: an article this
-        run fetched (through a related link, say) says nothing about older pages.
-        """
+        """After a listing page (*page_urls*: all its entries): stop paginating? A page counts
+        when each entry was known *before this run*: this run's fetches say nothing of older
+        pages."""
         urls = [canonical_url(u) for u in page_urls]
         if urls and all(u not in self.seen_this_run and self._knows_url(u) for u in urls):
             self._known_pages_in_a_row += 1
@@ -157,9 +132,9 @@ class IncrementalPolicy:
 
 
 class _Memory:
-    """What earlier runs saw, for the policy: the dedup store (a connection of its own:
-    it sees what the dedup pipeline committed, i.e. what the feeds hold) and the
-    :class:`FetchedLog`, which learns this run's article fetches on a clean finish."""
+    """What earlier runs saw: the dedup store (its own connection sees what the pipeline
+    committed, i.e. what the feeds hold) and the :class:`FetchedLog`, which learns this
+    run's article fetches on a clean finish."""
 
     policy: IncrementalPolicy
 

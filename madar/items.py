@@ -1,10 +1,6 @@
-"""The Article item and its JSON Schema: the users' contract.
-
-Field order here is the key order of every JSON line in the feed. The hand-written
-``madar/schemas/article.schema.json`` says the same in JSON Schema (types, formats, one
-description per field); a unit test holds the two to the same fields in the same order,
-and the validation pipeline checks every item against the schema.
-"""
+"""The Article item, the users' contract: field order is the key order of each feed line.
+``madar/schemas/article.schema.json`` describes the same fields (a unit test holds them
+together)."""
 
 from __future__ import annotations
 

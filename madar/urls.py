@@ -1,9 +1,5 @@
-"""URL rules shared by the spider, the page objects and the pipelines.
-
-One canonical form per article, so that "seen" means the same thing everywhere: w3lib's
-``canonicalize_url`` (percent-encoding case, query order, fragment) plus the WordPress
-specifics (AMP variants, tracking parameters, trailing slash).
-"""
+"""URL rules shared by the spider, the page objects and the pipelines: one canonical form
+per article, so that "seen" means the same everywhere, and what is never an article."""
 
 from __future__ import annotations
 
@@ -38,17 +34,9 @@ def strip_tracking(url: str) -> str:
 
 @lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
-    """The one form of a page URL used for dedup, requests and the ``url`` field.
-
-    - tracking parameters and fragments removed, query sorted (w3lib),
-    - percent-encoding normalized to upper case (w3lib), Arabic paths percent-encoded,
-    - ``/amp/`` and ``?amp`` variants folded onto the article,
-    - a trailing slash on path-like URLs (WordPress permalinks end with ``/``),
-    - scheme and host lower case.
-
-    Memoized (bounded): the same links (menus, breadcrumbs, boxes) recur on every page and
-    w3lib's canonicalization costs ~25 µs a call.
-    """
+    """The one form of a page URL for dedup, requests and the ``url`` field: w3lib's (query
+    sorted, percent-encoding, no fragment) without tracking parameters or ``/amp/``, with
+    WordPress's trailing slash. Memoized: menus and boxes repeat links on every page."""
     url = canonicalize_url(strip_tracking(url.strip()), keep_fragments=False)
     parts = urlsplit(url)
     path = _AMP_SUFFIX.sub("/", parts.path) or "/"
@@ -68,8 +56,7 @@ _DATE_PERMALINK = re.compile(r"^/(\d{4})/(\d{2})/(\d{2})/[^/?#]")
 
 
 def permalink_date(url: str) -> str | None:
-    """``YYYY-MM-DD`` of a WordPress date permalink (``/2017/08/10/slug/``: the publication
-    day), ``None`` for other URLs."""
+    """``YYYY-MM-DD`` of a WordPress date permalink (``/2017/08/10/slug/``), else ``None``."""
     match = _DATE_PERMALINK.match(urlsplit(url).path)
     return "-".join(match.groups()) if match else None
 
@@ -104,9 +91,8 @@ _FILE_EXTENSION = re.compile(
 
 
 def is_article_candidate(url: str) -> bool:
-    """Could this same-site URL be an article page? Excludes feeds, search, admin,
-    archives, calendar traps, comment-reply links, attachments and non-HTML files.
-    Shortlinks (``/?p=ID``) are candidates: they redirect to the article."""
+    """Could this same-site URL be an article page? Shortlinks (``/?p=ID``) are: they
+    redirect to the article."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return False

@@ -12,7 +12,8 @@ from scrapy import Request
 from scrapy.http import TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from madar.archive import Window, entry_day, follows, parse_day
+from madar.archive import Window, entry_day, follows
+from madar.spiders.arguments import SpiderArguments
 from madar.spiders.madar import MadarSpider
 from madar.urls import canonical_url
 from tests.crawl import project_settings
@@ -56,8 +57,8 @@ def test_window_bounds_are_inclusive_and_checked():
     assert window.admits_published(None), "an undatable item is not outside the window"
     with pytest.raises(ValueError, match="after"):
         Window(dt.date(2021, 1, 1), dt.date(2020, 1, 1))
-    with pytest.raises(ValueError, match="until must be a date"):
-        parse_day("yesterday", "until")
+    with pytest.raises(ValueError, match="until=yesterday: expected a date"):
+        SpiderArguments.parse({"until": "yesterday"})
 
 
 @pytest.fixture
