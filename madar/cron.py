@@ -21,10 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+from twisted.python.failure import Failure
+
 from madar.feeds import DATED_FEED_TEMPLATE, PART_SUFFIX, date_params, finalize_feed, recover_feeds
 from madar.outcome import EXIT_CRAWL_FAILED, EXIT_OK, EXIT_USAGE, crawl_failures, crawl_stats
+from madar.pipelines.dedup import DeduplicatePipeline
 from madar.spiders.arguments import BadArgument, SpiderArguments
+from madar.state import open_store
 from madar.state import state_dir as default_state_dir
+from madar.urls import canonical_url
 
 EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL
 LOCK_NAME = "cron.lock"
@@ -89,8 +96,6 @@ class RunPlan:
 
 def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: bool = True):
     """The project's settings plus what a cron run needs, ``-s`` overrides last."""
-    from scrapy.utils.project import get_project_settings
-
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
     settings = get_project_settings()
     settings.setdict({
@@ -114,10 +119,6 @@ def crawl_settings(plan: RunPlan, overrides: dict[str, str], *, incremental: boo
 def relearn_recovered(settings: Any, feeds: list[Path]) -> int:
     """Teach the dedup store the recovered lines it does not know (the kill came between a
     line's write and the store's commit), through the dedup pipeline's own rules."""
-    from madar.pipelines.dedup import DeduplicatePipeline
-    from madar.state import open_store
-    from madar.urls import canonical_url
-
     lines = [json.loads(line) for feed in feeds
              for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not lines:
@@ -206,9 +207,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_locked(plan: RunPlan, options: argparse.Namespace, spider_args: dict[str, str],
                 overrides: dict[str, str]) -> int:
-    from scrapy.crawler import CrawlerProcess
-    from twisted.python.failure import Failure
-
     recoveries = recover_feeds(plan.data_dir)
     plan.catch_up = plan.marker.exists() or bool(recoveries)
     plan.log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -105,10 +105,6 @@ class IncrementalPolicy:
         """The latest lastmod a completed run recorded (None before any)."""
         return self.lastmods.newest_lastmod() if self.lastmods is not None else None
 
-    def filter_new(self, urls: Iterable[str]) -> list[str]:
-        """The URLs of *urls* the corpus does not know yet, in order."""
-        return [url for url in urls if not self.is_known(url)]
-
     def should_stop(self, page_urls: Iterable[str], page_number: int | None = None) -> bool:
         """After a listing page (*page_urls*: all its entries): stop paginating? A page counts
         when each entry was known *before this run*: this run's fetches say nothing of older
