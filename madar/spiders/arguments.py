@@ -1,81 +1,77 @@
-"""The madar spider's arguments (``-a name=value``), checked before anything starts.
-
-A bad value raises :class:`BadArgument`, which names the argument, the value given and what
-is accepted. The project's ``crawl`` command (``madar.commands.crawl``) and the cron entry
-point check the arguments before the crawl starts: one line on stderr, exit status 2 (as
-argparse does), no traceback. Names starting with ``_`` pass through unchecked (Scrapyd adds
-``_job``).
+"""The madar spider's arguments (``-a name=value``, docs/crawling.md), checked before anything
+starts: a bad one raises :class:`BadArgument` naming it, the value and what is accepted
+(one line and exit 2 in ``scrapy crawl`` and cron). ``_``-names pass through (Scrapyd's ``_job``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit
 
 from madar.incremental import parse_flag
-
-RENDER_MODES = ("off", "splash", "playwright")
+from madar.rendering import RENDER_MODES
 
 
 class BadArgument(ValueError):
-    """A spider argument with a value the spider cannot use."""
-
     def __init__(self, name: str, given: Any, accepted: str) -> None:
         self.name, self.given, self.accepted = name, given, accepted
         super().__init__(f"-a {name}={given!s}: expected {accepted}")
 
 
-def _whole_number(name: str, value: Any, minimum: int) -> int | None:
-    if value is None or str(value).strip().lower() in ("", "none"):
-        return None
-    text = str(value).strip()
-    if not text.isdigit() or int(text) < minimum:
-        raise BadArgument(name, value, f"a whole number >= {minimum} (e.g. {name}=5)")
-    return int(text)
+def _whole_number(minimum: int) -> Callable[[str, str], int | None]:
+    def parse(name: str, text: str) -> int | None:
+        if text.lower() == "none":
+            return None
+        if not text.isdigit() or int(text) < minimum:
+            raise BadArgument(name, text, f"a whole number >= {minimum} (e.g. {name}=5)")
+        return int(text)
+    return parse
 
 
-def _date(name: str, value: Any) -> dt.date | None:
-    if value is None or str(value).strip() == "":
-        return None
+def _date(name: str, text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise BadArgument(name, value, f"a date YYYY-MM-DD (e.g. {name}=2024-01-31)") from None
+        raise BadArgument(name, text, f"a date YYYY-MM-DD (e.g. {name}=2024-01-31)") from None
 
 
-def _flag(name: str, value: Any) -> bool | None:
+def _flag(name: str, text: str) -> bool:
     try:
-        return None if value is None else parse_flag(value)
+        return parse_flag(text)
     except ValueError:
-        raise BadArgument(name, value, "1 or 0 (also true/false, yes/no, on/off)") from None
+        raise BadArgument(name, text, "1 or 0 (also true/false, yes/no, on/off)") from None
 
 
-def _base_url(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    parts = urlsplit(str(value).strip())
+def _base_url(name: str, text: str) -> str:
+    parts = urlsplit(text)
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
         parts = parts._replace(netloc="")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadArgument(name, value,
+        raise BadArgument(name, text,
                           "an absolute http(s) URL (e.g. base_url=http://127.0.0.1:8000)")
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _render(name: str, value: Any) -> str | None:
-    if value is None or str(value).strip() == "":
-        return None
-    text = str(value).strip().lower()
-    if text in ("none", "no", "0", "false", "plain"):
+def _render(name: str, text: str) -> str:
+    mode = text.lower()
+    if mode in ("none", "no", "0", "false", "plain"):
         return "off"
-    if text not in RENDER_MODES:
-        raise BadArgument(name, value, "one of " + ", ".join(RENDER_MODES))
-    return text
+    if mode not in RENDER_MODES:
+        raise BadArgument(name, text, "one of " + ", ".join(RENDER_MODES))
+    return mode
+
+
+#: How each argument is read from its text (blank: not given).
+_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "base_url": _base_url, "max_pages": _whole_number(0), "max_articles": _whole_number(1),
+    "since": _date, "related_depth": _whole_number(0), "incremental": _flag,
+    "render": _render, "archive": _flag, "until": _date,
+}
 
 
 @dataclass(frozen=True)
@@ -94,29 +90,25 @@ class SpiderArguments:
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> SpiderArguments:
-        """Parse ``-a`` values; :class:`BadArgument` for a bad value or an unknown name."""
-        known = tuple(cls.__dataclass_fields__)
-        for name in raw:
-            if name not in known and not name.startswith("_"):
-                raise BadArgument(name, raw[name],
+        known = [f.name for f in fields(cls)]
+        parsed = {}
+        for name, value in raw.items():
+            if name.startswith("_"):
+                continue
+            if name not in known:
+                raise BadArgument(name, value,
                                   "no such argument; the spider takes " + ", ".join(known))
-        parsed = cls(
-            base_url=_base_url("base_url", raw.get("base_url")),
-            max_pages=_whole_number("max_pages", raw.get("max_pages"), 0),
-            max_articles=_whole_number("max_articles", raw.get("max_articles"), 1),
-            since=_date("since", raw.get("since")),
-            related_depth=_whole_number("related_depth", raw.get("related_depth"), 0),
-            incremental=_flag("incremental", raw.get("incremental")),
-            render=_render("render", raw.get("render")),
-            archive=_flag("archive", raw.get("archive")),
-            until=_date("until", raw.get("until")),
-        )
-        if parsed.until is not None and not parsed.archive:
+            text = "" if value is None else str(value).strip()
+            if text:
+                parsed[name] = _PARSERS[name](name, text)
+        arguments = cls(**parsed)
+        if arguments.until is not None and not arguments.archive:
             raise BadArgument("until", raw.get("until"),
                               "archive=1 beside it (until bounds the sitemaps' lastmod)")
-        if parsed.since and parsed.until and parsed.since > parsed.until:
-            raise BadArgument("until", raw.get("until"), f"a day on or after since={parsed.since}")
-        return parsed
+        if arguments.since and arguments.until and arguments.since > arguments.until:
+            raise BadArgument("until", raw.get("until"),
+                              f"a day on or after since={arguments.since}")
+        return arguments
 
     @staticmethod
     def passthrough(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,22 +1,14 @@
-"""The ``madar`` spider: navigation only.
+"""The ``madar`` spider: navigation only (docs/architecture.md, arguments: docs/crawling.md).
 
-It walks the home page and the "آخر الأخبار" (latest news) listing with its pagination,
-the post sitemaps (all in archive mode; the newest, with the main feed, in incremental
-runs; see madar/archive.py), and the check-also and related-posts boxes, and requests each
-article once per run, from the first source that names it (stats
-``madar/source/{home,listing,related,sitemap,feed}``). What a page contains is the page objects'
-business, what becomes of an item the pipelines'. Its arguments (``-a name=value``):
-:mod:`madar.spiders.arguments` parses them, docs/crawling.md describes them.
-
-``since`` outside archive mode bounds the crawl by publication day: older articles are
-neither emitted nor followed, links whose listing/box date or permalink day is older are not
-fetched (undated ones are). ``max_articles`` stops yielding and requesting at N items.
+Home page, the "آخر الأخبار" listing and its pagination, the check-also and related boxes,
+and in archive or incremental runs the post sitemaps and the feed (madar/archive.py); each
+article once per run, counted by its first source (``madar/source/<source>``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import AsyncIterator, Iterator, Mapping
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -42,15 +34,37 @@ from madar.rendering import (
     rendered_request,
 )
 from madar.spiders.arguments import SpiderArguments
-from madar.text.dates import as_utc
+from madar.text.dates import as_utc, iso_day
 from madar.urls import canonical_url, is_article_candidate, permalink_date, same_host
 
 #: The latest-news category slug on the real site, used only when no page links to it.
 FALLBACK_LATEST_NEWS_PATH = "/category/" + quote("آخر-الأخبار") + "/"
 
 
+def html_page(parse: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """A page callback: anything but HTML is counted and skipped; a page that needs
+    JavaScript is rendered from the HTML already downloaded (the site sees the URL once)."""
+    @functools.wraps(parse)
+    def callback(self: MadarSpider, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if not is_html_response(response):
+            self._count("not_html")
+        elif (self.render_mode != "off" and not is_rendered(response)
+                and needs_rendering(response.text)):
+            self._count("rendered")
+            yield rendered_request(response.url, self.render_mode,
+                                   getattr(self, parse.__name__), html=response.text,
+                                   cb_kwargs=response.cb_kwargs)
+        else:
+            yield from parse(self, response, **kwargs)
+    return callback
+
+
 class MadarSpider(scrapy.Spider):
     name = "madar"
+    render_mode = "off"
+    #: Left in JOBDIR by a graceful stop, when Scrapy saved its queue and seen-set. A SIGKILL
+    #: leaves neither whole: without the mark, archive mode walks its sources again.
+    PAUSED_MARK = "madar-archive-paused"
 
     def __init__(self, *args: Any, arguments: SpiderArguments | None = None,
                  **kwargs: Any) -> None:
@@ -59,73 +73,63 @@ class MadarSpider(scrapy.Spider):
             kwargs = SpiderArguments.passthrough(kwargs)
         super().__init__(*args, **kwargs)
         self.arguments = arguments
-        self.max_pages = arguments.max_pages
-        self.related_depth = arguments.related_depth
-        self.since: dt.date | None = arguments.since
-        self.base_url = ""
-        self.incremental: IncrementalPolicy | None = None
+        self.since = arguments.since
         self.archive = bool(arguments.archive)
-        # In archive mode since/until bound the sitemaps' lastmod (a dated chunk); outside
-        # it, since bounds the crawl by publication day (parse_article, _article_requests).
+        # in archive mode since/until bound the sitemaps' lastmod; else since bounds the
+        # crawl by publication day
         self.window = (archive_rules.Window(arguments.since, arguments.until) if self.archive
                        else archive_rules.Window())
+        self.base_url = ""
+        self.max_pages = arguments.max_pages
+        self.incremental: IncrementalPolicy | None = None
+        #: the memory of an incremental or archive run: known articles are not fetched
+        self.memory: IncrementalPolicy | None = None
+        self.frontier: set[str] = set()  # canonical article URLs requested this run
+        self.passed_over: set[str] = set()  # ... not requested: known and unchanged
         self._items_yielded = self._items_dropped = 0
-        #: canonical article URLs requested this run (one frontier for every source)
-        self.frontier: set[str] = set()
-        #: canonical article URLs not requested because the memory holds them unchanged
-        self.passed_over: set[str] = set()
         self._sitemaps_requested: set[str] = set()
         self._sitemaps_pending = 0
         self._post_sitemaps_read = 0
         self._navigating = False
-        #: the archive's memory: articles already stored are not fetched again
-        self.memory: IncrementalPolicy | None = None
-        #: JOBDIR's queue and seen-set cannot be trusted (see ``_jobdir_resumable``):
-        #: every request bypasses the dupefilter and the frontier set deduplicates
+        #: JOBDIR's queue and seen-set cannot be trusted: requests bypass the dupefilter
         self.refill = False
 
-    @classmethod
-    def check_arguments(cls, raw: dict[str, Any]) -> SpiderArguments:
-        """Parse ``-a`` values before a crawl starts (:class:`BadArgument` when one is bad)."""
-        return SpiderArguments.parse(raw)
+    check_arguments = staticmethod(SpiderArguments.parse)  # before a crawl (madar.commands)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         arguments = SpiderArguments.parse(kwargs)
-        mode = render_mode(crawler.settings, arguments.render)
-        apply_render_settings(crawler.settings, mode)  # still mutable here (Scrapy >= 2.11)
-        if arguments.max_articles is not None and not crawler.settings.frozen:
-            # Scrapy's CloseSpider extension ends the crawl there
-            crawler.settings.set("CLOSESPIDER_ITEMCOUNT", arguments.max_articles,
-                                 priority="spider")
-        spider = super().from_crawler(crawler, *args, arguments=arguments,
-                                      **SpiderArguments.passthrough(kwargs))
-        spider.render_mode = mode
-        base = arguments.base_url or crawler.settings.get("MADAR_BASE_URL")
+        settings = crawler.settings
+        mode = render_mode(settings, arguments.render)
+        apply_render_settings(settings, mode)
+        base = arguments.base_url or settings.get("MADAR_BASE_URL")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"setting MADAR_BASE_URL must be an absolute http(s) URL, "
                              f"got {base!r}")
-        spider.base_url = f"{parts.scheme}://{parts.netloc}".lower()
-        # One truth for every component (settings are still mutable here): the memory is
-        # this site's (madar.state), and the pipelines know the mode the run is in.
-        if not crawler.settings.frozen:  # (frozen only in tests that build spiders late)
-            crawler.settings.set("MADAR_BASE_URL", spider.base_url, priority="cmdline")
+        base_url = f"{parts.scheme}://{parts.netloc}".lower()
+        # one truth for every component: the memory is this site's, the pipelines know
+        # the mode (settings are frozen only in tests that build spiders late)
+        if not settings.frozen:
+            settings.set("MADAR_BASE_URL", base_url, priority="cmdline")
             if arguments.incremental is not None:
-                crawler.settings.set("MADAR_INCREMENTAL", arguments.incremental,
-                                     priority="cmdline")
+                settings.set("MADAR_INCREMENTAL", arguments.incremental, priority="cmdline")
             if arguments.archive:  # each article once across the archive's runs and chunks
-                crawler.settings.set("MADAR_EMIT_KNOWN", False, priority="spider")
-        # Offsite filtering (also of redirects) by Scrapy's own middleware; the port is
-        # checked by same_host() on every link we follow.
-        spider.allowed_domains = [parts.hostname]
-        settings = crawler.settings
+                settings.set("MADAR_EMIT_KNOWN", False, priority="spider")
+            if arguments.max_articles is not None:  # Scrapy's CloseSpider ends the crawl
+                settings.set("CLOSESPIDER_ITEMCOUNT", arguments.max_articles,
+                             priority="spider")
+        spider = super().from_crawler(crawler, *args, arguments=arguments,
+                                      **SpiderArguments.passthrough(kwargs))
+        spider.render_mode = mode
+        spider.base_url = base_url
+        spider.allowed_domains = [parts.hostname]  # Scrapy's offsite filter; the port: same_host
         spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE", 20)
         hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
-        spider.max_pages = hard_cap if spider.max_pages is None else min(spider.max_pages,
-                                                                         hard_cap)
-        spider.incremental = IncrementalPolicy.from_crawler(crawler, arguments.incremental)
-        spider.memory = spider.incremental
+        spider.max_pages = min(spider.max_pages if spider.max_pages is not None else hard_cap,
+                               hard_cap)
+        spider.incremental = spider.memory = IncrementalPolicy.from_crawler(
+            crawler, arguments.incremental)
         if spider.archive:
             spider.memory = spider.incremental or IncrementalPolicy.from_crawler(crawler, True)
             jobdir = settings.get("JOBDIR")
@@ -134,14 +138,6 @@ class MadarSpider(scrapy.Spider):
             crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
             crawler.signals.connect(spider._item_dropped, signal=signals.item_error)
         return spider
-
-    # --- JOBDIR --------------------------------------------------------------------------
-
-    #: Left in JOBDIR by a graceful stop (Ctrl-C, SIGTERM, a close-spider limit): Scrapy then
-    #: saved its queue and seen-set. A SIGKILL leaves neither whole (both are written at
-    #: close), so without this mark archive mode walks its sources again, skipping what the
-    #: memory stored: only the pages in flight at the kill are fetched twice.
-    PAUSED_MARK = "madar-archive-paused"
 
     def _jobdir_resumable(self, jobdir: str) -> bool:
         mark = Path(jobdir, self.PAUSED_MARK)
@@ -158,29 +154,20 @@ class MadarSpider(scrapy.Spider):
     # --- start ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self._start_requests():
-            yield request
-
-    @property
-    def reads_sitemaps(self) -> bool:
-        """Archive runs walk every post sitemap; incremental runs the newest ones."""
-        return self.archive or self.incremental is not None
-
-    def _start_requests(self) -> Iterator[scrapy.Request]:
-        if not self.reads_sitemaps:
-            yield from self._navigation()
+        if not (self.archive or self.incremental is not None):
+            for request in self._navigation():
+                yield request
             return
+        # the sitemaps first; the home page follows once they are read (_sitemap_done)
         yield scrapy.Request(self.base_url + "/robots.txt", callback=self.parse_robots,
                              errback=self._robots_failed, priority=20,
                              dont_filter=self.refill)
         if self.incremental is not None and not self.window.bounded:
             yield scrapy.Request(self.base_url + "/feed/", callback=self.parse_feed,
                                  priority=15, dont_filter=self.refill)
-        # the home page follows once the sitemaps are read (``_sitemap_done``)
 
     def _navigation(self) -> Iterator[scrapy.Request]:
-        """The home page, which starts the listing walk and the boxes; once per run, and
-        never in a dated chunk of the archive (the sitemaps' alone)."""
+        """The home page, once per run, and never in a dated chunk of the archive."""
         if not self.window.bounded and not self._navigating:
             self._navigating = True
             yield scrapy.Request(self.base_url + "/", callback=self.parse_home, priority=10,
@@ -189,7 +176,6 @@ class MadarSpider(scrapy.Spider):
     # --- the main feed and the sitemaps -----------------------------------------------------
 
     def parse_feed(self, response: Response):
-        """The RSS feed's latest posts (``<item><link>``), read with Scrapy's feed iterator."""
         try:
             links = [item.xpath("link/text()").get() for item in xmliter_lxml(response, "item")]
         except Exception:
@@ -199,14 +185,13 @@ class MadarSpider(scrapy.Spider):
                                           source="feed")
 
     def parse_robots(self, response: Response):
-        """The sitemaps robots.txt names, else WordPress's usual index paths in turn."""
         named = [url for url in sitemap_urls_from_robots(response.body, base_url=response.url)
                  if same_host(url, self.base_url)]
         walked = [url for url in named if archive_rules.follows(url)]
         self._count_archive("sitemaps_skipped", len(named) - len(walked))
         if walked:
             yield from self._sitemap_requests(walked)
-        else:
+        else:  # WordPress's usual index paths in turn
             yield from self._fallback_index(list(archive_rules.FALLBACK_INDEX_PATHS))
         yield from self._sitemap_done(started=True)
 
@@ -238,8 +223,8 @@ class MadarSpider(scrapy.Spider):
                                  dont_filter=self.refill)
 
     def _sitemap_done(self, started: bool = False) -> Iterator[scrapy.Request]:
-        """After each sitemap answer: once none is pending, the navigation starts, so the
-        listing walk stops at its first page that adds nothing to the sitemaps' frontier."""
+        """Once no sitemap is pending the navigation starts, so the listing walk stops at
+        its first page that adds nothing to the sitemaps' frontier."""
         if not started:
             self._sitemaps_pending -= 1
         if self._sitemaps_pending <= 0:
@@ -305,8 +290,7 @@ class MadarSpider(scrapy.Spider):
         return [*chosen, sitemaps[-1][0]]
 
     def _sitemap_body(self, response: Response) -> bytes | None:
-        """The XML of a sitemap response, gunzipped for ``.xml.gz`` (bounded in size)."""
-        if gzip_magic_number(response):
+        if gzip_magic_number(response):  # .xml.gz, bounded in size
             try:
                 return gunzip(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
             except Exception:
@@ -315,12 +299,8 @@ class MadarSpider(scrapy.Spider):
 
     # --- listings ------------------------------------------------------------------------
 
+    @html_page
     def parse_home(self, response: Response):
-        if not self._usable(response):
-            return
-        if self._needs_render(response):
-            yield self._render(response, self.parse_home)
-            return
         try:
             page = ListingPage(response.url, response.text)
             latest, entries = page.latest_news_url(), page.entries()
@@ -336,12 +316,8 @@ class MadarSpider(scrapy.Spider):
         yield from self._article_requests([e.url for e in entries], depth=0, source="home",
                                           dates={e.url: e.date for e in entries if e.date})
 
+    @html_page
     def parse_listing(self, response: Response, page_number: int):
-        if not self._usable(response):
-            return
-        if self._needs_render(response):
-            yield self._render(response, self.parse_listing)
-            return
         self._count("listing_pages")
         try:
             page = ListingPage(response.url, response.text)
@@ -362,15 +338,12 @@ class MadarSpider(scrapy.Spider):
         if entries and adds_nothing:
             self.logger.info("Listing page %d adds nothing to the archive's frontier: stop",
                              page_number)
-            return
-        if entries and not fresh:
+        elif entries and not fresh:
             self.logger.info("Listing page %d holds only articles before %s: stop",
                              page_number, self.since)
-            return
-        if page_number >= self.max_pages:
+        elif page_number >= self.max_pages:
             self.logger.info("Reached max_pages=%d", self.max_pages)
-            return
-        if next_url:
+        elif next_url:
             yield from self._listing_request(next_url, page_number + 1)
 
     def _listing_request(self, url: str, page_number: int) -> Iterator[scrapy.Request]:
@@ -381,23 +354,18 @@ class MadarSpider(scrapy.Spider):
                                  dont_filter=self.refill)
 
     def _older_than_since(self, published: str | None) -> bool:
-        if self.since is None or not published:
-            return False
-        try:
-            return dt.date.fromisoformat(published[:10]) < self.since
-        except ValueError:
-            return False
+        day = iso_day(published) if self.since is not None else None
+        return day is not None and day < self.since
 
     # --- articles ------------------------------------------------------------------------
 
     def parse_article(self, response: Response, depth: int, check_window: bool = False):
         if self.archive:
             self._count_archive("done")
-        if not self._usable(response):
-            return
-        if self._needs_render(response):
-            yield self._render(response, self.parse_article)
-            return
+        yield from self._parse_article(response, depth=depth, check_window=check_window)
+
+    @html_page
+    def _parse_article(self, response: Response, depth: int, check_window: bool):
         try:
             page = article_page_for(response.url, response.text,
                                     fetched_at=fetched_at(response))
@@ -415,7 +383,7 @@ class MadarSpider(scrapy.Spider):
         # madar/fields/<field>/<theme|metadata|none>: read by the theme-change alarm
         count_field_sources(self.crawler.stats, page.field_sources)
         if not self.archive and self._older_than_since(item.published):
-            # Out of the output and of the frontier: its links lead further back in time.
+            # out of the output and of the frontier: its links lead further back in time
             self.crawler.stats.inc_value("madar/since/articles_skipped")
             return
         if self._cap_reached():
@@ -424,15 +392,13 @@ class MadarSpider(scrapy.Spider):
         yield item
         if self.window.bounded:  # a dated chunk follows no box: they lead out of it
             return
-        if self.related_depth is None or depth < self.related_depth:
+        if self.arguments.related_depth is None or depth < self.arguments.related_depth:
             yield from self._article_requests(related[: self.max_related_per_page],
                                               depth=depth + 1, source="related",
                                               dates=related_dates)
 
     def _cap_reached(self) -> bool:
-        """``max_articles`` items emitted or on their way through the pipelines: yield and
-        request no more. (Scrapy's CloseSpider extension, ``CLOSESPIDER_ITEMCOUNT``, closes
-        the spider once they are scraped; items dropped on the way free their place.)"""
+        """``max_articles`` items emitted or in the pipelines (dropped ones free their place)."""
         cap = self.arguments.max_articles
         return cap is not None and self._items_yielded - self._items_dropped >= cap
 
@@ -489,24 +455,7 @@ class MadarSpider(scrapy.Spider):
                                  meta={LASTMOD_META: lastmod} if lastmod else None,
                                  dont_filter=self.refill)
 
-    # --- responses ---------------------------------------------------------------------
-
-    def _usable(self, response: Response) -> bool:
-        """HTML (plain or rendered) is parsed; anything else is counted and skipped."""
-        if is_html_response(response):
-            return True
-        self._count("not_html")
-        return False
-
-    def _needs_render(self, response: Response) -> bool:
-        return (self.render_mode != "off" and not is_rendered(response)
-                and needs_rendering(response.text))
-
-    def _render(self, response: Response, callback) -> scrapy.Request:
-        """Re-render the HTML already downloaded (the site sees the URL once)."""
-        self._count("rendered")
-        return rendered_request(response.url, self.render_mode, callback, html=response.text,
-                                cb_kwargs=response.cb_kwargs)
+    # --- stats ---------------------------------------------------------------------------
 
     def _broken(self, response: Response) -> None:
         """A page the page objects could not read: logged with its URL and counted."""
