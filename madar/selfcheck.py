@@ -242,15 +242,6 @@ def project_settings() -> Settings:
     return settings
 
 
-def run(base_url: str, pages: int, settings: Settings | None = None) -> Visit:
-    """Crawl the home page, the listing and ``pages`` articles; what was read."""
-    visit = Visit()
-    process = CrawlerProcess(settings or project_settings())
-    process.crawl(SelfCheckSpider, base_url=base_url, pages=pages, visit=visit)
-    process.start()
-    return visit
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="python -m madar.selfcheck", description=__doc__.split("\n")[0])
     settings = project_settings()
@@ -258,7 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=_positive, default=5,
                         help="articles to fetch and read (default 5)")
     args = parser.parse_args(argv)
-    visit = run(args.base_url, args.pages, settings)
+    visit = Visit()
+    process = CrawlerProcess(settings)
+    process.crawl(SelfCheckSpider, base_url=args.base_url, pages=args.pages, visit=visit)
+    process.start()
     reports = judge(visit, settings.getfloat("MADAR_THEME_MARKUP_MIN_SHARE"))
     print(f"madar self-check of {args.base_url} ({args.pages} articles asked)")
     print(render_table(visit, reports))
