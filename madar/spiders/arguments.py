@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from madar.incremental import parse_flag
-from madar.rendering import RENDER_MODES
+from madar.rendering import RenderMode
+
+RENDER_MODES: tuple[str, ...] = get_args(RenderMode)
 
 
 class BadArgument(ValueError):
