@@ -1,14 +1,9 @@
 """``python -m madar.distributed {seed,status,reset}``: manage a shared crawl in Redis.
 
-- ``seed``   queue the spider's start requests (the home page) through the shared
-             dupefilter, for workers started later. Optional: the first worker seeds too.
-- ``status`` queued requests, live and busy workers, fingerprints remembered.
-- ``reset``  delete the crawl's queue, fingerprints and worker records (a fresh full crawl);
-             ``--items`` also deletes the item dedup state (``madar.state``), so articles
-             already collected are emitted again. Refuses while workers are alive.
-
-The Redis URL comes from ``--redis-url``, else the ``REDIS_URL`` setting/environment; the
-crawl from ``--base-url`` (default: ``MADAR_BASE_URL``) and ``MADAR_REDIS_CRAWL_PREFIX``.
+seed: queue the home page (through the shared dupefilter: never twice) for workers started
+later. status: queued requests, live and busy workers, fingerprints remembered. reset: delete
+the crawl's queue, fingerprints and worker records (a fresh full crawl); --items also deletes
+the site's item dedup memory, so collected articles are emitted again.
 """
 
 from __future__ import annotations
@@ -20,74 +15,55 @@ import os
 import sys
 from typing import Any
 
-from madar.distributed.coordination import SharedCrawl
-from madar.distributed.keys import CrawlKeys
+from madar.distributed.coordination import CrawlKeys, SharedCrawl
 
 
-def _settings(redis_url: str | None, base_url: str | None) -> Any:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
-    from scrapy.utils.project import get_project_settings
-
-    settings = get_project_settings()
-    if redis_url:
-        settings.set("REDIS_URL", redis_url, priority="cmdline")
-    if base_url:
-        settings.set("MADAR_BASE_URL", base_url, priority="cmdline")
-    if not settings.get("REDIS_URL"):
-        raise SystemExit("error: no Redis: pass --redis-url or set REDIS_URL")
-    return settings
-
-
-def _server(settings: Any) -> Any:
+def _connect(redis_url: str | None, base_url: str | None) -> tuple[Any, Any, CrawlKeys]:
+    """The settings, a Redis client that answers, and the crawl's keys."""
     import redis
+    from scrapy.utils.project import get_project_settings
     from scrapy_redis.connection import get_redis_from_settings
 
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "madar.settings")
+    settings = get_project_settings()
+    for name, value in (("REDIS_URL", redis_url), ("MADAR_BASE_URL", base_url)):
+        if value:
+            settings.set(name, value, priority="cmdline")
+    if not settings.get("REDIS_URL"):
+        raise SystemExit("error: no Redis: pass --redis-url or set REDIS_URL")
     server = get_redis_from_settings(settings)
     try:
         server.ping()
     except redis.RedisError as error:
-        url = settings.get("REDIS_URL")
-        raise SystemExit(f"error: cannot use Redis at {url}: {error}") from None
-    return server
+        raise SystemExit(f"error: cannot use Redis at {settings['REDIS_URL']}: {error}") from None
+    keys = CrawlKeys.for_base_url(settings["MADAR_BASE_URL"], settings["MADAR_REDIS_CRAWL_PREFIX"])
+    return settings, server, keys
 
 
-def _keys(settings: Any) -> CrawlKeys:
-    return CrawlKeys.for_base_url(settings.get("MADAR_BASE_URL"),
-                                  settings.get("MADAR_REDIS_CRAWL_PREFIX"))
-
-
-async def _collect(agen: Any) -> list:
-    return [request async for request in agen]
-
-
-def seed(settings: Any) -> dict[str, Any]:
-    """Queue the spider's start requests through the shared dupefilter (never twice)."""
+def seed(settings: Any, server: Any, keys: CrawlKeys) -> dict[str, Any]:
     from scrapy.crawler import Crawler
+    from scrapy.utils.asyncgen import collect_asyncgen
     from scrapy.utils.misc import build_from_crawler, load_object
 
-    from madar.distributed.dupefilter import SharedDupeFilter
-    from madar.distributed.scheduler import SharedQueue, enqueue
+    from madar.distributed.scheduler import SharedDupeFilter, SharedQueue
     from madar.spiders.madar import MadarSpider
 
     crawler = Crawler(MadarSpider, settings)
     crawler.request_fingerprinter = build_from_crawler(
-        load_object(crawler.settings["REQUEST_FINGERPRINTER_CLASS"]), crawler)
-    spider = MadarSpider.from_crawler(crawler, base_url=settings.get("MADAR_BASE_URL"))
-    server, keys = _server(settings), _keys(settings)
+        load_object(settings["REQUEST_FINGERPRINTER_CLASS"]), crawler)
+    spider = MadarSpider.from_crawler(crawler, base_url=settings["MADAR_BASE_URL"])
     crawl = SharedCrawl(server, keys, worker="seed")
-    fresh = crawl.begin_run_if_idle()
-    dupefilter = SharedDupeFilter(server, keys, fingerprinter=crawler.request_fingerprinter,
-                                  remember_articles=settings.getbool(
-                                      "MADAR_REDIS_REMEMBER_ARTICLES", True))
-    queue = SharedQueue(server, spider, keys.queue)
+    fresh = crawl.join(register=False)
+    dupefilter = SharedDupeFilter(server, keys, crawler.request_fingerprinter,
+                                  remember_articles=settings.getbool("MADAR_REDIS_REMEMBER_ARTICLES"))
+    queue = SharedQueue(server, spider, keys.queue, None, crawl)
     queued, skipped = [], []
-    for request in asyncio.run(_collect(spider.start())):
-        (queued if enqueue(crawl, dupefilter, queue, request) else skipped).append(request.url)
+    for request in asyncio.run(collect_asyncgen(spider.start())):
+        (queued if queue.add_unseen(request, dupefilter) else skipped).append(request.url)
     return {"crawl": keys.prefix, "new_run": fresh, "queued": queued, "already_seen": skipped}
 
 
-def status(settings: Any) -> dict[str, Any]:
-    server, keys = _server(settings), _keys(settings)
+def status(settings: Any, server: Any, keys: CrawlKeys) -> dict[str, Any]:
     state = SharedCrawl(server, keys, worker="status").status()
     return {"crawl": keys.prefix, "queued": state.queued, "live_workers": state.live_workers,
             "busy_workers": state.busy_workers,
@@ -97,8 +73,8 @@ def status(settings: Any) -> dict[str, Any]:
             "listings_seen_this_run": server.scard(keys.seen_this_run)}
 
 
-def reset(settings: Any, items: bool = False, force: bool = False) -> dict[str, Any]:
-    server, keys = _server(settings), _keys(settings)
+def reset(settings: Any, server: Any, keys: CrawlKeys, items: bool = False,
+          force: bool = False) -> dict[str, Any]:
     state = SharedCrawl(server, keys, worker="reset").status()
     if state.live_workers and not force:
         raise SystemExit(f"error: {state.live_workers} worker(s) still alive on {keys.prefix}; "
@@ -107,14 +83,9 @@ def reset(settings: Any, items: bool = False, force: bool = False) -> dict[str, 
     if items:  # this site's item memory only (madar.state keeps one per site)
         from madar.state import redis_prefix
 
-        prefix = redis_prefix(settings)
-        for key in server.scan_iter(match=_glob_escape(prefix) + ":*", count=1000):
+        for key in server.scan_iter(match=f"{redis_prefix(settings)}:*", count=1000):
             deleted += server.delete(key)
     return {"crawl": keys.prefix, "keys_deleted": deleted, "items_state_deleted": items}
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,18 +99,16 @@ def main(argv: list[str] | None = None) -> int:
         if name == "reset":
             sub.add_argument("--items", action="store_true",
                              help="also delete the item dedup state (madar.state)")
-            sub.add_argument("--force", action="store_true",
-                             help="even if workers are alive")
+            sub.add_argument("--force", action="store_true", help="even if workers are alive")
     args = parser.parse_args(argv)
-    settings = _settings(args.redis_url, args.base_url)
+    connection = _connect(args.redis_url, args.base_url)
     if args.command == "seed":
-        result = seed(settings)
+        result = seed(*connection)
     elif args.command == "status":
-        result = status(settings)
+        result = status(*connection)
     else:
-        result = reset(settings, items=args.items, force=args.force)
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-    print()
+        result = reset(*connection, items=args.items, force=args.force)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -1,39 +1,31 @@
-"""Who is working on a shared crawl, and is there anything left to do?
+"""Who works on a shared crawl, is anything left to do, and what did a dead worker hold?
 
-Workers never trust each other's clocks: every time-based decision is a Lua script that reads
-Redis' own ``TIME``. Liveness is a heartbeat: each worker keeps its id in a sorted set with an
-expiry score a few seconds ahead (``MADAR_REDIS_HEARTBEAT_TTL``), so a worker that died simply
-ages out. A worker that holds requests (downloading or parsing) is also in the ``busy`` set,
-and every request it holds is recorded in the ``inflight`` hash until it is done.
-
-Two races matter:
-
-- worker A pops the last queued request; worker B, idle, looks at the queue and at the busy
-  set *before* A says it is busy, and concludes the crawl is over. So popping a request,
-  marking its worker busy and recording the request in flight are one script (:meth:`pop`);
-- a worker dies (SIGKILL, crash, lost machine) holding requests: they are no longer queued
-  and their fingerprints are already seen, so nobody would fetch them. Whoever first notices
-  the expired heartbeat (any worker's next heartbeat, or a new worker joining) puts them
-  back in the queue, in the same script that drops the dead worker (the *reap*).
+Workers never trust each other's clocks: every time-based decision is a Lua script reading
+Redis' own ``TIME``, and each step that a dying worker must not split is one script
+(docs/distributed.md, "How it is built").
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+import weakref
+from dataclasses import astuple, dataclass
 from typing import Any
-
-from madar.distributed.keys import CrawlKeys
+from urllib.parse import urlsplit
 
 _NOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-# Every script gets the same KEYS: 1 workers, 2 busy, 3 queue, 4 inflight, 5 seen_this_run,
-# 6 failed_articles, 7 seen_articles. The inflight hash maps "<worker>\n<request>" -> score.
-_REAP = """
-local requeued = 0
+# _HEARTBEAT and _POP get CrawlKeys.all(): 1 workers, 2 busy, 3 queue, 4 inflight,
+# 5 seen_this_run, 6 failed_articles, 7 seen_articles.
+#: ARGV worker, ttl, mode, then inflight fields that are done. It reaps: drops the workers whose
+#: heartbeat expired and queues again the requests they held. Modes: join/seed (join without
+#: registering) start a new run if no worker is alive and nothing queued; join/idle/busy
+#: register; look only looks. -> {queued, busy, live, requeued, 1 if a new run started}
+_HEARTBEAT = _NOW + """
+for i = 4, #ARGV do redis.call('HDEL', KEYS[4], ARGV[i]) end
+local mode, requeued = ARGV[3], 0
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if #dead > 0 then
   local is_dead = {}
@@ -50,12 +42,9 @@ if #dead > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-"""
-
-#: ARGV worker, ttl, register (1/0) -> {1 if this starts a new run, requests requeued}
-_BEGIN = _NOW + _REAP + """
 local fresh = 0
-if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+if (mode == 'join' or mode == 'seed') and redis.call('ZCARD', KEYS[1]) == 0
+    and redis.call('ZCARD', KEYS[3]) == 0 then
   local failed = redis.call('SMEMBERS', KEYS[6])
   for i = 1, #failed, 1000 do
     redis.call('SREM', KEYS[7], unpack(failed, i, math.min(i + 999, #failed)))
@@ -63,14 +52,21 @@ if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
   redis.call('DEL', KEYS[2], KEYS[4], KEYS[5], KEYS[6])
   fresh = 1
 end
-if ARGV[3] == '1' then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+if mode == 'join' or mode == 'idle' or mode == 'busy' then
+  local expiry = now + tonumber(ARGV[2])
+  redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+  if mode == 'busy' then
+    redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+  else
+    redis.call('ZREM', KEYS[2], ARGV[1])
+  end
 end
-return {fresh, requeued}
+return {redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[2]),
+        redis.call('ZCARD', KEYS[1]), requeued, fresh}
 """
 
-#: ARGV worker, ttl, then inflight fields that are done -> the request with the lowest
-#: score (highest priority), or nil
+#: ARGV worker, ttl, then inflight fields that are done -> the request with the lowest score
+#: (highest priority), or nil
 _POP = """
 for i = 3, #ARGV do redis.call('HDEL', KEYS[4], ARGV[i]) end
 local popped = redis.call('ZPOPMIN', KEYS[3])
@@ -88,23 +84,36 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-#: ARGV worker, ttl, busy ('1'/'0'; '' = only look), then inflight fields that are done
-#: -> {queued, busy workers, live workers, requests requeued from dead workers}
-_HEARTBEAT = _NOW + """
-for i = 4, #ARGV do redis.call('HDEL', KEYS[4], ARGV[i]) end
-if ARGV[3] ~= '' then
-  local expiry = now + tonumber(ARGV[2])
-  redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-  if ARGV[3] == '1' then
-    redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-  else
-    redis.call('ZREM', KEYS[2], ARGV[1])
-  end
-end
-""" + _REAP + """
-return {redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[2]),
-        redis.call('ZCARD', KEYS[1]), requeued}
-"""
+
+@dataclass(frozen=True)
+class CrawlKeys:
+    """The Redis keys of one shared crawl (docs/distributed.md), all under ``prefix``:
+    ``madar:{<host[:port]>}`` by default, so crawls of two sites never mix, and the braces
+    make it a Redis Cluster hash tag (the keys of a script share one slot)."""
+
+    prefix: str
+    workers: str  # sorted set: worker id -> heartbeat expiry (Redis time)
+    busy: str  # sorted set: the same, for the workers holding requests
+    queue: str  # sorted set: the scheduled requests, score = -priority
+    inflight: str  # hash: "<worker>\n<request>" -> its queue score, while the worker holds it
+    seen_this_run: str  # set: home and listing fingerprints, forgotten by a new run
+    failed_articles: str  # set: article fingerprints that the next run fetches again
+    seen_articles: str  # set: article fingerprints, kept across runs
+
+    @classmethod
+    def for_base_url(cls, base_url: str, template: str | None = None) -> CrawlKeys:
+        parts = urlsplit(base_url)
+        if not parts.hostname:
+            raise ValueError(f"base_url must be an absolute URL, got {base_url!r}")
+        host = parts.netloc.lower().rsplit("@", 1)[-1]
+        prefix = (template or "madar:{%(host)s}") % {"host": host}
+        suffixes = ("workers", "busy", "requests", "inflight", "dupefilter:run",
+                    "dupefilter:failed", "dupefilter")
+        return cls(prefix, *(f"{prefix}:{suffix}" for suffix in suffixes))
+
+    def all(self) -> list[str]:
+        """Every key but the prefix, in the order of the scripts' KEYS."""
+        return list(astuple(self)[1:])
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,8 @@ class CrawlStatus:
     queued: int
     busy_workers: int
     live_workers: int
-    requeued: int = 0  # requests of dead workers put back by this call
+    requeued: int  # requests of dead workers put back by this call
+    new_run: bool
 
     @property
     def quiet(self) -> bool:
@@ -121,99 +131,72 @@ class CrawlStatus:
 
 
 class SharedCrawl:
-    """One worker's handle on a shared crawl (a Redis client plus the crawl's keys).
-
-    It remembers which of the requests it popped are still held (:attr:`held`, request ->
-    its queue entry) so that :meth:`heartbeat` can tell Redis which ones are done.
-    """
+    """One worker's handle on a shared crawl: a Redis client, the crawl's keys, its own id."""
 
     def __init__(self, server: Any, keys: CrawlKeys, worker: str, ttl: float = 20.0) -> None:
-        if ttl <= 0:
-            raise ValueError("heartbeat ttl must be > 0")
-        if "\n" in worker:
-            raise ValueError("worker id must not contain a newline")
         self.server = server
         self.keys = keys
         self.worker = worker
         self.ttl = ttl
-        self.held: dict[Any, bytes] = {}
+        self.held: set[bytes] = set()  # inflight fields of the requests Scrapy still holds
+        self.done: list[bytes] = []  # inflight fields released, not yet deleted in Redis
         self.requeued = 0
-        self._begin = server.register_script(_BEGIN)
+        self._heartbeat = server.register_script(_HEARTBEAT)
         self._pop = server.register_script(_POP)
         self._add = server.register_script(_ADD)
-        self._heartbeat = server.register_script(_HEARTBEAT)
 
-    @property
-    def _all_keys(self) -> list[str]:
-        k = self.keys
-        return [k.workers, k.busy, k.queue, k.inflight, k.seen_this_run, k.failed_articles,
-                k.seen_articles]
+    def join(self, register: bool = True) -> bool:
+        """Register this worker (``seed`` only looks). True if this starts a new run: no live
+        worker and an empty queue, so the last run's listing and failed article fingerprints
+        are forgotten; else an interrupted run's queue is resumed as it is."""
+        return self._run("join" if register else "seed").new_run
 
-    def join(self) -> bool:
-        """Register this worker. True if it starts a new run: no live worker and an empty
-        queue, so the previous run is over and its listing fingerprints are forgotten (the
-        home page and listings are fetched again), and so are the articles whose fetch
-        failed. A queue left by an interrupted run (and the requests its dead workers held)
-        is resumed as is."""
-        return self._begin_run(register=True)
+    def heartbeat(self, busy: bool) -> CrawlStatus:
+        """Refresh this worker's liveness and busy flag and report the requests done."""
+        return self._run("busy" if busy else "idle", *self._take_done())
 
-    def begin_run_if_idle(self) -> bool:
-        """Like :meth:`join` without registering (for the ``seed`` command)."""
-        return self._begin_run(register=False)
+    def status(self) -> CrawlStatus:
+        return self._run("look")
 
-    def _begin_run(self, register: bool) -> bool:
-        fresh, requeued = self._begin(keys=self._all_keys,
-                                      args=[self.worker, self.ttl, int(register)])
+    def _run(self, mode: str, *done: bytes) -> CrawlStatus:
+        queued, busy, live, requeued, fresh = self._heartbeat(
+            keys=self.keys.all(), args=[self.worker, self.ttl, mode, *done])
         self.requeued += int(requeued)
-        return bool(fresh)
+        return CrawlStatus(int(queued), int(busy), int(live), int(requeued), bool(fresh))
 
     def add_unseen(self, seen_key: str, fingerprint: str, score: float, data: bytes) -> bool:
-        """Queue a request unless its fingerprint is in ``seen_key``; one atomic step, so a
-        worker dying in between cannot leave a request marked seen but never queued."""
+        """Queue a request unless its fingerprint is in ``seen_key``, in one step: a worker
+        dying in between cannot leave a request seen but never queued."""
         return bool(self._add(keys=[seen_key, self.keys.queue],
                               args=[fingerprint, score, data]))
 
-    def pop(self, in_progress: Collection[Any] | None = None) -> bytes | None:
-        """Take the highest-priority request, mark this worker busy and record the request
-        in flight, atomically; call :meth:`hold` with the decoded request. Held requests
-        that are no longer ``in_progress`` are reported done in the same round trip (the
-        engine asks for the next request whenever one is done: no request is held longer
-        than needed, which bounds what a killed worker makes others fetch again)."""
-        done = self._done(in_progress) if in_progress is not None else []
-        return self._pop(keys=self._all_keys, args=[self.worker, self.ttl, *done])
+    def pop(self) -> bytes | None:
+        """Take the highest-priority request, mark this worker busy and record the request in
+        flight in one step (no other worker can find the crawl quiet in between), reporting
+        the requests done. Then :meth:`hold` the decoded request."""
+        return self._pop(keys=self.keys.all(), args=[self.worker, self.ttl, *self._take_done()])
 
     def hold(self, request: Any, data: bytes) -> None:
-        self.held[request] = data
+        """Keep ``data`` in flight until Scrapy lets go of ``request`` (downloaded, parsed and
+        its links queued, or failed): then it is done."""
+        field = self.worker.encode() + b"\n" + data
+        self.held.add(field)
+        weakref.finalize(request, self._release, field)
 
-    def heartbeat(self, busy: bool, in_progress: Collection[Any] | None = None) -> CrawlStatus:
-        """Refresh this worker's liveness and busy flag, report the held requests that are
-        no longer ``in_progress`` as done (all of them when None), reap dead workers, and
-        return the crawl's status."""
-        return self._status("1" if busy else "0", self._done(in_progress))
+    def _release(self, field: bytes) -> None:
+        self.held.discard(field)
+        self.done.append(field)
 
-    def status(self) -> CrawlStatus:
-        """The crawl's status, without registering anybody (dead workers are reaped)."""
-        return self._status("", [])
-
-    def _status(self, flag: str, done: list[bytes]) -> CrawlStatus:
-        queued, busy, live, requeued = self._heartbeat(
-            keys=self._all_keys, args=[self.worker, self.ttl, flag, *done])
-        self.requeued += int(requeued)
-        return CrawlStatus(int(queued), int(busy), int(live), int(requeued))
-
-    def _done(self, in_progress: Collection[Any] | None) -> list[bytes]:
-        done = [r for r in self.held if in_progress is None or r not in in_progress]
-        return [self._field(self.held.pop(r)) for r in done]
-
-    def _field(self, data: bytes) -> bytes:
-        return self.worker.encode() + b"\n" + data
+    def _take_done(self) -> list[bytes]:
+        done, self.done = self.done, []
+        return done
 
     def leave(self) -> None:
-        """Unregister. Scrapy finishes every request in progress before it closes, so the
-        requests still held are done."""
+        """Unregister. Scrapy finishes every request before it closes: none is held."""
         pipe = self.server.pipeline()
-        for data in self.held.values():
-            pipe.hdel(self.keys.inflight, self._field(data))
+        fields = [*self.held, *self._take_done()]
+        if fields:
+            pipe.hdel(self.keys.inflight, *fields)
         pipe.zrem(self.keys.workers, self.worker)
         pipe.zrem(self.keys.busy, self.worker)
         pipe.execute()

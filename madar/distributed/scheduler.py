@@ -1,54 +1,91 @@
-"""The shared scheduler: scrapy-redis' ``Scheduler`` with the crawl's keys and worker
-coordination.
-
-What it changes in ``scrapy_redis.scheduler.Scheduler`` (0.9.1):
-
-- the keys come from the spider's base URL (:mod:`madar.distributed.keys`), not only from
-  the spider name, so crawls of different sites do not share a queue;
-- ``open()`` registers the worker (:meth:`SharedCrawl.join`) *before* the spider's start
-  requests are scheduled: the first worker of a new run forgets the previous run's listing
-  fingerprints, later workers find the home page already seen and do not fetch it again;
-- popping a request also marks the worker busy and records the request in flight, in one
-  Redis script (see :mod:`madar.distributed.coordination`), so no other worker closes in
-  between, and the request is queued again if this worker dies holding it;
-- checking the dupefilter and queueing a request are one Redis script (one round trip, and
-  no request can end up seen but not queued);
-- the queue is always persisted (``close()`` never flushes it): one worker stopping must not
-  drop the requests the others still need. ``python -m madar.distributed reset`` clears it;
-- ``enqueue_request``/``next_request`` count stats without the ``spider`` argument, which
-  Scrapy 2.19 deprecates (scrapy-redis 0.9.1 still passes it: one warning per run).
-"""
+"""scrapy-redis' scheduler, queue and dupefilter, made to share one crawl between workers:
+keys per site, Redis steps that a dying worker cannot split (:mod:`.coordination`), and
+nothing flushed when a worker closes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from scrapy import Request
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from madar.distributed.coordination import SharedCrawl
-from madar.distributed.dupefilter import SharedDupeFilter, crawl_keys_for
-from madar.distributed.engine import in_progress
+from madar.distributed.coordination import CrawlKeys, SharedCrawl
 from madar.feeds import worker_id
+from madar.urls import is_article_candidate
+
+
+def crawl_keys_for(spider: Any) -> CrawlKeys:
+    """The keys of the crawl this spider takes part in (from its base URL)."""
+    settings = spider.crawler.settings
+    base_url = getattr(spider, "base_url", "") or settings.get("MADAR_BASE_URL")
+    return CrawlKeys.for_base_url(base_url, settings.get("MADAR_REDIS_CRAWL_PREFIX"))
+
+
+class SharedDupeFilter(RFPDupeFilter):
+    """Fingerprints from the crawler's ``REQUEST_FINGERPRINTER`` (scrapy-redis hashes its own
+    JSON), in two scopes: articles across runs, home and listings for this run only."""
+
+    def __init__(self, server: Any, keys: CrawlKeys, fingerprinter: Any, debug: bool = False,
+                 remember_articles: bool = True) -> None:
+        super().__init__(server, key=keys.seen_articles, debug=debug)
+        self.keys = keys
+        self.fingerprinter = fingerprinter
+        self.remember_articles = remember_articles
+
+    @classmethod
+    def from_spider(cls, spider: Any) -> SharedDupeFilter:
+        crawler = spider.crawler
+        settings = crawler.settings
+        return cls(get_redis_from_settings(settings), crawl_keys_for(spider),
+                   crawler.request_fingerprinter, debug=settings.getbool("DUPEFILTER_DEBUG"),
+                   remember_articles=settings.getbool("MADAR_REDIS_REMEMBER_ARTICLES"))
+
+    def request_fingerprint(self, request: Request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def key_for(self, request: Request) -> str:
+        if self.remember_articles and is_article_candidate(request.url):
+            return self.keys.seen_articles
+        return self.keys.seen_this_run
+
+    def request_seen(self, request: Request) -> bool:
+        return self.server.sadd(self.key_for(request), self.request_fingerprint(request)) == 0
+
+    def mark_failed(self, request: Request) -> bool:
+        """This article's fetch failed for good: the next run fetches it again (this one does
+        not, however often it is linked). True if it was an article fingerprint."""
+        if self.key_for(request) != self.keys.seen_articles:
+            return False  # listings are walked again by every run anyway
+        self.server.sadd(self.keys.failed_articles, self.request_fingerprint(request))
+        return True
+
+    def close(self, reason: str = "") -> None:
+        """Keep the fingerprints: the other workers and later runs share them."""
 
 
 class SharedQueue(PriorityQueue):
-    """scrapy-redis' priority queue (a sorted set, score = -priority) whose ``pop`` goes
-    through :meth:`SharedCrawl.pop`."""
+    """scrapy-redis' priority queue (a sorted set, score = -priority) whose requests go in
+    and out through :class:`SharedCrawl`'s single steps."""
 
-    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None,
-                 crawl: SharedCrawl | None = None, engine: Any = None) -> None:
+    def __init__(self, server: Any, spider: Any, key: str, serializer: Any,
+                 crawl: SharedCrawl) -> None:
         super().__init__(server, spider, key, serializer)
         self.crawl = crawl
-        self.engine = engine
 
-    def encode(self, request: Any) -> bytes:
-        return self._encode_request(request)
+    def add_unseen(self, request: Request, dupefilter: SharedDupeFilter) -> bool:
+        """Queue ``request`` unless the shared dupefilter has seen it."""
+        if request.dont_filter:
+            self.push(request)
+            return True
+        return self.crawl.add_unseen(dupefilter.key_for(request),
+                                     dupefilter.request_fingerprint(request),
+                                     -request.priority, self._encode_request(request))
 
-    def pop(self, timeout: float = 0) -> Any:
-        if self.crawl is None:
-            return super().pop(timeout)
-        data = self.crawl.pop(in_progress(self.engine) if self.engine is not None else None)
+    def pop(self, timeout: float = 0) -> Request | None:
+        data = self.crawl.pop()
         if not data:
             return None
         request = self._decode_request(data)
@@ -56,68 +93,55 @@ class SharedQueue(PriorityQueue):
         return request
 
 
-def enqueue(crawl: SharedCrawl, dupefilter: SharedDupeFilter, queue: SharedQueue,
-            request: Any) -> bool:
-    """Queue ``request`` unless the shared dupefilter has seen it (one Redis script)."""
-    if request.dont_filter:
-        queue.push(request)
-        return True
-    return crawl.add_unseen(dupefilter.key_for(request), dupefilter.request_fingerprint(request),
-                            -request.priority, queue.encode(request))
-
-
-def heartbeat_ttl(settings: Any) -> float:
-    return settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL", 20.0)
-
-
 class SharedScheduler(Scheduler):
     crawl: SharedCrawl
-    crawler: Any = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> SharedScheduler:
-        scheduler = super().from_crawler(crawler)
-        scheduler.crawler = crawler
-        return scheduler
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> SharedScheduler:
-        scheduler = super().from_settings(settings)
-        scheduler.persist = True
-        scheduler.flush_on_start = False
-        scheduler.ttl = heartbeat_ttl(settings)
-        return scheduler
+    taken: Request | None = None  # popped by take(), not yet asked for by the engine
 
     def open(self, spider: Any) -> None:
         self.spider = spider
         keys = crawl_keys_for(spider)
-        self.crawl = SharedCrawl(self.server, keys, worker_id(), ttl=self.ttl)
+        ttl = spider.crawler.settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL")
+        self.crawl = SharedCrawl(self.server, keys, worker_id(), ttl=ttl)
         fresh = self.crawl.join()
-        engine = self.crawler.engine if self.crawler is not None else None
-        self.queue = SharedQueue(self.server, spider, keys.queue, self.serializer,
-                                 crawl=self.crawl, engine=engine)
+        self.queue = SharedQueue(self.server, spider, keys.queue, self.serializer, self.crawl)
         self.df = SharedDupeFilter.from_spider(spider)
-        queued = len(self.queue)
-        spider.logger.info(
-            "Shared crawl %s, worker %s: %s", keys.prefix, self.crawl.worker,
-            "new run" if fresh else f"joining ({queued} requests queued)")
-        if self.stats is not None:
-            self.stats.set_value("madar/distributed/worker", self.crawl.worker)
-            self.stats.set_value("madar/distributed/new_run", fresh)
+        spider.logger.info("Shared crawl %s, worker %s: %s", keys.prefix, self.crawl.worker,
+                           "new run" if fresh else f"joining ({len(self.queue)} requests queued)")
+        self.stats.set_value("madar/distributed/worker", self.crawl.worker)
+        self.stats.set_value("madar/distributed/new_run", fresh)
 
-    def enqueue_request(self, request: Any) -> bool:
-        if not enqueue(self.crawl, self.df, self.queue, request):
+    def has_pending_requests(self) -> bool:
+        """This worker's own requests only: the shared queue is everybody's, and the worker
+        extension decides when the shared crawl is over. So ``engine.spider_is_idle()`` says
+        whether this worker holds anything."""
+        return self.taken is not None
+
+    def take(self) -> Request | None:
+        """Pop the next request now, for ``engine.crawl()``: that wakes an idle engine at once
+        (it asks an idle scheduler only every 5 s), and :meth:`enqueue_request` keeps it."""
+        self.taken = self.next_request()
+        return self.taken
+
+    def enqueue_request(self, request: Request) -> bool:
+        if request is self.taken:  # out of the shared queue already
+            return True
+        if not self.queue.add_unseen(request, self.df):
             self.df.log(request, self.spider)
+            self.stats.inc_value("dupefilter/filtered")
             return False
-        if self.stats is not None:
-            self.stats.inc_value("scheduler/enqueued/redis")
+        self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    def next_request(self) -> Any:
+    def next_request(self) -> Request | None:
+        if self.taken is not None:
+            request, self.taken = self.taken, None
+            return request
         request = self.queue.pop()
-        if request is not None and self.stats is not None:
+        if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def close(self, reason: str) -> None:
+        if self.taken is not None:  # the engine closed before asking for it
+            self.queue.push(self.taken)
         self.crawl.leave()

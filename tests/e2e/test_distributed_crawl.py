@@ -23,7 +23,7 @@ import pytest
 import redis
 
 from madar import settings as project_settings
-from madar.distributed.keys import CrawlKeys
+from madar.distributed import CrawlKeys
 from madar.urls import canonical_url
 from mirror import ground_truth, serve_mirror
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl, stats_from_log

@@ -3,6 +3,7 @@ the shared dupefilter, the ``python -m madar.distributed`` commands, the add-on.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from scrapy.settings import Settings
 from scrapy.utils.request import RequestFingerprinter
 
 from madar.distributed import CrawlKeys, DistributedAddon, SharedCrawl
-from madar.distributed.dupefilter import SharedDupeFilter
+from madar.distributed.scheduler import SharedDupeFilter
 from madar.feeds import uri_params
 from tests.crawl import REPO
 
@@ -78,21 +79,30 @@ def test_pop_marks_the_worker_busy_in_the_same_step(server, keys):
     assert b.status().quiet
 
 
+class Held:
+    """A stand-in for a popped Request (weakly referenced, like a request Scrapy holds)."""
+
+
 def test_held_requests_are_released_when_done(server, keys):
     a = SharedCrawl(server, keys, "a")
     a.join()
     server.zadd(keys.queue, {b"r1": 0, b"r2": -5})
-    first, second = object(), object()
+    first, second = Held(), Held()
     a.hold(first, a.pop())
     a.hold(second, a.pop())
     assert server.hlen(keys.inflight) == 2
-    a.heartbeat(busy=True, in_progress={second})
+    del first  # Scrapy let go of r2 (first popped): it is done
+    gc.collect()
+    a.heartbeat(busy=True)
     assert server.hkeys(keys.inflight) == [b"a\nr1"], "r2 (first popped) is done"
     server.zadd(keys.queue, {b"r3": 0})
-    third = object()
-    a.hold(third, a.pop(in_progress={third}))  # popping reports `second` done
+    third = Held()
+    del second
+    a.hold(third, a.pop())  # popping reports `second` done
     assert server.hkeys(keys.inflight) == [b"a\nr3"]
-    a.heartbeat(busy=False, in_progress=set())
+    del third
+    gc.collect()
+    a.heartbeat(busy=False)
     assert server.hlen(keys.inflight) == 0
 
 
@@ -100,7 +110,8 @@ def test_requests_held_by_a_dead_worker_are_queued_again(server, keys):
     dying, survivor = SharedCrawl(server, keys, "dying", ttl=0.3), SharedCrawl(server, keys, "b")
     dying.join(), survivor.join()
     server.zadd(keys.queue, {b"listing": -5, b"article": 0})
-    dying.hold(object(), dying.pop())
+    held = Held()  # never released: the worker dies holding it
+    dying.hold(held, dying.pop())
     assert survivor.status().queued == 1
     time.sleep(0.5)  # the dying worker sends no heartbeat any more
     state = survivor.heartbeat(busy=False)
@@ -113,7 +124,8 @@ def test_a_new_worker_resumes_what_a_dead_run_held(server, keys):
     dying = SharedCrawl(server, keys, "dying", ttl=0.3)
     dying.join()
     server.zadd(keys.queue, {b"home": -10})
-    dying.hold(object(), dying.pop())
+    held = Held()  # never released: the worker dies holding it
+    dying.hold(held, dying.pop())
     time.sleep(0.5)
     assert SharedCrawl(server, keys, "next").join() is False, "resume, not a new run"
     assert server.zrange(keys.queue, 0, -1) == [b"home"]
@@ -169,7 +181,7 @@ def test_addon_switches_only_with_redis_url():
     shared = Settings({"REDIS_URL": "redis://127.0.0.1:1/0"})
     DistributedAddon().update_settings(shared)
     assert shared.get("SCHEDULER") == "madar.distributed.scheduler.SharedScheduler"
-    assert shared.get("DUPEFILTER_CLASS") == "madar.distributed.dupefilter.SharedDupeFilter"
+    assert shared.get("DUPEFILTER_CLASS") == "madar.distributed.scheduler.SharedDupeFilter"
     assert shared.getbool("SCHEDULER_PERSIST")
     assert any("DistributedWorker" in str(k) for k in shared.getdict("EXTENSIONS"))
 
@@ -233,7 +245,7 @@ def test_requests_that_failed_for_good_are_forgotten(server, keys):
     from scrapy.http import HtmlResponse
     from scrapy.statscollectors import MemoryStatsCollector
 
-    from madar.distributed.middleware import ForgetFailedRequests
+    from madar.distributed.worker import ForgetFailedRequests
 
     dupefilter = SharedDupeFilter(server, keys, fingerprinter=RequestFingerprinter())
     crawler = SimpleNamespace(settings=Settings({"REDIS_URL": "redis://127.0.0.1:1/0"}),
