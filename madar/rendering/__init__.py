@@ -15,11 +15,12 @@ from scrapy.settings import BaseSettings
 from madar.rendering.detect import needs_rendering, script_filled_containers
 from madar.rendering.splash_compat import install_scrapy_splash_compat
 
-__all__ = ["META_RENDER", "META_RERENDER", "RenderMode", "apply_render_settings",
+__all__ = ["META_RENDER", "META_RERENDER", "RENDER_MODES", "RenderMode", "apply_render_settings",
            "is_html_response", "is_rendered", "needs_rendering", "render_mode",
            "rendered_request", "script_filled_containers", "settings_for"]
 
 RenderMode = Literal["off", "splash", "playwright"]
+RENDER_MODES: tuple[RenderMode, ...] = ("off", "splash", "playwright")
 META_RENDER = "madar_render"  # on every rendered request: "splash" | "playwright"
 META_RERENDER = "madar_rerender"  # True: renders HTML already fetched
 META_HTML = "madar_render_html"  # that HTML, for the Playwright route
@@ -56,8 +57,8 @@ def render_mode(settings: BaseSettings | Mapping[str, Any], spider_arg: str | No
         return "splash" if settings.get("SPLASH_URL") else "off"
     if value in ("off", "none", "no", "0", "false", "plain"):
         return "off"
-    if value not in ("splash", "playwright"):
-        raise ValueError(f"render must be one of off, splash, playwright; got {spider_arg!r}")
+    if value not in RENDER_MODES:
+        raise ValueError(f"render must be one of {', '.join(RENDER_MODES)}; got {spider_arg!r}")
     return value  # type: ignore[return-value]
 
 
