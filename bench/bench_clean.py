@@ -13,7 +13,7 @@ Corpora (built in memory, deterministic):
 
 Normalization variants, on the ``plain`` and ``dirty`` corpora:
 
-- ``table``: ``madar.text.normalize.normalize_for_matching`` (one ``str.translate`` table);
+- ``table``: ``madar.text.arabic.normalize_for_matching`` (one ``str.translate`` table);
 - ``pyarabic``: PyArabic's ``strip_tashkeel`` + ``strip_small`` + ``strip_tatweel`` first, then
   the same function for what PyArabic gets wrong or lacks (alef/hamza/teh/yeh, digits,
   punctuation, case, repeated letters, whitespace) — the best use of PyArabic we found.
@@ -42,13 +42,14 @@ import ftfy  # noqa: E402
 from common import machine  # noqa: E402
 from pyarabic import araby  # noqa: E402
 
-from madar.text.clean import clean_text  # noqa: E402
-from madar.text.forms import PRESENTATION_FORMS_RE, fold_presentation_forms  # noqa: E402
-from madar.text.normalize import (  # noqa: E402
+from madar.text.arabic import (  # noqa: E402  # noqa: E402
     MATCHING_TABLE,
+    PRESENTATION_FORM_RE,
     collapse_repeated_letters,
+    fold_presentation_forms,
     normalize_for_matching,
 )
+from madar.text.clean import clean_text  # noqa: E402
 from mirror.samples import article_text  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "clean.json"
@@ -72,7 +73,7 @@ def normalize_with_dict_table(text: str) -> str:
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if PRESENTATION_FORMS_RE.search(text):
+    if PRESENTATION_FORM_RE.search(text):
         text = fold_presentation_forms(text)
     text = collapse_repeated_letters(text.translate(MATCHING_TABLE))
     return " ".join(text.split())

@@ -51,7 +51,7 @@ from common import machine  # noqa: E402
 
 from madar.dedup.decide import Deduplicator, Fingerprint  # noqa: E402
 from madar.dedup.minhash import MinHasher  # noqa: E402
-from madar.text.normalize import normalize_for_matching  # noqa: E402
+from madar.text.arabic import normalize_for_matching  # noqa: E402
 from mirror.seed import seed_file  # noqa: E402
 from tests.servers import REDIS_SERVER, redis_server  # noqa: E402
 

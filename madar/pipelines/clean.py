@@ -10,7 +10,7 @@ over the item's readable fields and counts what it repaired in the crawl stats, 
 - ``madar/clean/items`` — items cleaned.
 
 With ``MADAR_EXPORT_NORMALIZED = True`` the item also gets ``text_normalized``, the matching
-form used by dedup (:func:`madar.text.normalize.normalize_for_matching`). An ``Article``
+form used by dedup (:func:`madar.text.arabic.normalize_for_matching`). An ``Article``
 dataclass cannot hold an extra field, so such an item is returned as a dict with the Article
 fields in contract order followed by ``text_normalized``; every later pipeline and the feed
 exporters work on either through ``ItemAdapter``.
@@ -23,8 +23,8 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from madar.text.arabic import normalize_for_matching
 from madar.text.clean import Stats, clean_inline, clean_text
-from madar.text.normalize import normalize_for_matching
 
 STATS_PREFIX = "madar/clean/"
 

@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 
 def _normalize(text: str) -> str:
-    from madar.text.normalize import normalize_for_matching
+    from madar.text.arabic import normalize_for_matching
 
     return normalize_for_matching(text)
 

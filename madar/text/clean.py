@@ -1,9 +1,7 @@
 """Display-text cleaning: undo what got between the site and us, change nothing it wrote.
 
-Letters, digits, diacritics and the site's choice of comma stay as published; markup
-debris, mojibake, presentation forms, invisible characters, decorative tatweel and broken
-spacing go. Every step sits behind a cheap guard, so clean text pays only for a few scans.
-The steps and their reasons: docs/text.md.
+Every step sits behind a cheap guard, so clean text pays only for a few scans. The steps and
+their reasons, mojibake repair included: docs/text.md.
 """
 
 from __future__ import annotations
@@ -12,46 +10,163 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import NamedTuple
 
 from w3lib.html import remove_tags_with_content
 
-from madar.text.arabic import LETTERS, MARKS, PERSIAN_LETTERS, TATWEEL
-from madar.text.forms import PRESENTATION_FORM_RE, fold_presentation_forms
-from madar.text.mojibake import repair_mojibake
+from madar.text.arabic import (
+    INVISIBLE,
+    LETTERS,
+    MARKS,
+    PERSIAN_LETTERS,
+    PRESENTATION_FORM_RE,
+    TATWEEL,
+    fold_presentation_forms,
+)
 
 Stats = Callable[[str], None]
 
-#: Invisible characters deleted everywhere, plus C0/C1 controls.
-_DELETED = (
-    "\u200b\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
-    "\u2066\u2067\u2068\u2069\ufeff\u00ad"
+# --- mojibake: Arabic UTF-8 decoded with a single-byte charset upstream ---------------------
+WIN1256 = "win1256"
+LATIN1 = "latin1"
+MIN_PAIRS = 3
+MIN_COVERAGE = 0.8
+MAX_LAYERS = 3
+
+
+class _Charset(NamedTuple):
+    name: str
+    sequence: re.Pattern[str]  # one UTF-8 multi-byte sequence as the charset shows it
+    run: re.Pattern[str]  # sequences with the ASCII between them (ASCII is the same in both)
+    letter: re.Pattern[str]  # lead D8/D9 and a trail: one Arabic letter
+    to_bytes: Callable[[str], bytes]
+
+
+def _charset(name: str, shown: Callable[[int], str], to_bytes: Callable[[str], bytes]) -> _Charset:
+    """``shown(byte)``: the characters the charset shows a byte as."""
+
+    def chars(lo: int, hi: int) -> str:
+        return "[" + re.escape("".join(shown(b) for b in range(lo, hi + 1))) + "]"
+
+    trail = chars(0x80, 0xBF)
+    seq = (f"(?:{chars(0xC2, 0xDF)}{trail}|{chars(0xE0, 0xEF)}{trail}{{2}}"
+           f"|{chars(0xF0, 0xF4)}{trail}{{3}})")
+    return _Charset(name, re.compile(seq), re.compile(f"{seq}(?:{seq}|[\\x00-\\x7f])*"),
+                    re.compile(chars(0xD8, 0xD9) + trail), to_bytes)
+
+
+def _cp1256(byte: int) -> str:
+    return bytes([byte]).decode("cp1256")
+
+
+#: The bytes cp1252 defines in 0x80-0x9F (a browser shows the other five as C1 controls).
+_CP1252_ONLY = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+_CP1252_TO_LATIN1 = str.maketrans(_CP1252_ONLY.decode("cp1252"), _CP1252_ONLY.decode("latin-1"))
+_WIN1256 = _charset(WIN1256, _cp1256, lambda run: run.encode("cp1256"))
+_LATIN1 = _charset(
+    LATIN1,
+    lambda byte: chr(byte) + bytes([byte]).decode("cp1252", "ignore"),
+    lambda run: run.translate(_CP1252_TO_LATIN1).encode("latin-1"),
 )
+_ARABIC_BLOCK_RE = re.compile("[\u0600-\u06ff]")
+#: ``ط``/``ظ`` and a trail that is not Arabic (``§ „ … ±`` …): never seen in real text, unlike
+#: ``ط،`` (``خط، ضغط،``) or ``طھ``.
+_NON_ARABIC_TRAIL = [ch for ch in map(_cp1256, range(0x80, 0xC0)) if not _ARABIC_BLOCK_RE.match(ch)]
+_STRONG_PAIR_RE = re.compile(f"[طظ][{re.escape(''.join(_NON_ARABIC_TRAIL))}]")
 
 
+def _looks_like_win1256(text: str) -> bool:
+    """The whole text must look like mojibake: correct Arabic often re-encodes to valid UTF-8."""
+    if text.count("ط") + text.count("ظ") < MIN_PAIRS:
+        return False
+    if len(_STRONG_PAIR_RE.findall(text)) < MIN_PAIRS:
+        return False
+    arabic = len(_ARABIC_BLOCK_RE.findall(text))
+    covered = sum(len(_ARABIC_BLOCK_RE.findall(m)) for m in _WIN1256.sequence.findall(text))
+    return covered >= MIN_COVERAGE * arabic
+
+
+def _decode(run: str, charset: _Charset) -> str:
+    try:
+        return charset.to_bytes(run).decode("utf-8")
+    except UnicodeError:
+        return run
+
+
+def _repair(text: str, charset: _Charset) -> str:
+    def repair_run(match: re.Match[str]) -> str:
+        run = match[0]
+        if not charset.letter.search(run):
+            return run
+        fixed = _decode(run, charset)
+        if fixed is not run:
+            return fixed
+        # One bad sequence spoils the whole run: retry word by word.
+        return "".join(_decode(part, charset) for part in re.split(r"(\s+)", run))
+
+    return charset.run.sub(repair_run, text)
+
+
+def repair_mojibake(text: str) -> tuple[str, str | None]:
+    """``(text, repair)``: the repaired text and ``'win1256'``, ``'latin1'`` or None.
+
+    Correct text comes back unchanged (the same object) with None. When layers of both kinds
+    were undone, the outermost (first applied) repair is reported.
+    """
+    applied: str | None = None
+    for _ in range(MAX_LAYERS):
+        if _looks_like_win1256(text):
+            charset = _WIN1256
+        elif ("Ø" in text or "Ù" in text) and len(_LATIN1.letter.findall(text)) >= MIN_PAIRS:
+            charset = _LATIN1
+        else:
+            break
+        fixed = _repair(text, charset)
+        if fixed == text:
+            break
+        text = fixed
+        applied = applied or charset.name
+    return text, applied
+
+
+# --- invisible characters and spaces --------------------------------------------------------
 def _build_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {ord(c): None for c in _DELETED}
-    for cp in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
-        table[cp] = None
-    for cp in range(0x10000):  # every space separator (Zs) is in the BMP
-        if unicodedata.category(chr(cp)) == "Zs" and cp != 0x20:
+    """Invisible characters and controls deleted, every space a space, line breaks ``\\n``."""
+    table: dict[int, str | None] = dict.fromkeys(map(ord, INVISIBLE))
+    for cp in range(0x10000):  # every control (Cc) and space separator (Zs) is in the BMP
+        category = unicodedata.category(chr(cp))
+        if category == "Cc":
+            table[cp] = None
+        elif category == "Zs" and cp != 0x20:
             table[cp] = " "
-    table.update({ord("\t"): " ", ord("\n"): "\n", 0x0B: "\n", 0x0C: "\n", 0x85: "\n"})
+    table.update({0x09: " ", 0x0A: "\n", 0x0B: "\n", 0x0C: "\n", 0x85: "\n"})
     table.update({0x2028: "\n", 0x2029: "\n\n"})
     return table
 
 
 _TABLE = _build_table()
-# A tuple indexed by code point is looked up twice as fast as the dict by ``str.translate``;
-# beyond its end (IndexError = unchanged) only U+3000 and U+FEFF are in the table.
-_FAST_LIMIT = 0x2070
-_FAST_TABLE: tuple[str | None, ...] = tuple(_TABLE.get(cp, chr(cp)) for cp in range(_FAST_LIMIT))
-_HIGH = {chr(cp): v or "" for cp, v in _TABLE.items() if cp >= _FAST_LIMIT}
+# ``str.translate`` looks a tuple up twice as fast as a dict (no hashing); past its end only
+# U+3000 and U+FEFF need a change.
+_FAST_TABLE = tuple(_TABLE.get(cp, chr(cp)) for cp in range(0x2070))
+_HIGH = {chr(cp): value or "" for cp, value in _TABLE.items() if cp >= 0x2070}
 #: Any character the table changes (the guard for the translate step).
 _TRANSLATED_RE = re.compile(
-    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE) if cp != ord("\n")) + "]"
+    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE) if _TABLE[cp] != chr(cp)) + "]"
 )
+_JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
+_ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
+_PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
+# A joiner next to a space or at a line's edge joins nothing, in any script.
+_EDGE_JOINER_RE = re.compile(r"(?:^|(?<=\s))[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)", re.M)
+_TATWEEL_BETWEEN_RE = re.compile(f"([{LETTERS}][{MARKS}]*){TATWEEL}+(?=[{LETTERS}])")
+_TATWEEL_RUN_RE = re.compile(f"{TATWEEL}{{2,}}")
+_MESSY_SPACE_RE = re.compile(r"  | \n|\n |\n\n\n")
+_SPACE_RUN_RE = re.compile(r" {2,}")
+_SPACE_AROUND_NEWLINE_RE = re.compile(r" *\n *")
+_NEWLINE_RUN_RE = re.compile(r"\n{3,}")
 
 # --- markup ---------------------------------------------------------------------------------
+# Only entities with their ";": ``html.unescape`` alone would also read ``&copy`` in a URL.
 _ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _TAG_RE = re.compile(
     r"<!--.*?-->"
@@ -66,27 +181,12 @@ _BLOCK_TAG_RE = re.compile(
 )
 _SCRIPT_OR_STYLE_RE = re.compile(r"<(?:script|style)\b", re.IGNORECASE)
 
-# --- ZWJ/ZWNJ, tatweel ----------------------------------------------------------------------
-_JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
-_ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
-_PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
-# A joiner next to a space or at a line's edge joins nothing, in any script.
-_EDGE_JOINER_RE = re.compile(r"(?:^|(?<=\s))[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)", re.M)
-_TATWEEL_BETWEEN_RE = re.compile(f"([{LETTERS}][{MARKS}]*){TATWEEL}+(?=[{LETTERS}])")
-_TATWEEL_RUN_RE = re.compile(f"{TATWEEL}{{2,}}")
-
-# --- whitespace -----------------------------------------------------------------------------
-_MESSY_SPACE_RE = re.compile(r"  | \n|\n |\n\n\n")
-_SPACE_RUN_RE = re.compile(r" {2,}")
-_SPACE_AROUND_NEWLINE_RE = re.compile(r" *\n *")
-_NEWLINE_RUN_RE = re.compile(r"\n{3,}")
-
 # --- punctuation ----------------------------------------------------------------------------
-_PUNCT = "،؛؟.!:,;"
-_SPACE_BEFORE_PUNCT_RE = re.compile(f" +(?=[{re.escape(_PUNCT)}])")
+_PUNCT = re.escape("،؛؟.!:,;")
+_SPACE_BEFORE_PUNCT_RE = re.compile(f" +(?=[{_PUNCT}])")
 # Cheap scans that rule out most texts before the precise regexes run.
-_SPACE_BEFORE_PUNCT_GATE_RE = re.compile(f" [{re.escape(_PUNCT)}]")
-_PUNCT_BEFORE_LETTER_GATE_RE = re.compile(f"[{re.escape(_PUNCT)}…][^\\W\\d_]")
+_SPACE_BEFORE_PUNCT_GATE_RE = re.compile(f" [{_PUNCT}]")
+_PUNCT_BEFORE_LETTER_GATE_RE = re.compile(f"[{_PUNCT}…][^\\W\\d_]")
 # Every alternative starts with the punctuation mark itself (lookbehinds after it), so the
 # regex engine can skip ahead to candidate characters: 5x faster than leading lookbehinds.
 _NEEDS_SPACE_AFTER_RE = re.compile(
@@ -95,63 +195,62 @@ _NEEDS_SPACE_AFTER_RE = re.compile(
     f"|\\.(?<=\\.\\.)(?=[{LETTERS}])"  # a dotted ellipsis before an Arabic letter
     f"|\\.(?<=[^\\W_]{{2}}\\.)(?=[{LETTERS}])"  # full stop after a word/number of 2+ chars
 )
-#: URLs and e-mail addresses: punctuation rules never apply inside them.
+#: URLs and e-mail addresses (one capturing group): punctuation rules never apply inside them.
 _URL_CHAR = r"[^\s<>\"«»“”،؛؟]"
 _URL = rf"(?:https?://|ftp://|www\.){_URL_CHAR}*{_URL_CHAR}(?<![.,;:!?)])"  # no trailing stop
-_URL_RE = re.compile(_URL, re.IGNORECASE)
-_URL_OR_EMAIL_RE = re.compile(rf"{_URL}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_URL_RE = re.compile(f"({_URL})", re.IGNORECASE)
+_URL_OR_EMAIL_RE = re.compile(rf"({_URL}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
 
 
 def _noop(_key: str) -> None:
     return None
 
 
+def _unescape(match: re.Match[str]) -> str:
+    return html.unescape(match[0])
+
+
 def _strip_markup(text: str, stats: Stats) -> str:
     """Unescape entities and drop tags until neither is left (double-escaped markup)."""
     for _ in range(5):
-        changed = False
-        if "&" in text and _ENTITY_RE.search(text):
-            text = _ENTITY_RE.sub(lambda m: html.unescape(m.group()), text)
+        entities = "&" in text and _ENTITY_RE.search(text)
+        if entities:
+            text = _ENTITY_RE.sub(_unescape, text)
             stats("html/entities")
-            changed = True
-        if "<" in text and _TAG_RE.search(text):
+        tags = "<" in text and _TAG_RE.search(text)
+        if tags:
             if _SCRIPT_OR_STYLE_RE.search(text):
                 text = remove_tags_with_content(text, which_ones=("script", "style"))
             text = _LINE_BREAK_TAG_RE.sub("\n", text)
             text = _BLOCK_TAG_RE.sub("\n\n", text)
             text = _TAG_RE.sub("", text)
             stats("html/tags")
-            changed = True
-        if not changed:
+        if not (entities or tags):
             break
     return text
 
 
 def _drop_joiners(text: str) -> str:
-    """Delete ZWJ/ZWNJ between Arabic letters (ZWNJ kept in paragraphs written in Persian)
-    and at word edges."""
+    """ZWJ/ZWNJ go at word edges and between Arabic letters, but ZWNJ stays in a paragraph
+    written in Persian."""
     text = _EDGE_JOINER_RE.sub("", text)
-    if "\u200c" not in text:
-        return _ZWJ_BETWEEN_LETTERS_RE.sub("", text)
     if not _PERSIAN_RE.search(text):
         return _JOINER_BETWEEN_LETTERS_RE.sub("", text)
     paragraphs = text.split("\n")
     for i, paragraph in enumerate(paragraphs):
-        pattern = _ZWJ_BETWEEN_LETTERS_RE if _PERSIAN_RE.search(paragraph) else None
-        paragraphs[i] = (pattern or _JOINER_BETWEEN_LETTERS_RE).sub("", paragraph)
+        persian = _PERSIAN_RE.search(paragraph)
+        between = _ZWJ_BETWEEN_LETTERS_RE if persian else _JOINER_BETWEEN_LETTERS_RE
+        paragraphs[i] = between.sub("", paragraph)
     return "\n".join(paragraphs)
 
 
 def _fix_whitespace(text: str, inline: bool) -> str:
-    if not text:
-        return text
     if inline:
-        if "\n" in text:
-            text = text.replace("\n", " ")
+        text = text.replace("\n", " ")
         if "  " in text:
             text = _SPACE_RUN_RE.sub(" ", text)
         return text.strip(" ")
-    if text[0] in " \n" or text[-1] in " \n" or _MESSY_SPACE_RE.search(text):
+    if text and (text[0] in " \n" or text[-1] in " \n" or _MESSY_SPACE_RE.search(text)):
         text = _SPACE_RUN_RE.sub(" ", text)
         text = _SPACE_AROUND_NEWLINE_RE.sub("\n", text)
         text = _NEWLINE_RUN_RE.sub("\n\n", text)
@@ -170,17 +269,11 @@ def _fix_punctuation_spacing(text: str) -> str:
 def _fix_punctuation_outside_urls(text: str) -> str:
     if not (_SPACE_BEFORE_PUNCT_GATE_RE.search(text) or _PUNCT_BEFORE_LETTER_GATE_RE.search(text)):
         return text  # the common case: nothing to fix, no need to look for URLs
-    if "@" in text or "://" in text or "www." in text:
-        pattern = _URL_OR_EMAIL_RE if "@" in text else _URL_RE
-        urls = pattern.findall(text)
-        if urls:
-            parts = pattern.split(text)
-            out = [_fix_punctuation_spacing(parts[0])]
-            for url, part in zip(urls, parts[1:], strict=True):
-                out.append(url)
-                out.append(_fix_punctuation_spacing(part))
-            return "".join(out)
-    return _fix_punctuation_spacing(text)
+    if "@" not in text and "://" not in text and "www." not in text:
+        return _fix_punctuation_spacing(text)
+    parts = (_URL_OR_EMAIL_RE if "@" in text else _URL_RE).split(text)  # URLs: the odd parts
+    parts[::2] = map(_fix_punctuation_spacing, parts[::2])
+    return "".join(parts)
 
 
 def _clean(text: str, inline: bool, stats: Stats | None) -> str:
@@ -188,6 +281,7 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
         return ""
     record = stats or _noop
     text = _strip_markup(text, record)
+    # Mojibake before the invisible characters: windows-1256 shows some UTF-8 bytes as them.
     text, repair = repair_mojibake(text)
     if repair:
         record(f"mojibake/{repair}")
@@ -199,8 +293,7 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
     if _TRANSLATED_RE.search(text):
         text = text.translate(_FAST_TABLE)
         for char, replacement in _HIGH.items():
-            if char in text:
-                text = text.replace(char, replacement)
+            text = text.replace(char, replacement)
     if "\u200c" in text or "\u200d" in text:
         text = _drop_joiners(text)
     if TATWEEL in text:
@@ -217,7 +310,7 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
 def clean_text(text: str, *, stats: Stats | None = None) -> str:
     """Clean display text, keeping paragraph breaks (``\\n\\n``) and line breaks.
 
-    ``stats`` is called with a short key (``mojibake/win1256``, ``html/entities``, …) for every
+    ``stats`` is called with a short key (``mojibake/win1256``, ``html/entities`` …) for every
     repair made, so a pipeline can count them.
     """
     return _clean(text, inline=False, stats=stats)

@@ -1,15 +1,9 @@
-"""Dates as the site shows them, turned into ISO 8601.
+"""Dates as the site shows them (Arabic month names of every calendar, Eastern digits,
+relative dates) and as its metadata writes them, turned into ISO 8601.
 
-Visible dates come in several Arabic calendars of month names (Gregorian transliterations
-``أغسطس``, Levantine ``آب`` / ``تشرين الأول``, Maghrebi ``أوت``, double names ``أغسطس/آب``,
-short forms ``تشرين1``), with Western, Arabic-Indic or Persian digits, or relative
-(``منذ 3 ساعات``).
-
-Why a month table and not dateparser: this runs once per page. dateparser parses none of
-the Levantine names with ``languages=['ar']``, refuses two Arabic locales at once, needs a
-rewrite for double names / ``تشرين1`` / ``منذ ساعة`` anyway, and costs hundreds of
-microseconds per call plus a slow first import. A precompiled regex over a normalized
-month table does all of it in a few microseconds, and every rule is visible here.
+A month table and precompiled regexes, not dateparser: with ``languages=['ar']`` it parses
+none of the Levantine names, it needs rewrites for ``أغسطس/آب``, ``تشرين1`` and ``منذ ساعة``
+anyway, and it costs hundreds of microseconds per call against a few here.
 """
 
 from __future__ import annotations
@@ -20,55 +14,48 @@ from email.utils import parsedate_to_datetime
 
 from madar.text.arabic import DIGITS, fold_arabic
 
-__all__ = ["as_utc", "iso_day", "normalize_datetime", "parse_datetime", "parse_iso",
-           "parse_visible_date"]
-
 
 def _fold(text: str) -> str:
     """The form month names and relative words are matched in."""
     return " ".join(fold_arabic(text).split()).lower()
 
 
-# --- Month names --------------------------------------------------------------------------
-
+# Gregorian transliterations (Egyptian ``يونيه``), Levantine, Maghrebi; spellings that only
+# differ in hamza or in the space before a digit are one entry (the patterns fold and allow it).
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("يناير", "كانون الثاني", "كانون ثاني", "كانون2", "كانون 2", "جانفي", "january", "jan"),
+    1: ("يناير", "كانون الثاني", "كانون ثاني", "كانون2", "جانفي", "january", "jan"),
     2: ("فبراير", "شباط", "فيفري", "february", "feb"),
-    3: ("مارس", "آذار", "اذار", "march", "mar"),
-    4: ("أبريل", "ابريل", "إبريل", "نيسان", "أفريل", "april", "apr"),
+    3: ("مارس", "آذار", "march", "mar"),
+    4: ("أبريل", "نيسان", "أفريل", "april", "apr"),
     5: ("مايو", "أيار", "ماي", "may"),
     6: ("يونيو", "يونيه", "حزيران", "جوان", "june", "jun"),
     7: ("يوليو", "يوليه", "تموز", "جويلية", "july", "jul"),
-    8: ("أغسطس", "اغسطس", "آب", "أوت", "august", "aug"),
+    8: ("أغسطس", "آب", "أوت", "august", "aug"),
     9: ("سبتمبر", "أيلول", "september", "sept", "sep"),
-    10: ("أكتوبر", "تشرين الأول", "تشرين أول", "تشرين1", "تشرين 1", "october", "oct"),
-    11: ("نوفمبر", "تشرين الثاني", "تشرين ثاني", "تشرين2", "تشرين 2", "november", "nov"),
-    12: ("ديسمبر", "كانون الأول", "كانون أول", "كانون1", "كانون 1", "december", "dec"),
+    10: ("أكتوبر", "تشرين الأول", "تشرين أول", "تشرين1", "october", "oct"),
+    11: ("نوفمبر", "تشرين الثاني", "تشرين ثاني", "تشرين2", "november", "nov"),
+    12: ("ديسمبر", "كانون الأول", "كانون أول", "كانون1", "december", "dec"),
 }
-_MONTHS: dict[str, int] = {}
-for _number, _names in _MONTH_NAMES.items():
-    for _name in _names:
-        _MONTHS[_fold(_name).replace(" ", "")] = _number
+_MONTHS = {_fold(name).replace(" ", ""): month
+           for month, names in _MONTH_NAMES.items() for name in names}
 
 
 def _name_pattern(name: str) -> str:
-    # "تشرين 1" / "تشرين1" / "تشرين  الاول": any spacing between the words; a trailing
-    # month digit must not run into a day number ("تشرين 12" is not "تشرين1 2").
+    # Any spacing between the words; a trailing month digit must not run into a day number
+    # ("تشرين 12" is not "تشرين1 2").
     parts = re.findall(r"[^\W\d_]+|\d", name)
-    pattern = r"\s*".join(re.escape(p) for p in parts)
-    return pattern + (r"(?!\d)" if name[-1].isdigit() else "")
+    return r"\s*".join(map(re.escape, parts)) + (r"(?!\d)" if name[-1].isdigit() else "")
 
 
 _MONTH_RE = "|".join(
-    _name_pattern(n)
-    for n in sorted({_fold(n) for ns in _MONTH_NAMES.values() for n in ns}, key=len, reverse=True)
+    map(_name_pattern, sorted({_fold(n) for ns in _MONTH_NAMES.values() for n in ns},
+                              key=len, reverse=True))
 )
 # A month, optionally followed by its other-calendar name: "أغسطس/آب", "آب (أغسطس)".
 _MONTH = rf"(?P<m>{_MONTH_RE})(?:\s*[/|(-]\s*(?:{_MONTH_RE})\s*\)?)?"
 _SEP = r"\s*[,./-]?\s*"
 _WORD_START = r"(?<![^\W\d_])"
 _WORD_END = r"(?![^\W\d_])"
-
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}}){_SEP}{_WORD_START}{_MONTH}{_WORD_END}{_SEP}(?P<y>\d{{4}})(?!\d)"
 )
@@ -78,24 +65,20 @@ _MONTH_DAY_YEAR = re.compile(
 _YEAR_MONTH_DAY = re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
 _DAY_MONTH_YEAR_NUM = re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})(?!\d)")
 
-# --- Relative dates -----------------------------------------------------------------------
-
-_UNITS: dict[str, tuple[str, int]] = {}
-for _unit, _forms in {
-    ("seconds", 1): ("ثانيه", "ثانيتين", "ثانيتان", "ثوان", "ثواني", "ثواني"),
+# Relative dates: folded unit words (singular, dual, plural) -> timedelta unit and size.
+_UNIT_FORMS: dict[tuple[str, int], tuple[str, ...]] = {
+    ("seconds", 1): ("ثانيه", "ثانيتين", "ثانيتان", "ثوان", "ثواني"),
     ("minutes", 1): ("دقيقه", "دقيقتين", "دقيقتان", "دقائق", "دقايق"),
     ("hours", 1): ("ساعه", "ساعتين", "ساعتان", "ساعات"),
     ("days", 1): ("يوم", "يومين", "يومان", "ايام"),
     ("days", 7): ("اسبوع", "اسبوعين", "اسبوعان", "اسابيع"),
     ("days", 30): ("شهر", "شهرين", "شهران", "اشهر", "شهور"),
     ("days", 365): ("سنه", "سنتين", "سنتان", "سنوات", "سنين", "عام", "عامين", "عامان", "اعوام"),
-}.items():
-    for _form in _forms:
-        _UNITS[_form] = _unit
+}
+_UNITS = {form: unit for unit, forms in _UNIT_FORMS.items() for form in forms}
 _RELATIVE = re.compile(
-    r"(?:منذ|قبل)\s*(?P<n>\d+)?\s*(?P<u>"
-    + "|".join(sorted(_UNITS, key=len, reverse=True))
-    + r")(?![^\W\d_])"
+    rf"(?:منذ|قبل)\s*(?P<n>\d+)?\s*(?P<u>{'|'.join(sorted(_UNITS, key=len, reverse=True))})"
+    r"(?![^\W\d_])"
 )
 _YESTERDAY = re.compile(r"(?<![^\W\d_])(?:امس|البارحه)(?![^\W\d_])")
 _TODAY = re.compile(r"^(?:اليوم|الان|منذ لحظات|قبل لحظات)$")
@@ -126,10 +109,9 @@ def _relative(folded: str, now: datetime | None) -> str | None:
 
 
 def parse_visible_date(raw: str | None, now: datetime | None = None) -> str | None:
-    """A date as shown on a page -> ``YYYY-MM-DD``, or None when it is not a date.
+    """A date as shown on a page -> ``YYYY-MM-DD``, or None when it is not a date. Never raises.
 
-    ``now`` anchors relative dates (``منذ 3 ساعات``): pass the download time; it defaults
-    to the current UTC time. Never raises.
+    ``now`` (the download time; default: the current UTC time) anchors ``منذ 3 ساعات``.
     """
     if not raw or not isinstance(raw, str) or len(raw) > 300:
         return None
@@ -189,11 +171,10 @@ _DATE_ONLY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 
 def normalize_datetime(value: str | None) -> str | None:
-    """A metadata date (``article:published_time``, JSON-LD) -> ISO 8601.
+    """A metadata date (``article:published_time``, JSON-LD) -> ISO 8601, or None. Never raises.
 
-    A time with an offset keeps its offset (``2017-08-10T09:12:00+03:00``), ``Z`` becomes
-    ``+00:00``; a time without an offset stays without one (no guessed time zone); a date
-    without a time stays ``YYYY-MM-DD``. Fractions of a second are dropped. Never raises.
+    An offset is kept (``Z`` becomes ``+00:00``), none is guessed when there is none, a date
+    stays a date, fractions of a second are dropped.
     """
     if not value or not isinstance(value, str) or len(value) > 100:
         return None

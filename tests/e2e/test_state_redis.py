@@ -17,7 +17,7 @@ from madar.items import Article
 from madar.pipelines.dedup import DeduplicatePipeline
 from madar.state import SeenStore, open_store
 from madar.state.redis_store import RedisSeenStore
-from madar.text.normalize import normalize_for_matching
+from madar.text.arabic import normalize_for_matching
 from tests.stories import ORIGINALS, republications
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from madar.items import ARTICLE_FIELDS, Article
 from madar.pipelines.clean import CleanTextPipeline, clean_fields
-from madar.text.normalize import normalize_for_matching
+from madar.text.arabic import normalize_for_matching
 
 BODY = "بدأت روسيا وإيران، التحضيرات لعقد جولة جديدة من مفاوضات أستانة"
 

@@ -9,7 +9,7 @@ import pytest
 from madar.dedup.decide import Deduplicator, Fingerprint
 from madar.dedup.minhash import MinHasher
 from madar.state.sqlite_store import SQLiteSeenStore
-from madar.text.normalize import normalize_for_matching
+from madar.text.arabic import normalize_for_matching
 from mirror import ground_truth
 
 

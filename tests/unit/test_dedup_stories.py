@@ -10,7 +10,7 @@ import pytest
 
 from madar.dedup.index import NearDuplicateIndex
 from madar.dedup.minhash import MinHasher, jaccard_estimates
-from madar.text.normalize import normalize_for_matching
+from madar.text.arabic import normalize_for_matching
 from tests.seed import seed_path
 from tests.stories import ORIGINALS, SAME_TOPIC_PAIRS, republications
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from madar.text.mojibake import LATIN1, WIN1256, repair_mojibake
+from madar.text.clean import LATIN1, WIN1256, repair_mojibake
 from mirror.samples import PERSIAN, REAL_PARAGRAPHS, sentences
 
 TITLE = "اجتماع روسي – ايراني في طهران للتحضير لجولة جديدة من مفاوضات أستانة"

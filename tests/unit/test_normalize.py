@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from madar.text.normalize import MATCHING_TABLE
-from madar.text.normalize import normalize_for_matching as norm
+from madar.text.arabic import MATCHING_TABLE
+from madar.text.arabic import normalize_for_matching as norm
 
 
 @pytest.mark.parametrize(
