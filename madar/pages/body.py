@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from madar.pages.document import BREAKING_TAGS, HtmlDocument, classes, collapse, element_text
@@ -81,6 +82,8 @@ _CHROME_INSIDE = re.compile(fold_arabic(
     r"لا\s*(?:تعبر|يعبر|تعكس|يعكس)\s*بالضرورة|(?:تعبر|يعبر)\s*عن\s*(?:راي|اراء)\s*(?:كاتب|كتاب|صاحب)|"
     r"do\s+not\s+necessarily\s+reflect|stellen\s+keinesfalls\s+die\s+meinung"), re.I)
 _CHROME_MAX_WORDS = 60
+#: A one-line paragraph is folded as a block and as a line; footers repeat across pages.
+_fold = lru_cache(maxsize=1024)(fold_arabic)
 #: After a chrome line, a line this long is the story again (not the footer).
 _PROSE_WORDS = 25
 
@@ -155,7 +158,7 @@ def _is_noise(block: _Block, text: str) -> bool:
     words = len(_WORDLIKE.findall(text))
     if block.link_chars and block.link_chars >= words:
         return True  # a paragraph that is only a link: ad, "read also", related post
-    folded = fold_arabic(text)
+    folded = _fold(text)
     if _READ_ALSO.match(folded) and (block.link_chars or words < 120):
         return True
     return bool(_SHORTLINK_LABEL.match(folded))
@@ -163,14 +166,14 @@ def _is_noise(block: _Block, text: str) -> bool:
 
 def is_ad_label(line: str) -> bool:
     """A short line announcing an advertisement (``إعلان``, ``Advertisement``, ``Anzeige``)."""
-    return len(line.split()) <= 12 and bool(_AD_LABEL.match(fold_arabic(line)))
+    return len(line.split()) <= 12 and bool(_AD_LABEL.match(_fold(line)))
 
 
 def is_footer_line(line: str) -> bool:
     """A "follow us", newsletter, disclaimer or copyright line: the site's, not the story's."""
     if len(line.split()) > _CHROME_MAX_WORDS:
         return False
-    folded = fold_arabic(line)
+    folded = _fold(line)
     return bool(_CHROME_LINE.match(folded) or _CHROME_INSIDE.search(folded))
 
 

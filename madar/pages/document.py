@@ -64,7 +64,8 @@ def _plan(selector: str) -> tuple[str, str, etree.XPath] | None:
     if not ids and not names:
         return None
     kind, key = ("id", ids[0]) if ids else ("class", names[0])
-    return kind, key, etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="self::"))
+    relative = _TRANSLATOR.css_to_xpath(selector, prefix="self::")
+    return kind, key, etree.XPath(f"$candidates/{relative}")
 
 
 @lru_cache(maxsize=256)
@@ -172,7 +173,9 @@ _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->
 
 
 def _load_json(raw: str) -> Any:
-    raw = _CDATA.sub("", raw).strip()
+    raw = raw.strip()
+    if raw.startswith(("<!--", "//", "<![CDATA[")) or raw.endswith(("-->", "]]>")):
+        raw = _CDATA.sub("", raw).strip()  # a regex scan of the whole block: only when needed
     if not raw:
         return None
     for candidate in (raw, _TRAILING_COMMA.sub(r"\1", raw)):
@@ -227,8 +230,16 @@ class HtmlDocument:
         return _parse(self.markup)
 
     @cached_property
+    def _head_tags(self) -> dict[str, list[Any]]:
+        """``<base>``, ``<meta>``, ``<link>`` and ``<script>`` elements, in one walk of the tree."""
+        found: dict[str, list[Any]] = {"base": [], "meta": [], "link": [], "script": []}
+        for element in self.root.iter("base", "meta", "link", "script"):
+            found[element.tag].append(element)
+        return found
+
+    @cached_property
     def base_url(self) -> str:
-        base = xpath("//base/@href")(self.root)
+        base = [href for el in self._head_tags["base"] if (href := el.get("href")) is not None]
         return urljoin(self.url, base[0].strip()) if base and base[0].strip() else self.url
 
     @cached_property
@@ -274,17 +285,9 @@ class HtmlDocument:
             return css(selector)(self.root if context is None else context)
         kind, key, matches = plan
         by_id, by_class = self._index
-        candidates = (by_id if kind == "id" else by_class).get(key, [])
-        if len(candidates) == 1:
-            return matches(candidates[0])
-        found: list[Any] = []
-        seen: set[int] = set()
-        for candidate in candidates:
-            for element in matches(candidate):
-                if id(element) not in seen:
-                    seen.add(id(element))
-                    found.append(element)
-        return found
+        candidates = (by_id if kind == "id" else by_class).get(key)
+        # One XPath over the candidates as a node-set: document order, no repeats.
+        return matches(self.root, candidates=candidates) if candidates else []
 
     def first(self, selector: str, context: Any = None) -> Any:
         found = self.select(selector, context)
@@ -307,7 +310,7 @@ class HtmlDocument:
     def meta(self) -> dict[str, list[str]]:
         """``<meta property|name|itemprop=... content=...>``, values in page order."""
         found: dict[str, list[str]] = {}
-        for el in xpath("//meta[@content]")(self.root):
+        for el in self._head_tags["meta"]:
             key = el.get("property") or el.get("name") or el.get("itemprop")
             value = collapse(el.get("content"))
             if key and value:
@@ -325,7 +328,7 @@ class HtmlDocument:
     def links(self) -> dict[str, list[str]]:
         """``<link rel=... href=...>`` hrefs (absolute) by each rel token, page order."""
         found: dict[str, list[str]] = {}
-        for el in xpath("//link[@rel][@href]")(self.root):
+        for el in self._head_tags["link"]:
             href = self.absolute(el.get("href"))
             if href:
                 for rel in el.get("rel", "").lower().split():
@@ -340,7 +343,7 @@ class HtmlDocument:
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD node on the page, ``@graph`` flattened; broken blocks skipped."""
         nodes: list[dict[str, Any]] = []
-        for script in xpath("//script[@type]")(self.root):
+        for script in self._head_tags["script"]:
             if script.get("type", "").strip().lower() != "application/ld+json":
                 continue
             nodes.extend(_flatten(_load_json(script.text or "")))
