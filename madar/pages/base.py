@@ -1,32 +1,14 @@
-"""Page objects: one small method per Article field, each with its fallback chain.
+"""Article page objects: every method named after an Article field extracts that field.
 
-Modelled on web-poet page objects and fundus publisher parsers: a page holds the URL, the
-HTML and one shared :class:`HtmlDocument` (parsed once); methods marked with
-:func:`attribute` are the item's fields, and :meth:`ArticlePage.to_item` collects them in
-the Article's field order. A field that raises is logged and left at its default, so one
-broken field never loses the article.
-
-:class:`ArticlePage` itself reads only WordPress/SEO metadata (canonical, shortlink, Open
-Graph, ``article:*``, JSON-LD); theme subclasses set the CSS selectors of their markup,
-which each field consults where the theme is the better source (title, visible date,
-breadcrumb, body, boxes), with metadata as the fallback.
-
-Selectors are ordered tuples of alternatives (:data:`Alternatives`): the first alternative
-that matches anything wins, the others are not unions. Boxes (check also, related posts,
-tags) are found by their container; every link inside a container counts, whatever inner
-markup a theme version draws.
-
-Every page records which source gave each of :data:`SOURCE_FIELDS` (``field_sources``:
-``theme``, ``metadata`` or ``none``); the spider counts them so that a crawl notices when the
-site's markup stops being understood (the theme-change alarm).
+How each field weighs theme markup against metadata, and what ``field_sources`` records:
+docs/theme-markup.md, "How madar reads the markup".
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -40,34 +22,21 @@ from madar.pages.body import (
     image_url,
     split_dateline,
 )
-from madar.pages.document import HtmlDocument, canonical, collapse, element_text
-from madar.pages.listing import visible_date_of_link
+from madar.pages.document import Page, collapse, element_text, safe_canonical
+from madar.pages.listing import ListingPage, visible_date_of_link
 from madar.text.clean import clean_inline
-from madar.text.dates import iso_day, normalize_datetime, parse_datetime, parse_visible_date
+from madar.text.dates import iso_day, normalize_datetime, parse_visible_date
 from madar.urls import is_article_candidate, post_id_from_shortlink
 
 logger = logging.getLogger(__name__)
-
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-
-_ATTRIBUTE_MARK = "__madar_attribute__"
 
 #: CSS selectors tried in order; the first one that matches anything wins.
 Alternatives = tuple[str, ...]
-
 THEME, METADATA, NONE = "theme", "metadata", "none"
 #: Fields whose source (theme markup, metadata, nothing) each page records.
 SOURCE_FIELDS: tuple[str, ...] = ("title", "published", "category", "tags", "author", "text",
                                   "related")
-
-
-def attribute(method: F) -> F:
-    """Mark a page method as the extractor of the Article field of the same name."""
-    setattr(method, _ATTRIBUTE_MARK, True)
-    return method
-
-
 SITE_SUFFIX = re.compile(r"\s*[-–—|:»]+\s*(?:موقع\s*)?مدار\s*اليوم\s*$")
 _POSTID_CLASS = re.compile(r"^postid-(\d+)$")
 _POST_CLASS = re.compile(r"^post-(\d+)$")
@@ -78,17 +47,7 @@ _HOME_WORDS = frozenset({"الرئيسية", "الرئيسيه", "home", "الص
 
 def unique(values: Iterable[str | None]) -> list[str]:
     """Values in first-seen order, without None/empty and without repeats."""
-    seen: set[str] = set()
-    result: list[str] = []
-    for value in values:
-        if value and value not in seen:
-            seen.add(value)
-            result.append(value)
-    return result
-
-
-def strip_site_suffix(title: str | None) -> str | None:
-    return collapse(SITE_SUFFIX.sub("", title)) if title else None
+    return [value for value in dict.fromkeys(values) if value]
 
 
 def _ld_text(value: Any) -> str | None:
@@ -108,13 +67,17 @@ def _ld_strings(value: Any) -> list[str]:
     return []
 
 
-class ArticlePage:
-    """An article page read through WordPress/SEO metadata only (the fallback page).
+def _ld_position(item: dict[str, Any]) -> float:
+    try:
+        return float(item.get("position", 0))
+    except (TypeError, ValueError):
+        return 0.0
 
-    Theme subclasses fill the selector slots below; an empty tuple skips that source.
-    """
 
-    #: The theme's markup, each slot an ordered tuple of alternative CSS selectors.
+class ArticlePage(Page):
+    """An article read through WordPress/SEO metadata only; theme subclasses fill the
+    selector slots (an empty tuple skips that source)."""
+
     TITLE: ClassVar[Alternatives] = ()
     BREADCRUMB: ClassVar[Alternatives] = ()
     VISIBLE_DATE: ClassVar[Alternatives] = ()
@@ -133,12 +96,9 @@ class ArticlePage:
     RELATED_BOX: ClassVar[Alternatives] = ()
     INLINE_RELATED_BOX: ClassVar[Alternatives] = ()
     TIME: ClassVar[Alternatives] = ()
-    #: Use og:image / JSON-LD image as the featured image when the markup shows none. Off
-    #: for themes: SEO plugins put the site logo there when a post has no image.
+    #: og:image / JSON-LD image as the featured image (themes: no, SEO plugins put the logo
+    #: there) and og:description as the text (themes: no, it would hide an empty body).
     METADATA_IMAGE: ClassVar[bool] = True
-    #: Use og:description as the text when there is no body and no JSON-LD articleBody.
-    #: Off for themes: an excerpt passing for the text would hide an empty (script-filled)
-    #: body from the validator.
     METADATA_TEXT: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -150,26 +110,17 @@ class ArticlePage:
                 raise TypeError(f"{cls.__name__}.{name} must be a tuple of alternative "
                                 f"selectors without commas, not {value!r}")
 
-    def __init__(self, url: str, html: str | bytes, fetched_at: str | None = None, *,
-                 document: HtmlDocument | None = None) -> None:
-        self.page_url = url
-        self.html = html
-        self._fetched_at = fetched_at
-        self.document = document or HtmlDocument(url, html)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         #: field -> "theme" | "metadata" | "none", for the fields of SOURCE_FIELDS read so far
         self.field_sources: dict[str, str] = {}
-
-    # --- collection -------------------------------------------------------------------
-
-    @classmethod
-    def attribute_names(cls) -> tuple[str, ...]:
-        return tuple(name for name in ARTICLE_FIELDS
-                     if getattr(getattr(cls, name, None), _ATTRIBUTE_MARK, False))
 
     def to_item(self) -> Article:
         """Every field, in Article order; a failing field is logged and left default."""
         values: dict[str, Any] = {}
-        for name in self.attribute_names():
+        for name in ARTICLE_FIELDS:
+            if not callable(getattr(type(self), name, None)):
+                continue  # not extracted (revision)
             try:
                 value = getattr(self, name)()
             except Exception:
@@ -177,8 +128,7 @@ class ArticlePage:
                 continue
             if value is not None:
                 values[name] = value
-        if "url" not in values:
-            values["url"] = self._safe_canonical(self.page_url) or self.page_url
+        values.setdefault("url", safe_canonical(self.page_url) or self.page_url)
         for name in SOURCE_FIELDS:
             self.field_sources.setdefault(name, NONE)
         return Article(**values)
@@ -187,8 +137,6 @@ class ArticlePage:
         """Record where a field's value came from (``none`` when it is empty)."""
         self.field_sources[field] = source if value else NONE
         return value
-
-    # --- shared helpers ---------------------------------------------------------------
 
     def _select(self, alternatives: Alternatives) -> list[Any]:
         """Elements of the first alternative that matches anything (in order)."""
@@ -199,36 +147,15 @@ class ArticlePage:
         return []
 
     def _first(self, alternatives: Alternatives) -> Any:
-        found = self._select(alternatives)
-        return found[0] if found else None
-
-    def _texts(self, alternatives: Alternatives) -> list[str]:
-        return unique(element_text(el) for el in self._select(alternatives))
+        return next(iter(self._select(alternatives)), None)
 
     def _box_links(self, alternatives: Alternatives) -> list[Any]:
         """Every ``<a href>`` inside the containers of the first matching alternative."""
         return [a for box in self._select(alternatives) for a in box.iter("a") if a.get("href")]
 
-    @staticmethod
-    def _safe_canonical(url: str | None) -> str | None:
-        if not url:
-            return None
-        try:
-            return canonical(url)
-        except (ValueError, TypeError):
-            return None
-
-    @cached_property
-    def _meta(self) -> dict[str, list[str]]:
-        return self.document.meta
-
     @cached_property
     def _ld(self) -> dict[str, Any]:
         return self.document.ld_article
-
-    @cached_property
-    def _now(self) -> datetime | None:
-        return parse_datetime(self._fetched_at)
 
     def _date_element(self) -> Any:
         """The element that shows the post's date (a theme may look further)."""
@@ -236,8 +163,7 @@ class ArticlePage:
 
     @cached_property
     def _visible_date(self) -> str | None:
-        element = self._date_element()
-        return element_text(element) if element is not None else None
+        return element_text(self._date_element())
 
     @cached_property
     def _body_container(self) -> Any:
@@ -246,8 +172,7 @@ class ArticlePage:
     @cached_property
     def _body(self) -> tuple[str, str | None, list[str]]:
         """(source, dateline, paragraphs): the theme's body, else the metadata's text."""
-        source = THEME
-        paragraphs = []
+        source, paragraphs = THEME, []
         if self._body_container is not None:
             paragraphs = body_paragraphs(self._body_container)
         if not paragraphs:
@@ -263,7 +188,6 @@ class ArticlePage:
 
     # --- fields -----------------------------------------------------------------------
 
-    @attribute
     def url(self) -> str:
         return self._url
 
@@ -273,7 +197,7 @@ class ArticlePage:
         doc = self.document
         for candidate in (doc.link_first("canonical"), doc.absolute(doc.meta_first("og:url")),
                           self.page_url):
-            url = self._safe_canonical(candidate)
+            url = safe_canonical(candidate)
             if url:
                 return url
         return self.page_url
@@ -282,30 +206,28 @@ class ArticlePage:
     def _shortlink_candidates(self) -> list[str]:
         found = list(self.document.links.get("shortlink", []))
         box = self._first(self.SHORTLINK_BOX)
-        if box is not None:
-            for el in box.iter():
-                for value in (el.get("value"), el.get("href"), el.text):
-                    if value:
-                        found.extend(_SHORTLINK_TEXT.findall(value))
-        return [url for url in (self.document.absolute(u) for u in found) if url]
+        for el in box.iter() if box is not None else ():
+            for value in (el.get("value"), el.get("href"), el.text):
+                if value:
+                    found.extend(_SHORTLINK_TEXT.findall(value))
+        return [url for url in map(self.document.absolute, found) if url]
 
-    @attribute
     def shortlink(self) -> str | None:
         """The page's shortlink, else ``/?p=ID`` on the site's root when the post id is known."""
         for candidate in self._shortlink_candidates:
             if post_id_from_shortlink(candidate) is not None:
-                return self._safe_canonical(candidate)
+                return safe_canonical(candidate)
         if self._post_id is None:
             return None
         parts = urlsplit(self._url)
-        return self._safe_canonical(f"{parts.scheme}://{parts.netloc}/?p={self._post_id}")
+        return safe_canonical(f"{parts.scheme}://{parts.netloc}/?p={self._post_id}")
 
-    @attribute
     def post_id(self) -> int | None:
         return self._post_id
 
     @cached_property
     def _post_id(self) -> int | None:
+        """From the shortlink, the body class, JSON-LD ids, else ``article#post-N``."""
         for candidate in self._shortlink_candidates:
             post_id = post_id_from_shortlink(candidate)
             if post_id is not None:
@@ -330,19 +252,16 @@ class ArticlePage:
                         return int(match[1])
         return None
 
-    @attribute
     def title(self) -> str | None:
         """The theme's heading, else og:title/headline/<title> without the site's name;
         cleaned like the text (invisible characters, nbsp) so that it compares as shown."""
-        heading = self._first(self.TITLE)
-        if heading is not None:
-            text = collapse(clean_inline(element_text(heading) or ""))
-            if text:
-                return self._sourced("title", THEME, text)
+        text = collapse(clean_inline(element_text(self._first(self.TITLE)) or ""))
+        if text:
+            return self._sourced("title", THEME, text)
         for candidate in (self.document.meta_first("og:title", "twitter:title"),
                           _ld_text(self._ld.get("headline")),
                           element_text(self._first(("title",)))):
-            text = strip_site_suffix(clean_inline(candidate)) if candidate else None
+            text = collapse(SITE_SUFFIX.sub("", clean_inline(candidate))) if candidate else None
             if text:
                 return self._sourced("title", METADATA, text)
         return self._sourced("title", NONE, None)
@@ -354,13 +273,9 @@ class ArticlePage:
                 return normalized
         return None
 
-    @attribute
     def published(self) -> str | None:
-        """Metadata's timestamp (it has the time and offset), else the theme's date.
-
-        The source is the theme whenever the theme's own date shows the same day (±1 for
-        time zones): what the alarm watches is whether the theme's markup is still read.
-        """
+        """Metadata's timestamp (it has the time and offset), else the theme's date. The
+        source is the theme whenever the theme's date shows the same day (±1 for zones)."""
         found = self._metadata_date(
             ("article:published_time", "datepublished", "og:published_time"), "datePublished")
         time = self._first(self.TIME)
@@ -372,89 +287,70 @@ class ArticlePage:
         agrees = day is not None and shown_day is not None and abs((day - shown_day).days) <= 1
         return self._sourced("published", THEME if agrees else METADATA, found)
 
-    @attribute
     def published_raw(self) -> str | None:
         return self._visible_date
 
-    @attribute
     def modified(self) -> str | None:
         return self._metadata_date(
             ("article:modified_time", "og:updated_time", "datemodified"), "dateModified")
 
     @cached_property
     def _breadcrumb_category(self) -> str | None:
+        """The last crumb that is neither the home page (first) nor the post itself."""
         crumbs = self._first(self.BREADCRUMB)
-        if crumbs is None:
-            return None
-        own = self._url
         names: list[str] = []
-        for index, link in enumerate(crumbs.iter("a")):
-            text = element_text(link)
-            href = self.document.absolute(link.get("href"))
-            target = self._safe_canonical(href)
-            if not text or target == own:
+        for index, link in enumerate(crumbs.iter("a") if crumbs is not None else ()):
+            text, target = element_text(link), self._canonical(link.get("href"))
+            if not text or target == self._url:
                 continue
             is_home = text in _HOME_WORDS or (target is not None and urlsplit(target).path == "/")
-            if index == 0 and is_home:
-                continue
-            names.append(text)
+            if not (index == 0 and is_home):
+                names.append(text)
         return names[-1] if names else None
 
     def _ld_breadcrumb_category(self) -> str | None:
-        for node in self.document.ld_nodes(("BreadcrumbList",)):
+        for node in self.document.ld_nodes({"BreadcrumbList"}):
             items = node.get("itemListElement")
             if not isinstance(items, list) or len(items) < 3:
                 continue
-            def position(item: Any) -> float:
-                try:
-                    return float(item.get("position", 0))
-                except (TypeError, ValueError):
-                    return 0.0
-            ordered = sorted((i for i in items if isinstance(i, dict)), key=position)
+            ordered = sorted((i for i in items if isinstance(i, dict)), key=_ld_position)
             if len(ordered) >= 3:
-                item = ordered[-2]
-                return _ld_text(item.get("name")) or _ld_text(item.get("item"))
+                return _ld_text(ordered[-2].get("name")) or _ld_text(ordered[-2].get("item"))
         return None
 
-    @attribute
     def category(self) -> str | None:
         if self._breadcrumb_category:
             return self._sourced("category", THEME, self._breadcrumb_category)
         found = self._ld_breadcrumb_category()
         if found:
             return self._sourced("category", METADATA, found)
-        categories = self._categories
-        return self._sourced("category", categories[0],
-                             categories[1][0] if categories[1] else None)
+        source, names = self._categories
+        return self._sourced("category", source, names[0] if names else None)
 
-    @attribute
     def categories(self) -> list[str]:
         return self._categories[1]
 
     @cached_property
     def _categories(self) -> tuple[str, list[str]]:
         """(source, names): the theme's category links, else the breadcrumb, else metadata."""
-        found = self._texts(self.CATEGORIES)
+        found = unique(map(element_text, self._select(self.CATEGORIES)))
         if found:
             return THEME, found
         if self._breadcrumb_category:
             return THEME, [self._breadcrumb_category]
-        found = unique(self._meta.get("article:section", []))
+        found = unique(self.document.meta.get("article:section", []))
         return METADATA, found or unique(_ld_strings(self._ld.get("articleSection")))
 
-    @attribute
     def tags(self) -> list[str]:
-        found = unique(element_text(a) for a in self._box_links(self.TAGS_BOX))
+        found = unique(map(element_text, self._box_links(self.TAGS_BOX)))
         if found:
             return self._sourced("tags", THEME, found)
-        found = unique(self._meta.get("article:tag", []))
+        found = unique(self.document.meta.get("article:tag", []))
         found = found or unique(_ld_strings(self._ld.get("keywords")))
         return self._sourced("tags", METADATA, found)
 
-    @attribute
     def author(self) -> str | None:
-        element = self._first(self.AUTHOR)
-        candidates = [(THEME, element_text(element) if element is not None else None),
+        candidates = [(THEME, element_text(self._first(self.AUTHOR))),
                       (METADATA, self.document.meta_first("author")),
                       (METADATA, _ld_text(self._ld.get("author")))]
         for source, candidate in candidates:
@@ -464,11 +360,9 @@ class ArticlePage:
                     return self._sourced("author", source, name)
         return self._sourced("author", NONE, None)
 
-    @attribute
     def dateline(self) -> str | None:
         return self._body[1]
 
-    @attribute
     def text(self) -> str | None:
         source, _, paragraphs = self._body
         return self._sourced("text", source, "\n\n".join(paragraphs) if paragraphs else None)
@@ -480,8 +374,7 @@ class ArticlePage:
             element = self._first(self.FEATURED_BACKGROUND)
             url = background_image_url(self.document, element)
         if element is not None and url:
-            caption_el = self._first(self.FEATURED_CAPTION)
-            caption = element_text(caption_el) if caption_el is not None else None
+            caption = element_text(self._first(self.FEATURED_CAPTION))
             return url, caption or image_caption(element, None)
         if not self.METADATA_IMAGE:
             return None
@@ -497,21 +390,14 @@ class ArticlePage:
                 return url, None
         return None
 
-    @attribute
     def images(self) -> list[Image]:
-        found: list[tuple[str, str | None]] = []
-        featured = self._featured_image()
-        if featured:
-            found.append(featured)
+        found = [self._featured_image()]
         if self._body_container is not None:
             found.extend(body_images(self.document, self._body_container))
-        images: list[Image] = []
-        seen: set[str] = set()
-        for url, caption in found:
-            if url not in seen:
-                seen.add(url)
-                images.append({"url": url, "caption": caption})
-        return images
+        captions: dict[str, str | None] = {}
+        for url, caption in filter(None, found):
+            captions.setdefault(url, caption)
+        return [{"url": url, "caption": caption} for url, caption in captions.items()]
 
     def related_urls(self) -> list[str]:
         """Posts recommended by the page: check-also box first, then related posts."""
@@ -524,34 +410,27 @@ class ArticlePage:
 
     @cached_property
     def _related_links(self) -> dict[str, str | None]:
-        """Every post link inside the boxes (title, thumbnail, whatever the version draws)
-        with the date shown beside it; archive links and the page itself left out.
-        Computed once: the spider asks again."""
-        own = self._url
+        """Every post link in the boxes, with the date shown beside it; archive links and
+        the page itself left out."""
         found: dict[str, str | None] = {}
         for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX),
                        *self._box_links(self.INLINE_RELATED_BOX)):
             href = self.document.absolute(anchor.get("href"))
-            url = self._safe_canonical(href) if href and is_article_candidate(href) else None
-            if url and url != own and not found.get(url):
+            url = safe_canonical(href) if href and is_article_candidate(href) else None
+            if url and url != self._url and not found.get(url):
                 found[url] = parse_visible_date(visible_date_of_link(anchor), self._now)
         return found
 
-    @attribute
     def related(self) -> list[str]:
         return self._sourced("related", THEME, self.related_urls())
 
     def latest_news_url(self) -> str | None:
         """The ``آخر الأخبار`` category link from this page's menu or breadcrumb."""
-        from madar.pages.listing import ListingPage
-
         return ListingPage(self.page_url, self.html, document=self.document).latest_news_url()
 
-    @attribute
     def language(self) -> str:
         return "ar"
 
-    @attribute
     def fetched_at(self) -> str | None:
         return self._fetched_at
 

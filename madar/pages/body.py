@@ -1,15 +1,7 @@
 """The article body: paragraphs without boilerplate, the dateline, the images.
 
-One walk over the body container yields paragraph blocks. Boilerplate is recognised by
-structure (share/ad/related/author/caption/newsletter/sub-title containers by class or id,
-script-like tags, paragraphs whose only text is a link), by the site's few fixed phrases
-(``اقرأ أيضاً``, ``الرابط المختصر``) and by the chrome lines themes and plugins print inside
-the content (an advertisement label, "follow us", newsletter prompts, disclaimers,
-copyright); once such a line is followed by nothing but short lines, the rest of the body is
-the site's footer and goes too. Lines are the ``<br>``-separated parts of a paragraph.
-The dateline opens the first paragraph or is a paragraph on its own: the place, a dash and
-a credit (``طهران – مدار اليوم``, ``بيروت – خاص مدار اليوم``, ``نيويورك – وكالات``,
-``موسكو – (أ ف ب)``), or the place and the agency in brackets (``دمشق (رويترز) –``).
+What counts as boilerplate and which datelines are read: docs/theme-markup.md, "How madar
+reads the markup".
 """
 
 from __future__ import annotations
@@ -19,7 +11,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from madar.pages.document import BREAKING_TAGS, HtmlDocument, classes, collapse, element_text
+from lxml import etree
+
+from madar.pages.document import (
+    BREAKING_TAGS,
+    HtmlDocument,
+    classes,
+    collapse,
+    element_text,
+    tag_of,
+)
 from madar.text.arabic import fold_arabic
 
 #: Tags never read as text (images are collected separately).
@@ -90,14 +91,13 @@ _PROSE_WORDS = 25
 
 def is_boilerplate_element(element: Any) -> bool:
     """Tags and class/id markers of boxes that are never article text."""
-    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    tag = tag_of(element)
     if not tag or tag in SKIP_TAGS:
         return True
     marks = classes(element)
     if marks.strip() and BOILERPLATE.search(marks):
         return True
-    return tag == "figure" and any(
-        isinstance(d.tag, str) and d.tag.lower() in _MEDIA for d in element.iter())
+    return tag == "figure" and any(tag_of(d) in _MEDIA for d in element.iter())
 
 
 #: Stands for a ``<br>`` inside a block (a control character: never left in parsed text).
@@ -276,13 +276,13 @@ def image_caption(img: Any, stop: Any) -> str | None:
     for ancestor in img.iterancestors():
         if ancestor is stop:
             break
-        tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
+        tag = tag_of(ancestor)
         marks = classes(ancestor)
         if tag == "figure" or "wp-caption" in marks or "gallery-item" in marks:
-            for el in ancestor.iter():
-                if isinstance(el.tag, str) and (
-                        el.tag.lower() == "figcaption" or "caption-text" in classes(el)
-                        or "gallery-caption" in classes(el)):
+            for el in ancestor.iter(etree.Element):  # elements only, no comments
+                marks = classes(el)
+                if tag_of(el) == "figcaption" or "caption-text" in marks or (
+                        "gallery-caption" in marks):
                     return element_text(el)
             return None
     return None
@@ -292,12 +292,13 @@ def _inside_boilerplate(img: Any, stop: Any) -> bool:
     for ancestor in img.iterancestors():
         if ancestor is stop:
             return False
-        tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
+        tag = tag_of(ancestor)
         if tag in ("a", "figure", "noscript", "picture"):
             continue
-        if tag in SKIP_TAGS or BOILERPLATE.search(classes(ancestor)):
+        marks = classes(ancestor)
+        if tag in SKIP_TAGS or BOILERPLATE.search(marks):
             # captions hold no images; a caption box holding one is a figure wrapper
-            if "caption" in classes(ancestor) and "text" not in classes(ancestor):
+            if "caption" in marks and "text" not in marks:
                 continue
             return True
     return False
@@ -307,9 +308,8 @@ def body_images(document: HtmlDocument, container: Any) -> list[tuple[str, str |
     """(url, caption) of the images inside the body, page order, ads/boxes excluded."""
     found: list[tuple[str, str | None]] = []
     for img in container.iter("img", "amp-img"):
-        if "emoji" in classes(img) or "wp-smiley" in classes(img):
-            continue
-        if _inside_boilerplate(img, container):
+        marks = classes(img)
+        if "emoji" in marks or "wp-smiley" in marks or _inside_boilerplate(img, container):
             continue
         url = image_url(document, img)
         if url:

@@ -1,15 +1,15 @@
 """One parsed HTML page, shared by every field of a page object.
 
-The page is parsed once (lxml, lazily) and the metadata every extractor consults is read
-once: JSON-LD nodes (``@graph`` flattened, broken JSON tolerated), ``<meta>`` tags and
-``<link rel>`` links. Selectors are CSS compiled to XPath once per process (:func:`css`).
+The tree is parsed once (lxml, lazily); metadata (JSON-LD, ``<meta>``, ``<link rel>``) is
+read once; CSS selectors are compiled once per process.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,90 +18,85 @@ from cssselect import HTMLTranslator
 from lxml import etree
 from w3lib.url import safe_url_string
 
+from madar.text.dates import parse_datetime
 from madar.urls import canonical_url
 
 _TRANSLATOR = HTMLTranslator()
 _SPACES = re.compile(r"\s+")
-# Characters lxml refuses in a document (XML-incompatible controls, stray NULs, U+FFFE and
-# U+FFFF), removed from the UTF-8 bytes: a control byte never occurs inside a multi-byte
-# sequence and 0xEF only starts one, so deleting these bytes deletes exactly those
-# characters, at C speed (half the cost of a regex over the str, ~90 us a page).
+# Characters lxml refuses (XML-incompatible controls, U+FFFE, U+FFFF) are deleted from the
+# UTF-8 bytes: a control byte never occurs inside a multi-byte sequence, so bytes.translate
+# deletes exactly those characters, at C speed.
 _CONTROL_BYTES = bytes(code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D))
 _NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 # Plain lxml elements (not lxml.html's): no per-element class lookup on every proxy.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-
-
-@lru_cache(maxsize=512)
-def css(selector: str) -> etree.XPath:
-    """A CSS selector compiled to an XPath callable (cached: compile once per process)."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(selector))
-
-
-_BRACKETS = re.compile(r"\[[^\]]*\]")
+_FIRST_COMPOUND = re.compile(r"^[^\s>+~]+")
 _ID = re.compile(r"#([\w-]+)")
 _CLASS = re.compile(r"\.([\w-]+)")
 
 
-_FIRST_COMPOUND = re.compile(r"^[^\s>+~]+")
+@lru_cache(maxsize=512)
+def css(selector: str) -> etree.XPath:
+    """A CSS selector compiled to an XPath callable."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(selector))
 
 
 @lru_cache(maxsize=512)
 def _plan(selector: str) -> tuple[str, str, etree.XPath] | None:
-    """How to answer a selector from the id/class index, or None for a full-tree XPath.
-
-    The first compound must name an id or a class: that picks the few candidate elements
-    instead of testing every element of the page. The whole selector, compiled relative to
-    a candidate (``self::`` first), then yields the matches from there, whatever the
-    combinators and pseudo-classes after it.
-    """
-    selector = selector.strip()
-    first = _FIRST_COMPOUND.match(selector)
+    """(``"id"``/``"class"``, key, XPath over ``$candidates``) when the selector's first
+    compound names an id or a class: the index then picks the few candidates."""
+    first = _FIRST_COMPOUND.match(selector.strip())
     if "," in selector or first is None or ":" in first[0]:
         return None
-    plain = _BRACKETS.sub("", first[0])
+    plain = re.sub(r"\[[^\]]*\]", "", first[0])
     ids, names = _ID.findall(plain), _CLASS.findall(plain)
     if not ids and not names:
         return None
     kind, key = ("id", ids[0]) if ids else ("class", names[0])
-    relative = _TRANSLATOR.css_to_xpath(selector, prefix="self::")
+    relative = _TRANSLATOR.css_to_xpath(selector.strip(), prefix="self::")
     return kind, key, etree.XPath(f"$candidates/{relative}")
 
 
 @lru_cache(maxsize=256)
 def xpath(expression: str) -> etree.XPath:
-    """An XPath expression compiled once per process."""
     return etree.XPath(expression)
-
-
-#: :func:`madar.urls.canonical_url` (memoized there): the one canonical form of a link.
-canonical = canonical_url
 
 
 @lru_cache(maxsize=4096)
 def _absolute_url(base_scheme: str, href: str) -> str:
-    """``safe_url_string(urljoin(base, href))`` for an href with its own ``scheme://host``:
-    urljoin then depends on the base only through its scheme, so the result is shared."""
+    """``safe_url_string(urljoin(base, href))`` for an href with its own host: the base
+    only counts through its scheme, so the result is shared across pages."""
     return safe_url_string(urljoin(f"{base_scheme}://_/", href))
 
 
 def _has_own_host(href: str) -> bool:
     """``http(s)://`` followed by a host (not ``/``, ``?``, ``#``, ``\\`` or nothing)."""
-    if href.startswith("https://"):
-        rest = href[8:]
-    elif href.startswith("http://"):
-        rest = href[7:]
-    else:
+    scheme, _, rest = href.partition("://")
+    if scheme not in ("http", "https"):
         return False
     return bool(rest) and rest[0] not in "/?#\\" and "\\" not in rest
+
+
+def safe_canonical(url: str | None) -> str | None:
+    """:func:`madar.urls.canonical_url` of a URL, None for none or a malformed one."""
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except (ValueError, TypeError):
+        return None
 
 
 def collapse(text: str | None) -> str | None:
     """Whitespace runs (nbsp included) -> one space, trimmed; empty -> None."""
     if text is None:
         return None
-    text = _SPACES.sub(" ", text).strip()
-    return text or None
+    return _SPACES.sub(" ", text).strip() or None
+
+
+def tag_of(element: Any) -> str:
+    """Lower-case tag name; "" for comments and processing instructions."""
+    return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
 _SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
@@ -120,7 +115,7 @@ def element_text(element: Any) -> str | None:
     parts: list[str] = []
 
     def walk(el: Any) -> None:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        tag = tag_of(el)
         if not tag or tag in _SKIP_TEXT_TAGS:
             return
         breaking = tag in BREAKING_TAGS
@@ -144,21 +139,15 @@ def classes(element: Any) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
 
 
-def _without_controls(text: str) -> bytes:
-    """``text`` as UTF-8 without the characters lxml refuses."""
-    encoded = text.encode("utf-8", "surrogatepass").translate(None, _CONTROL_BYTES)
-    for noncharacter in _NONCHARACTERS:
-        if noncharacter in encoded:
-            encoded = encoded.replace(noncharacter, b"")
-    return encoded
-
-
 def _parse(markup: str | bytes) -> Any:
     if isinstance(markup, bytes):
         markup = markup.decode("utf-8", "replace")
-    markup = _without_controls(markup)
+    encoded = markup.encode("utf-8", "surrogatepass").translate(None, _CONTROL_BYTES)
+    for noncharacter in _NONCHARACTERS:
+        if noncharacter in encoded:
+            encoded = encoded.replace(noncharacter, b"")
     try:
-        root = etree.fromstring(markup, _PARSER) if markup.strip() else None
+        root = etree.fromstring(encoded, _PARSER) if encoded.strip() else None
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     if root is None or not isinstance(root.tag, str):
@@ -166,13 +155,12 @@ def _parse(markup: str | bytes) -> Any:
     return root
 
 
-# --- JSON-LD ------------------------------------------------------------------------------
-
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$")
 
 
 def _load_json(raw: str) -> Any:
+    """A JSON-LD block, tolerating CDATA/comment wrappers, trailing commas and garbage."""
     raw = raw.strip()
     if raw.startswith(("<!--", "//", "<![CDATA[")) or raw.endswith(("-->", "]]>")):
         raw = _CDATA.sub("", raw).strip()  # a regex scan of the whole block: only when needed
@@ -195,22 +183,13 @@ def _flatten(data: Any) -> Iterator[dict[str, Any]]:
             yield from _flatten(entry)
     elif isinstance(data, dict):
         graph = data.get("@graph")
-        if graph is not None:
-            rest = {k: v for k, v in data.items() if k not in ("@graph", "@context")}
-            if rest:
-                yield rest
-            yield from _flatten(graph)
-        else:
+        if graph is None:
             yield data
-
-
-def ld_types(node: dict[str, Any]) -> set[str]:
-    kind = node.get("@type")
-    if isinstance(kind, str):
-        return {kind}
-    if isinstance(kind, list):
-        return {k for k in kind if isinstance(k, str)}
-    return set()
+            return
+        rest = {k: v for k, v in data.items() if k not in ("@graph", "@context")}
+        if rest:
+            yield rest
+        yield from _flatten(graph)
 
 
 ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle",
@@ -248,9 +227,7 @@ class HtmlDocument:
 
     def absolute(self, href: str | None) -> str | None:
         """An href resolved against the page, percent-encoded; None for non-http links."""
-        if not href:
-            return None
-        href = href.strip()
+        href = href.strip() if href else None
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             return None
         try:
@@ -284,8 +261,7 @@ class HtmlDocument:
         if plan is None:
             return css(selector)(self.root if context is None else context)
         kind, key, matches = plan
-        by_id, by_class = self._index
-        candidates = (by_id if kind == "id" else by_class).get(key)
+        candidates = self._index[0 if kind == "id" else 1].get(key)
         # One XPath over the candidates as a node-set: document order, no repeats.
         return matches(self.root, candidates=candidates) if candidates else []
 
@@ -297,14 +273,10 @@ class HtmlDocument:
     def body_classes(self) -> frozenset[str]:
         body = self.root.find("body")  # the parser puts <body> under <html>: no tree scan
         value = body.get("class") if body is not None else None
-        if value is not None:
-            return frozenset(value.lower().split())
-        values = xpath("//body/@class")(self.root)
-        return frozenset(values[0].lower().split()) if values else frozenset()
-
-    @cached_property
-    def html_attributes(self) -> dict[str, str]:
-        return {str(k).lower(): v for k, v in self.root.attrib.items()}
+        if value is None:
+            values = xpath("//body/@class")(self.root)
+            value = values[0] if values else ""
+        return frozenset(value.lower().split())
 
     @cached_property
     def meta(self) -> dict[str, list[str]]:
@@ -318,11 +290,7 @@ class HtmlDocument:
         return found
 
     def meta_first(self, *keys: str) -> str | None:
-        for key in keys:
-            values = self.meta.get(key)
-            if values:
-                return values[0]
-        return None
+        return next((self.meta[key][0] for key in keys if self.meta.get(key)), None)
 
     @cached_property
     def links(self) -> dict[str, list[str]]:
@@ -336,22 +304,26 @@ class HtmlDocument:
         return found
 
     def link_first(self, rel: str) -> str | None:
-        values = self.links.get(rel)
-        return values[0] if values else None
+        return next(iter(self.links.get(rel, ())), None)
 
     @cached_property
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD node on the page, ``@graph`` flattened; broken blocks skipped."""
         nodes: list[dict[str, Any]] = []
         for script in self._head_tags["script"]:
-            if script.get("type", "").strip().lower() != "application/ld+json":
-                continue
-            nodes.extend(_flatten(_load_json(script.text or "")))
+            if script.get("type", "").strip().lower() == "application/ld+json":
+                nodes.extend(_flatten(_load_json(script.text or "")))
         return nodes
 
-    def ld_nodes(self, types: Iterable[str]) -> list[dict[str, Any]]:
-        wanted = set(types)
-        return [node for node in self.json_ld if ld_types(node) & wanted]
+    def ld_nodes(self, types: frozenset[str] | set[str]) -> list[dict[str, Any]]:
+        """JSON-LD nodes whose ``@type`` (a string or a list) is one of ``types``."""
+        found = []
+        for node in self.json_ld:
+            kind = node.get("@type")
+            kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+            if any(isinstance(k, str) and k in types for k in kinds):
+                found.append(node)
+        return found
 
     @cached_property
     def ld_article(self) -> dict[str, Any]:
@@ -361,3 +333,22 @@ class HtmlDocument:
             for key, value in node.items():
                 merged.setdefault(key, value)
         return merged
+
+
+class Page:
+    """What article and listing pages share: the URL, the HTML, one parsed document."""
+
+    def __init__(self, url: str, html: str | bytes, fetched_at: str | None = None, *,
+                 document: HtmlDocument | None = None) -> None:
+        self.page_url = url
+        self.html = html
+        self._fetched_at = fetched_at
+        self.document = document or HtmlDocument(url, html)
+
+    @cached_property
+    def _now(self) -> datetime | None:
+        return parse_datetime(self._fetched_at)
+
+    def _canonical(self, href: str | None) -> str | None:
+        """The canonical form of a link on the page (None for a non-http or bad one)."""
+        return safe_canonical(self.document.absolute(href))

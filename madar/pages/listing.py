@@ -1,22 +1,19 @@
-"""Listing pages (home, category, tag, archive): where the posts and the next page are.
+"""Listing pages (home, category, tag, archive): the posts, their dates, the next page.
 
-Posts are the title links of the main listing area: links inside headings, outside the
-page chrome (header, menus, sidebar widgets, footer, tickers, related boxes). That rule holds
-for both theme generations (Sahifa ``.post-box-title``/``.cat-box``, Jannah
-``#posts-container .post-title``/``.mag-box``) without a selector set per theme.
+Posts are the title links of the main listing area (links inside headings, outside the page
+chrome): one rule for both theme generations.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from madar.pages.document import HtmlDocument, canonical, classes, collapse, element_text, xpath
+from madar.pages.document import Page, classes, collapse, element_text, tag_of, xpath
 from madar.text.arabic import fold_arabic
-from madar.text.dates import parse_datetime, parse_visible_date
+from madar.text.dates import parse_visible_date
 from madar.urls import is_article_candidate, same_host
 
 LATEST_NEWS = "آخر الأخبار"
@@ -52,33 +49,24 @@ def _match_form(text: str | None) -> str:
     return " ".join(fold_arabic(text or "").split())
 
 
-def _container(anchor: Any) -> Any:
-    """The list item or post box around a title link (``None`` outside one)."""
-    for ancestor in anchor.iterancestors():
-        tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
-        if tag in ("li", "article") or (tag == "div" and _CONTAINER.search(classes(ancestor))):
-            return ancestor
+def visible_date_of_link(anchor: Any) -> str | None:
+    """The date shown beside a post's title link (listing entry, related box), as shown:
+    the first ``<time>`` or date-classed element of the list item or post box around it."""
+    for container in anchor.iterancestors():
+        tag = tag_of(container)
+        if tag in ("li", "article") or (tag == "div" and _CONTAINER.search(classes(container))):
+            break
         if tag in ("body", "html", "section", "ul", "ol"):
             return None
-    return None
-
-
-def _date_text(container: Any) -> str | None:
-    if container is None:
+    else:
         return None
     for element in container.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag.lower() == "time" or _DATE_CLASSES.search(classes(element)):
+        tag = tag_of(element)
+        if tag and (tag == "time" or _DATE_CLASSES.search(classes(element))):
             text = element_text(element)
             if text:
                 return text
     return None
-
-
-def visible_date_of_link(anchor: Any) -> str | None:
-    """The date shown beside a post's title link (listing entry, related box), as shown."""
-    return _date_text(_container(anchor))
 
 
 @dataclass(frozen=True)
@@ -92,58 +80,32 @@ class ListingEntry:
     date: str | None
 
 
-class ListingPage:
+class ListingPage(Page):
     """A home, category, tag or archive page."""
-
-    def __init__(self, url: str, html: str | bytes, fetched_at: str | None = None, *,
-                 document: HtmlDocument | None = None) -> None:
-        self.url = url
-        self.html = html
-        self.fetched_at = fetched_at
-        self.document = document or HtmlDocument(url, html)
-
-    def _canonical(self, href: str | None) -> str | None:
-        absolute = self.document.absolute(href)
-        if not absolute:
-            return None
-        try:
-            return canonical(absolute)
-        except ValueError:
-            return None
-
-    @cached_property
-    def _now(self) -> datetime | None:
-        return parse_datetime(self.fetched_at)
 
     @staticmethod
     def _in_chrome(element: Any) -> bool:
         for ancestor in element.iterancestors():
-            tag = ancestor.tag.lower() if isinstance(ancestor.tag, str) else ""
+            tag = tag_of(ancestor)
             if tag in ("body", "html"):
                 return False
             if tag in _CHROME_TAGS or _CHROME.search(classes(ancestor)):
                 return True
         return False
 
-    def _is_post_link(self, url: str) -> bool:
-        return same_host(url, self.url) and is_article_candidate(url)
-
     @cached_property
     def _entries(self) -> list[ListingEntry]:
-        entries: list[ListingEntry] = []
-        seen: set[str] = set()
-        own = self._canonical(self.url)
+        entries: dict[str, ListingEntry] = {}
+        own = self._canonical(self.page_url)
         for anchor in _TITLE_LINKS(self.document.root):
             url = self._canonical(anchor.get("href"))
-            if not url or url in seen or url == own or not self._is_post_link(url):
+            if (not url or url in entries or url == own or not same_host(url, self.page_url)
+                    or not is_article_candidate(url) or self._in_chrome(anchor)):
                 continue
-            if self._in_chrome(anchor):
-                continue
-            seen.add(url)
             date_raw = visible_date_of_link(anchor)
-            entries.append(ListingEntry(url=url, title=element_text(anchor), date_raw=date_raw,
-                                        date=parse_visible_date(date_raw, self._now)))
-        return entries
+            entries[url] = ListingEntry(url=url, title=element_text(anchor), date_raw=date_raw,
+                                        date=parse_visible_date(date_raw, self._now))
+        return list(entries.values())
 
     def entries(self) -> list[ListingEntry]:
         """Posts of the main listing area with their visible dates, page order."""
@@ -155,23 +117,20 @@ class ListingPage:
 
     def next_page_url(self) -> str | None:
         """The next listing page: rel=next, a "next" pagination link, or current page + 1."""
-        own = self._canonical(self.url)
-        candidate = self.document.link_first("next")
-        if candidate:
-            url = self._canonical(candidate)
-            if url and url != own:
-                return url
+        own = self._canonical(self.page_url)
+        url = self._canonical(self.document.link_first("next"))
+        if url and url != own:
+            return url
         for anchor in _NEXT_LINKS(self.document.root):
             url = self._canonical(anchor.get("href"))
-            if url and url != own and same_host(url, self.url):
+            if url and url != own and same_host(url, self.page_url):
                 return url
         for current in _CURRENT_PAGE(self.document.root):
             number = collapse(element_text(current))
             if not number or not number.isdigit():
                 continue
-            wanted = str(int(number) + 1)
             for anchor in _PAGINATION_LINKS(current):
-                if collapse(element_text(anchor)) == wanted:
+                if collapse(element_text(anchor)) == str(int(number) + 1):
                     url = self._canonical(anchor.get("href"))
                     if url and url != own:
                         return url
@@ -187,11 +146,3 @@ class ListingPage:
                     if url:
                         return url
         return None
-
-
-def latest_news_url(url: str, html: str | bytes) -> str | None:
-    """``ListingPage(url, html).latest_news_url()`` for any page (articles have menus too)."""
-    return ListingPage(url, html).latest_news_url()
-
-
-__all__ = ["LATEST_NEWS", "ListingEntry", "ListingPage", "latest_news_url"]

@@ -1,29 +1,22 @@
-"""Article pages of the site's theme generations: selectors only, logic lives in the base.
-
-Selectors follow the site's pages and the themes' own templates (TieLabs Sahifa,
-then Jannah; see docs/theme-markup.md) and the classic templates of the WordPress AMP plugin
-for ``/amp/`` variants. Each slot is an ordered tuple of alternatives: the first one that
-matches wins (the post's own markup before looser fallbacks that could also match the
-sidebar or the boxes).
+"""The site's theme generations (selectors only; the logic is in the base) and which one
+reads a page, decided per page from its own markers (old posts and AMP variants are served
+beside new ones). Selectors: docs/theme-markup.md; AMP: the WordPress AMP plugin's classic
+templates.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from madar.pages.base import ArticlePage
-from madar.pages.document import element_text
-
-#: Shortlink boxes of both themes (a text input or a link holding ``/?p=ID``); without one
-#: the shortlink is built from the post id.
-_SHORTLINK_BOXES = (".tie-short-link", ".post-shortlink", ".shortlink", "#short-post-url")
+from madar.pages.base import ArticlePage, MetadataArticlePage
+from madar.pages.document import ARTICLE_TYPES, HtmlDocument, element_text, xpath
 
 
 class ThemeArticlePage(ArticlePage):
-    """What the theme pages share: their markup is trusted over metadata for the image and
-    the text (SEO plugins put the site logo in og:image, an excerpt in og:description)."""
+    """The theme pages trust their markup over metadata for the image and the text."""
 
-    SHORTLINK_BOX = _SHORTLINK_BOXES
+    #: A text input or a link holding ``/?p=ID``; without one the id makes the shortlink.
+    SHORTLINK_BOX = (".tie-short-link", ".post-shortlink", ".shortlink", "#short-post-url")
     TIME = (".post-meta time[datetime]",)
     METADATA_IMAGE = False
     METADATA_TEXT = False
@@ -110,3 +103,58 @@ class AmpArticlePage(ThemeArticlePage):
                         ".amp-wp-article-featured-image .wp-caption-text")
     SHORTLINK_BOX = ()
     TIME = (".amp-wp-posted-on time[datetime]", ".amp-wp-article-header time[datetime]")
+
+
+#: WordPress body classes of pages that are not a single post.
+_NOT_ARTICLE_CLASSES = frozenset({
+    "home", "blog", "archive", "category", "tag", "search", "search-results",
+    "search-no-results", "error404", "author", "date", "page", "attachment",
+    "single-attachment",
+})
+_SINGLE_CLASSES = frozenset({"single", "single-post", "single-format-standard"})
+_NOT_FOUND_TITLES = ("الصفحة غير موجودة", "page not found", "404", "لم يتم العثور")
+# Jannah first (its body also has class ``entry``), and not ``#the-post``: Sahifa has it too.
+_MARKERS: tuple[tuple[type[ArticlePage], tuple[str, ...]], ...] = (
+    (JannahArticlePage, ("nav#breadcrumb", "#tie-wrapper", "body#tie-body", "div.entry-content",
+                         ".entry-header-outer")),
+    (SahifaArticlePage, ("#crumbs", "article.post-listing", "div.post-inner", "div.entry")),
+)
+_SINGLE_H1 = xpath("//h1[contains(@class, 'post-title') or contains(@class, 'entry-title')"
+                   " or contains(@class, 'amp-wp-title')]")
+_TITLE = xpath("string(//title)")
+
+
+def _looks_like_article(document: HtmlDocument) -> bool:
+    body_classes = document.body_classes
+    if body_classes & _NOT_ARTICLE_CLASSES:
+        return False  # attachment pages are "single" with a postid too
+    if body_classes & _SINGLE_CLASSES or any(c.startswith("postid-") for c in body_classes):
+        return True
+    title = _TITLE(document.root).lower()
+    if any(marker in title for marker in _NOT_FOUND_TITLES) and not _SINGLE_H1(document.root):
+        return False
+    return ((document.meta_first("og:type") or "").lower() == "article"
+            or bool(document.meta_first("article:published_time"))
+            or bool(document.ld_nodes(ARTICLE_TYPES)) or bool(_SINGLE_H1(document.root)))
+
+
+def is_article(html: str | bytes, url: str = "") -> bool:
+    """Cheap test: does this page show one post (not a listing, home, 404 or static page)?"""
+    return _looks_like_article(HtmlDocument(url, html))
+
+
+def article_page_for(url: str, html: str | bytes, fetched_at: str | None = None
+                     ) -> ArticlePage | None:
+    """The page object for an article page (AMP, Jannah, Sahifa, else metadata only), or
+    None when the page is not an article."""
+    document = HtmlDocument(url, html)
+    if not _looks_like_article(document):
+        return None
+    attributes = {str(name).lower() for name in document.root.attrib}
+    if "amp" in attributes or "⚡" in attributes:
+        page_class: type[ArticlePage] = AmpArticlePage
+    else:
+        page_class = next((theme for theme, markers in _MARKERS
+                           if any(document.select(marker) for marker in markers)),
+                          MetadataArticlePage)
+    return page_class(url, html, fetched_at, document=document)
