@@ -1,13 +1,6 @@
-"""The crawl holds its site's memory alone: a second crawl of the same site refuses to run.
-
-Two Scrapyd jobs (or a job and a cron run) crawling one site at once would write one SQLite
-memory concurrently and emit the same new article twice. When the spider opens,
-:class:`SiteMemoryLock` takes ``<site dir>/crawl.lock`` (:mod:`madar.state.lock`); when
-another crawl holds it, it logs one ERROR line naming the holder, records it
-(``madar/memory/busy``) and closes the spider with finish reason ``memory_busy`` before a
-page is fetched: the ``crawl`` command and cron exit 1 with that line. In Redis mode the
-memory is shared by design (atomic writes): no lock.
-"""
+"""One crawl at a time per site memory: a second crawl of the same site (two Scrapyd jobs, a
+job and a cron run) ends before fetching a page, finish reason ``memory_busy``, with one
+ERROR line naming the holder (:mod:`madar.state.lock`). Redis memories are shared by design."""
 
 from __future__ import annotations
 
@@ -38,7 +31,7 @@ class SiteMemoryLock:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def spider_opened(self, spider: Any = None) -> None:
+    def spider_opened(self) -> None:
         settings = self.crawler.settings
         if redis_url_of(settings):
             return
@@ -49,7 +42,7 @@ class SiteMemoryLock:
             logger.error("%s: not crawling (finish reason %r)", busy, CLOSE_REASON)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))
 
-    def spider_closed(self, spider: Any = None) -> None:
+    def spider_closed(self) -> None:
         if self._handle is not None:
             self._handle.close()
             self._handle = None

@@ -1,10 +1,7 @@
-"""A progress line for interactive runs: pages, items, queue, rate; in archive mode also
-articles done/total (the sitemaps' count) and the estimated time left.
-
-A plain periodic extension (Scrapy's LogStats, with this line): one INFO log line every
-``MADAR_PROGRESS_INTERVAL`` seconds while ``MADAR_PROGRESS`` is on (``auto``: only when
-stderr is a terminal, so cron mails and Scrapyd logs stay clean; ``true``; ``false``).
-"""
+"""A progress line for interactive runs: Scrapy's LogStats with madar's line (pages, items,
+queue, rate; in archive mode articles done/total and the time left) every
+``MADAR_PROGRESS_INTERVAL`` s. ``MADAR_PROGRESS``: ``auto`` (only when stderr is a terminal,
+so cron mails and Scrapyd logs stay clean), true or false."""
 
 from __future__ import annotations
 
@@ -24,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def progress_enabled(setting: Any, stream: IO[str]) -> bool:
     if setting is None or str(setting).strip().lower() == "auto":
-        return bool(getattr(stream, "isatty", lambda: False)())
+        return stream.isatty()
     return parse_flag(setting)
 
 
@@ -36,13 +33,10 @@ def format_progress(pages: int, items: int, queued: int | None, elapsed: float) 
 
 
 def format_archive(fetched: int, known: int, total: int, elapsed: float) -> str:
-    """``archive done/total (pct) ETA h:mm:ss`` from the sitemaps' count (archive mode).
-
-    ``known``: listed articles the memory already held (skipped at once, so they count as
-    done but not toward the rate)."""
+    """``archive done/total (pct) ETA h:mm:ss`` from the sitemaps' count; ``known`` articles
+    (skipped at once) count as done but not toward the rate."""
     done = fetched + known
     total = max(total, done)  # listing-only articles are not in the sitemaps' count
-    share = done / total * 100 if total else 100.0
     rate = fetched / elapsed if elapsed > 0 else 0.0
     if done >= total:
         eta = "0:00:00"
@@ -51,12 +45,10 @@ def format_archive(fetched: int, known: int, total: int, elapsed: float) -> str:
         eta = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     else:
         eta = "?"
-    return f"archive {done}/{total} ({share:.0f}%)  ETA {eta}"
+    return f"archive {done}/{total} ({done / total * 100 if total else 100.0:.0f}%)  ETA {eta}"
 
 
 class ProgressLine(LogStats):
-    """Scrapy's LogStats with madar's line: one INFO line every interval."""
-
     def __init__(self, crawler: Any, interval: float) -> None:
         super().__init__(crawler.stats, interval)
         self.crawler = crawler
@@ -75,21 +67,18 @@ class ProgressLine(LogStats):
         self.started = time.monotonic()
         super().spider_opened(spider)
 
-    def line(self) -> str:
+    def log(self, spider: Any) -> None:
         stats = self.crawler.stats
         elapsed = time.monotonic() - self.started
         try:
             queued: int | None = len(self.crawler.engine.scheduler)
-        except (AttributeError, TypeError, RuntimeError):
+        except RuntimeError:  # no engine: not crawling
             queued = None
-        line = format_progress(int(stats.get_value("response_received_count", 0)),
-                               int(stats.get_value("item_scraped_count", 0)), queued, elapsed)
+        line = format_progress(stats.get_value("response_received_count", 0),
+                               stats.get_value("item_scraped_count", 0), queued, elapsed)
         total = stats.get_value("madar/archive/total")
         if total:
-            line += "  " + format_archive(int(stats.get_value("madar/archive/done", 0)),
-                                          int(stats.get_value("madar/archive/known", 0)),
-                                          int(total), elapsed)
-        return line
-
-    def log(self, spider: Any) -> None:
-        logger.info("%s", self.line(), extra={"spider": spider})
+            line += "  " + format_archive(stats.get_value("madar/archive/done", 0),
+                                          stats.get_value("madar/archive/known", 0),
+                                          total, elapsed)
+        logger.info("%s", line, extra={"spider": spider})

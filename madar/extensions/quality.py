@@ -1,10 +1,6 @@
-"""Where each field of an article page came from: the theme's markup, metadata, or nowhere.
-
-The spider counts ``madar/fields/<field>/<theme|metadata|none>`` per article page
-(:func:`count_field_sources`); the theme-change monitor and the crawl report read them
-(:func:`field_sources`). How often each field is filled is Spidermon's field coverage
-(``spidermon_field_coverage/Article/<field>``, :func:`field_coverage`).
-"""
+"""Field stats: where each field of an article page came from (the theme's markup,
+metadata, or nowhere; counted by the spider) and how often each field is filled
+(Spidermon's field coverage counts)."""
 
 from __future__ import annotations
 
@@ -28,14 +24,13 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
 
 
 def count_field_coverage(stats: Any, item: Any) -> None:
-    """Count one emitted item's filled fields under Spidermon's keys (None and empty values
-    skipped, its defaults here) where Spidermon's extension does not run: re-extraction."""
+    """Count one item's filled fields as Spidermon's extension does (None, "" and []
+    skipped), where it does not run: re-extraction."""
     stats.inc_value("spidermon_item_scraped_count")
     stats.inc_value(COVERAGE_PREFIX)
     fields = ItemAdapter(item)
     for name in ARTICLE_FIELDS:
-        value = fields.get(name)
-        if value is not None and value != "" and value != []:
+        if fields.get(name) not in (None, "", []):
             stats.inc_value(f"{COVERAGE_PREFIX}/{name}")
 
 

@@ -1,13 +1,6 @@
-"""The crawl report: what a run did, for a person (a table in the log) and for tools (JSON).
-
-Built from the crawl's stats when the engine stops (after the monitors ran and the feeds
-were closed): pages by kind and status, articles new / updated / duplicate / dropped by
-reason (``bad_<field>``: broke the JSON Schema), errors and retries, field coverage, the
-share of article pages read through the theme's markup per field, the monitors' verdict,
-incremental figures. Written as ``<feed>.report.json`` beside every
-local file feed (``x.jsonl.part`` -> ``x.jsonl.report.json``) and to
-``MADAR_REPORT_PATH`` when set; ``MADAR_REPORT_ENABLED`` switches it off.
-"""
+"""The crawl report: what a run did, as a table in the log and as JSON
+(``<feed>.report.json`` beside every local file feed, and ``MADAR_REPORT_PATH``), built from
+the stats when the engine stops, after the monitors ran. docs/operations.md shows one."""
 
 from __future__ import annotations
 
@@ -31,10 +24,10 @@ REPORT_SUFFIX = ".report.json"
 
 
 def _sub_counts(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    """``{"a": 3}`` from ``{prefix + "a": 3}``, sorted by count (largest first)."""
-    found = {k[len(prefix):]: v for k, v in stats.items()
-             if k.startswith(prefix) and isinstance(v, (int, float)) and "/" not in
-             k[len(prefix):]}
+    """``{"a": 3}`` from ``{prefix + "a": 3}`` (one level deep), largest first."""
+    found = {k.removeprefix(prefix): v for k, v in stats.items()
+             if k.startswith(prefix) and "/" not in k.removeprefix(prefix)
+             and isinstance(v, (int, float))}
     return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -45,42 +38,41 @@ def _iso(value: Any) -> str | None:
 def build_report(stats: dict[str, Any], *, spider: str = "madar",
                  feeds: list[str] | None = None) -> dict[str, Any]:
     """The report as a JSON-ready dict (pure: tests feed it a stats dict)."""
-    started, finished = stats.get("start_time"), stats.get("finish_time")
     duration = stats.get("elapsed_time_seconds")
-    if duration is None and isinstance(started, dt.datetime) and isinstance(
-            finished, dt.datetime):
-        duration = (finished - started).total_seconds()
-    items = int(stats.get("item_scraped_count", 0))
     statuses = _sub_counts(stats, "downloader/response_status_count/")
-    requests = int(stats.get("downloader/request_count", 0))
+    items = int(stats.get("item_scraped_count", 0))
+
+    def count(key: str) -> int:
+        return int(stats.get(key, 0))
+
     return {
         "spider": spider,
-        "started": _iso(started),
-        "finished": _iso(finished),
+        "started": _iso(stats.get("start_time")),
+        "finished": _iso(stats.get("finish_time")),
         "duration_seconds": round(float(duration), 1) if duration is not None else None,
         "finish_reason": stats.get("finish_reason"),
         "feeds": feeds or [],
         "pages": {
-            "requests": requests,
-            "fetched": int(stats.get("downloader/response_count", 0)),
+            "requests": count("downloader/request_count"),
+            "fetched": count("downloader/response_count"),
             "by_status": statuses,
             "by_kind": _sub_counts(stats, "madar/pages/"),
         },
         "articles": {
             "emitted": items,
-            "new": int(stats.get("madar/dedup/new", 0)),
-            "updated": int(stats.get("madar/dedup/revised", 0)),
+            "new": count("madar/dedup/new"),
+            "updated": count("madar/dedup/revised"),
             "duplicates": _sub_counts(stats, "madar/duplicates/"),
             "dropped": _sub_counts(stats, "madar/dropped/"),
         },
         "errors": {
-            "log_errors": int(stats.get("log_count/ERROR", 0)),
-            "log_warnings": int(stats.get("log_count/WARNING", 0)),
-            "retries": int(stats.get("retry/count", 0)),
-            "gave_up": int(stats.get("retry/max_reached", 0)),
-            "download_errors": int(stats.get("downloader/exception_count", 0)),
-            "http_errors": {k: v for k, v in statuses.items() if k.isdigit() and int(k) >= 400},
-            "spider_exceptions": int(stats.get("spider_exceptions/count", 0)),
+            "log_errors": count("log_count/ERROR"),
+            "log_warnings": count("log_count/WARNING"),
+            "retries": count("retry/count"),
+            "gave_up": count("retry/max_reached"),
+            "download_errors": count("downloader/exception_count"),
+            "http_errors": {k: v for k, v in statuses.items() if int(k) >= 400},
+            "spider_exceptions": count("spider_exceptions/count"),
         },
         "field_coverage": field_coverage(stats, items),
         "theme_markup": theme_markup_shares(stats),
@@ -88,63 +80,49 @@ def build_report(stats: dict[str, Any], *, spider: str = "madar",
             "failed": stats.get("madar/monitor/failed"),
             "failures": list(stats.get("madar/monitor/failures") or []),
         },
-        "incremental": {
-            key.rsplit("/", 1)[1]: value for key, value in stats.items()
-            if key.startswith("madar/incremental/")
-        },
+        "incremental": _sub_counts(stats, "madar/incremental/"),
     }
-
-
-def _row(label: str, value: Any, width: int = 28) -> str:
-    return f"  {label:<{width}} {value}"
 
 
 def render_report(report: dict[str, Any]) -> str:
     """The report as an aligned plain-text table for the log."""
     pages, articles, errors = report["pages"], report["articles"], report["errors"]
 
+    def row(label: str, value: Any) -> str:
+        return f"  {label:<28} {value}"
+
     def counts(mapping: dict[str, Any]) -> str:
         return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "none"
 
-    monitors = report["monitors"]
-    verdict = {None: "not run", 0: "passed", 1: "FAILED"}.get(monitors["failed"], "?")
+    def shares(mapping: dict[str, float]) -> list[str]:
+        return [f"{name} {share:.0%}" for name, share in mapping.items()]
+
     lines = [
         f"Crawl report ({report['spider']}): {report['finish_reason']}, "
         f"{report['duration_seconds']} s",
-        _row("pages fetched", f"{pages['fetched']} of {pages['requests']} requests"),
-        _row("  by status", counts(pages["by_status"])),
-        _row("  by kind", counts(pages["by_kind"])),
-        _row("articles emitted", articles["emitted"]),
-        _row("  new / updated", f"{articles['new']} / {articles['updated']}"),
-        _row("  duplicates dropped", counts(articles["duplicates"])),
-        _row("  invalid dropped", counts(articles["dropped"])),
-        _row("errors / warnings (log)", f"{errors['log_errors']} / {errors['log_warnings']}"),
-        _row("retries / gave up", f"{errors['retries']} / {errors['gave_up']}"),
-        _row("download errors", errors["download_errors"]),
+        row("pages fetched", f"{pages['fetched']} of {pages['requests']} requests"),
+        row("  by status", counts(pages["by_status"])),
+        row("  by kind", counts(pages["by_kind"])),
+        row("articles emitted", articles["emitted"]),
+        row("  new / updated", f"{articles['new']} / {articles['updated']}"),
+        row("  duplicates dropped", counts(articles["duplicates"])),
+        row("  invalid dropped", counts(articles["dropped"])),
+        row("errors / warnings (log)", f"{errors['log_errors']} / {errors['log_warnings']}"),
+        row("retries / gave up", f"{errors['retries']} / {errors['gave_up']}"),
+        row("download errors", errors["download_errors"]),
     ]
-    if report["field_coverage"]:
-        shares = [f"{name} {share:.0%}" for name, share in report["field_coverage"].items()]
-        for start in range(0, len(shares), 6):
-            lines.append(_row("field coverage" if start == 0 else "",
-                              ", ".join(shares[start:start + 6])))
-    if report.get("theme_markup"):
-        shares = [f"{name} {share:.0%}" for name, share in report["theme_markup"].items()]
-        lines.append(_row("read from theme markup", ", ".join(shares)))
+    coverage = shares(report["field_coverage"])
+    lines += [row("field coverage" if start == 0 else "", ", ".join(coverage[start:start + 6]))
+              for start in range(0, len(coverage), 6)]
+    if report["theme_markup"]:
+        lines.append(row("read from theme markup", ", ".join(shares(report["theme_markup"]))))
     if report["incremental"]:
-        lines.append(_row("incremental", counts(report["incremental"])))
-    lines.append(_row("monitors", verdict))
-    lines += [_row("", failure) for failure in monitors["failures"]]
-    lines += [_row("feed", feed) for feed in report["feeds"]]
+        lines.append(row("incremental", counts(report["incremental"])))
+    verdict = {None: "not run", 0: "passed", 1: "FAILED"}.get(report["monitors"]["failed"], "?")
+    lines.append(row("monitors", verdict))
+    lines += [row("", failure) for failure in report["monitors"]["failures"]]
+    lines += [row("feed", feed) for feed in report["feeds"]]
     return "\n".join(lines)
-
-
-def _local_path(uri: str) -> Path | None:
-    scheme = urlparse(uri).scheme
-    if scheme == "file":
-        return Path(file_uri_to_path(uri))
-    if scheme in ("", ) or (len(scheme) == 1 and uri[1:3] in (":\\", ":/")):
-        return Path(uri)
-    return None
 
 
 def report_path_for(feed: Path) -> Path:
@@ -153,12 +131,11 @@ def report_path_for(feed: Path) -> Path:
 
 
 class CrawlReport:
-    """Extension: log the report and write it beside the run's file feeds."""
+    """Extension: log the report and write it beside the run's local file feeds."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.feeds: list[str] = []
-        self.extra_path = crawler.settings.get("MADAR_REPORT_PATH")
+        self.feeds: list[Path] = []
         self.report: dict[str, Any] | None = None
 
     @classmethod
@@ -171,18 +148,18 @@ class CrawlReport:
         return extension
 
     def feed_slot_closed(self, slot: Any) -> None:
-        self.feeds.append(slot.uri)
+        scheme = urlparse(slot.uri).scheme
+        if scheme in ("", "file"):
+            self.feeds.append(Path(file_uri_to_path(slot.uri) if scheme else slot.uri))
 
     def engine_stopped(self) -> None:
-        stats = self.crawler.stats.get_stats()
-        spider = getattr(self.crawler.spidercls, "name", "madar")
-        paths = [p for p in (_local_path(uri) for uri in self.feeds) if p is not None]
-        self.report = build_report(stats, spider=spider,
-                                   feeds=[str(final_name(p)) for p in paths])
+        self.report = build_report(self.crawler.stats.get_stats(),
+                                   spider=getattr(self.crawler.spidercls, "name", "madar"),
+                                   feeds=[str(final_name(feed)) for feed in self.feeds])
         logger.info("%s", render_report(self.report))
-        targets = [report_path_for(p) for p in paths]
-        if self.extra_path:
-            targets.append(Path(self.extra_path))
+        targets = [report_path_for(feed) for feed in self.feeds]
+        if self.crawler.settings.get("MADAR_REPORT_PATH"):
+            targets.append(Path(self.crawler.settings.get("MADAR_REPORT_PATH")))
         text = json.dumps(self.report, ensure_ascii=False, indent=2, default=str) + "\n"
         for target in targets:
             try:

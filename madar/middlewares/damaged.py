@@ -1,9 +1,5 @@
-"""Turn a damaged ``200`` page into a retry, never into a damaged item.
-
-A server under load, a proxy or a dropped connection can hand back a ``200`` whose body is
-empty or cut off; parsed, it would give half an article that the dedup store then remembers
-as done. The rules and stats: docs/security.md.
-"""
+"""Turn a damaged ``200`` page (empty, cut off) into a retry, never into half an article
+that the memory then remembers as done. Rules and stats: docs/security.md."""
 
 from __future__ import annotations
 
@@ -22,21 +18,18 @@ _BODY_TAG = re.compile(rb"<body[\s>]", re.IGNORECASE)
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
 
-def _is_html(response: Response) -> bool:
-    content_type = (response.headers.get(b"Content-Type") or b"").lower()
-    return isinstance(response, TextResponse) and content_type.startswith(_HTML_TYPES)
-
-
 def damage_reason(response: Response) -> str | None:
-    """Why this ``200`` HTML response is damaged (``'empty'``, ``'short'``,
-    ``'no_body'``, ``'no_closing_markup'``), or ``None`` when it looks whole."""
-    if response.status != 200 or not _is_html(response):
+    """Why this ``200`` HTML response is damaged (``empty``, ``short``, ``no_body``,
+    ``no_closing_markup``), or None when it looks whole."""
+    headers = response.headers
+    if (response.status != 200 or not isinstance(response, TextResponse)
+            or not (headers.get(b"Content-Type") or b"").lower().startswith(_HTML_TYPES)):
         return None
     body = response.body
     if not body.strip():
         return "empty"
-    declared = response.headers.get(b"Content-Length")
-    if (declared and declared.isdigit() and not response.headers.get(b"Content-Encoding")
+    declared = headers.get(b"Content-Length")
+    if (declared and declared.isdigit() and not headers.get(b"Content-Encoding")
             and len(body) < MIN_LENGTH_RATIO * int(declared)):
         return "short"
     if not _BODY_TAG.search(body):
@@ -47,12 +40,8 @@ def damage_reason(response: Response) -> str | None:
 
 
 class DamagedPageMiddleware:
-    """Downloader middleware: retry damaged ``200`` HTML pages, drop them when retries end.
-
-    Disable per request with ``meta={"madar_accept_damaged": True}`` (or ``dont_retry``).
-    Register after decompression (``HttpCompressionMiddleware`` = 590) so the body is
-    plain HTML: any order number below 590.
-    """
+    """Retry damaged ``200`` HTML pages, drop them when retries end. Off per request with
+    ``meta={"madar_accept_damaged": True}`` (or ``dont_retry``); runs after decompression."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -63,11 +52,10 @@ class DamagedPageMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider=None):
-        if request.meta.get("madar_accept_damaged") or request.meta.get("dont_retry"):
-            return response
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         reason = damage_reason(response)
-        if reason is None:
+        if reason is None or request.meta.get("madar_accept_damaged") or request.meta.get(
+                "dont_retry"):
             return response
         stats = self.crawler.stats
         stats.inc_value("madar/retry/damaged")

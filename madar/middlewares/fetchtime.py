@@ -1,14 +1,9 @@
-"""Stamp each response with the moment it was fetched, once, for every component to share.
-
-The article's ``fetched_at`` and the WARC record's ``WARC-Date`` must be the same instant
-(re-extraction rebuilds ``fetched_at`` from the archive), so the time is taken here, when
-the response leaves the downloader, not separately by each reader.
-"""
+"""Stamp each response with the moment it was fetched, once, for every reader to share:
+the article's ``fetched_at`` and the WARC record's ``WARC-Date`` must be the same instant."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from scrapy.http import Request, Response
 
@@ -33,7 +28,6 @@ def fetched_at(response: Response) -> str:
 class FetchTimeMiddleware:
     """Downloader middleware: ``response.meta[META_FETCHED_AT]`` = when it arrived."""
 
-    def process_response(self, request: Request, response: Response,
-                         spider: Any = None) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         request.meta[META_FETCHED_AT] = utc_now_iso()
         return response

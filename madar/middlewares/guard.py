@@ -1,19 +1,18 @@
 """Refuse every request that leaves the crawled site: the last line of defence.
 
-The spider yields only same-host links, but redirects, robots.txt, renderers and future code
-create requests too, and Scrapy's offsite check ignores the port and allows subdomains. So
-this downloader middleware (order 40, before anything can fetch) checks every request,
-redirects included, and counts each refusal in ``madar/guard/refused/<reason>``. The
+Redirects, robots.txt, renderers and future code create requests too, and Scrapy's offsite
+check ignores the port and allows subdomains. So this downloader middleware (order 40)
+checks every request, counting each refusal in ``madar/guard/refused/<reason>``. The
 reasons: docs/security.md.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import socket
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
@@ -41,6 +40,7 @@ def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)  # a crawl meets few hosts; every request asks
 def is_private_host(host: str) -> bool:
     """Loopback, private, link-local, reserved … addresses and local-only names."""
     host = host.lower().rstrip(".")
@@ -54,37 +54,31 @@ def is_private_host(host: str) -> bool:
     return not address.is_global or address.is_multicast
 
 
-def _port(parts) -> int | None:
+def _port(parts: SplitResult) -> int | None:
     try:
         return parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return None
 
 
-def _twins(host: str) -> set[str]:
-    bare = host.removeprefix("www.")
-    return {bare, "www." + bare} if ip_of(host) is None else {host}
-
-
-@dataclass
 class UrlPolicy:
-    """Which URLs a crawl of ``base_url`` may fetch (see the module docstring)."""
+    """Which URLs a crawl of ``base_url`` may fetch: its host (and the www. twin) on its
+    port, ``extra_hosts``, and ``extra_origins`` ("host:port", e.g. the rendering service)."""
 
-    base_url: str
-    extra_hosts: tuple[str, ...] = ()
-    extra_origins: tuple[str, ...] = ()  # "host:port" always allowed (rendering service)
-    max_length: int = 2083
-    hosts: set[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        base = urlsplit(self.base_url)
+    def __init__(self, base_url: str, extra_hosts: tuple[str, ...] = (),
+                 extra_origins: tuple[str, ...] = (), max_length: int = 2083) -> None:
+        base = urlsplit(base_url)
         if base.scheme not in DEFAULT_PORTS or not base.hostname:
-            raise ValueError(f"base URL must be absolute http(s), got {self.base_url!r}")
-        self.base_host = base.hostname.rstrip(".")
+            raise ValueError(f"base URL must be absolute http(s), got {base_url!r}")
+        host = base.hostname.rstrip(".")
+        bare = host.removeprefix("www.")
+        self.hosts = {bare, "www." + bare} if ip_of(host) is None else {host}
+        self.hosts |= {h.lower().rstrip(".") for h in extra_hosts}
+        self.extra_origins = extra_origins
+        self.max_length = max_length
         self.base_port = _port(base)
         self.base_default_port = base.port is None or base.port == DEFAULT_PORTS[base.scheme]
-        self.public = not is_private_host(self.base_host)
-        self.hosts = _twins(self.base_host) | {h.lower().rstrip(".") for h in self.extra_hosts}
+        self.public = not is_private_host(host)
 
     def refusal(self, url: str) -> str | None:
         """Why ``url`` must not be fetched, or None when it may."""
@@ -115,9 +109,7 @@ class UrlPolicy:
 
 
 def _origin(url: str | None) -> tuple[str, ...]:
-    if not url:
-        return ()
-    parts = urlsplit(url)
+    parts = urlsplit(url or "")
     port = _port(parts)
     return (f"{parts.hostname}:{port}",) if parts.hostname and port else ()
 
@@ -134,26 +126,24 @@ class UrlGuardMiddleware:
         return cls(crawler)
 
     def policy(self, first_url: str) -> UrlPolicy:
-        """The policy of this crawl: the spider's ``base_url``; for spiders without one
-        (``scrapy shell``/``fetch``), the site of the first URL asked for."""
+        """The spider's ``base_url``; without one (``scrapy shell``/``fetch``), the site of
+        the first URL asked for (or ``MADAR_BASE_URL`` when that is not http(s))."""
         if self._policy is None:
             settings = self.crawler.settings
             base = getattr(self.crawler.spider, "base_url", None) or first_url
-            self._policy = UrlPolicy(
-                base,
-                extra_hosts=tuple(settings.getlist("MADAR_ALLOWED_HOSTS")),
-                extra_origins=_origin(settings.get("SPLASH_URL")),
-                max_length=settings.getint("URLLENGTH_LIMIT", 2083) or 10**9)
+            options = {"extra_hosts": tuple(settings.getlist("MADAR_ALLOWED_HOSTS")),
+                       "extra_origins": _origin(settings.get("SPLASH_URL")),
+                       "max_length": settings.getint("URLLENGTH_LIMIT", 2083) or 10**9}
+            try:
+                self._policy = UrlPolicy(base, **options)
+            except ValueError:
+                return UrlPolicy(settings.get("MADAR_BASE_URL"), **options)
         return self._policy
 
-    def process_request(self, request: Request, spider=None):
-        try:
-            policy = self.policy(request.url)
-        except ValueError:  # the very first URL is not http(s): nothing to derive from
-            policy = UrlPolicy(self.crawler.settings.get("MADAR_BASE_URL"))
-        reason = policy.refusal(request.url)
+    def process_request(self, request: Request) -> None:
+        reason = self.policy(request.url).refusal(request.url)
         if reason is None:
-            return None
+            return
         self.crawler.stats.inc_value(f"madar/guard/refused/{reason}")
         logger.info("Refused (%s): %s", reason, request.url[:300])
         raise IgnoreRequest(f"url guard: {reason}")

@@ -1,20 +1,7 @@
-"""First pipeline step: make every readable field of an article clean display text.
-
-The rules live in :mod:`madar.text.clean` (pure functions on strings); this module maps them
-over the item's readable fields and counts what it repaired in the crawl stats, under
-``madar/clean/``:
-
-- ``madar/clean/mojibake/win1256``, ``madar/clean/mojibake/latin1`` — fields repaired;
-- ``madar/clean/html/entities``, ``madar/clean/html/tags`` — markup that reached a field;
-- ``madar/clean/presentation_forms`` — fields with Arabic presentation forms folded;
-- ``madar/clean/items`` — items cleaned.
-
-With ``MADAR_EXPORT_NORMALIZED = True`` the item also gets ``text_normalized``, the matching
-form used by dedup (:func:`madar.text.arabic.normalize_for_matching`). An ``Article``
-dataclass cannot hold an extra field, so such an item is returned as a dict with the Article
-fields in contract order followed by ``text_normalized``; every later pipeline and the feed
-exporters work on either through ``ItemAdapter``.
-"""
+"""First pipeline step: every readable field of an article becomes clean display text
+(rules: :mod:`madar.text.clean`), repairs counted as ``madar/clean/<repair>`` and cleaned
+items as ``madar/clean/items``. ``MADAR_EXPORT_NORMALIZED`` adds ``text_normalized``; an
+``Article`` cannot hold it, so such an item goes on as a dict in contract order."""
 
 from __future__ import annotations
 
@@ -34,59 +21,38 @@ TEXT_FIELDS = ("text",)
 LIST_FIELDS = ("categories", "tags")
 
 
-def _clean_optional(text: str, stats: Stats | None, inline: bool = True) -> str | None:
-    return (clean_inline if inline else clean_text)(text, stats=stats) or None
-
-
-def _clean_list(values: list[Any], stats: Stats | None) -> list[Any]:
-    """Clean each string, dropping empties and exact duplicates (first one wins)."""
-    seen: dict[Any, None] = {}
-    for value in values:
-        cleaned = clean_inline(value, stats=stats) if isinstance(value, str) else value
-        if cleaned:
-            seen.setdefault(cleaned)
-    return list(seen)
-
-
-def _clean_image(image: Any, stats: Stats | None) -> Any:
-    if isinstance(image, dict) and isinstance(image.get("caption"), str):
-        return {**image, "caption": _clean_optional(image["caption"], stats)}
-    return image
-
-
 def clean_fields(item: MutableMapping[str, Any], stats: Stats | None = None) -> None:
-    """Clean the readable fields of any article-shaped mapping in place.
+    """Clean the readable fields of an article-shaped mapping (or ItemAdapter) in place.
 
-    Works on an ``ItemAdapter`` as well as a dict; fields that are absent or of an unexpected
-    type are left for validation to judge. Cleaned to empty, a text field becomes None (so
-    validation sees it missing); empty list entries are dropped.
+    A text cleaned to nothing becomes None (validation sees it missing); list entries are
+    deduplicated, empty ones dropped; values of an unexpected type are left for validation.
     """
     for name in (*INLINE_FIELDS, *TEXT_FIELDS):
         value = item.get(name)
         if isinstance(value, str):
-            item[name] = _clean_optional(value, stats, inline=name not in TEXT_FIELDS)
+            clean = clean_text if name in TEXT_FIELDS else clean_inline
+            item[name] = clean(value, stats=stats) or None
     for name in LIST_FIELDS:
-        value = item.get(name)
-        if isinstance(value, list):
-            item[name] = _clean_list(value, stats)
+        values = item.get(name)
+        if isinstance(values, list):
+            cleaned = (clean_inline(v, stats=stats) if isinstance(v, str) else v for v in values)
+            item[name] = list(dict.fromkeys(v for v in cleaned if v))
     images = item.get("images")
     if isinstance(images, list):
-        item["images"] = [_clean_image(image, stats) for image in images]
+        item["images"] = [
+            {**image, "caption": clean_inline(image["caption"], stats=stats) or None}
+            if isinstance(image, dict) and isinstance(image.get("caption"), str) else image
+            for image in images]
 
 
 class CleanTextPipeline:
-    """Clean title, text, captions, tags, categories, category, author, dateline, date text."""
-
     def __init__(self, stats: Any = None, export_normalized: bool = False) -> None:
         self.stats = stats
         self.export_normalized = export_normalized
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanTextPipeline:
-        return cls(
-            stats=crawler.stats,
-            export_normalized=crawler.settings.getbool("MADAR_EXPORT_NORMALIZED"),
-        )
+        return cls(crawler.stats, crawler.settings.getbool("MADAR_EXPORT_NORMALIZED"))
 
     def _count(self, key: str) -> None:
         if self.stats is not None:
@@ -102,9 +68,7 @@ class CleanTextPipeline:
             return item
         text = adapter.get("text")
         normalized = normalize_for_matching(text) if isinstance(text, str) else None
-        if "text_normalized" in adapter.field_names() or isinstance(item, dict):
+        if isinstance(item, dict) or "text_normalized" in adapter.field_names():
             adapter["text_normalized"] = normalized
             return item
-        exported = adapter.asdict()
-        exported["text_normalized"] = normalized
-        return exported
+        return {**adapter.asdict(), "text_normalized": normalized}

@@ -1,29 +1,10 @@
 """Drop articles already in the corpus; re-emit changed ones as new revisions.
 
-Two modes. A *snapshot* (the default of a plain ``scrapy crawl``) emits every article it
-reaches: one the memory knows unchanged comes out with its current revision (stat
-``madar/dedup/known``). *Incremental* (``MADAR_INCREMENTAL``, ``-a incremental=1``, cron)
-emits only new and changed articles. ``MADAR_EMIT_KNOWN`` overrides the choice (cron's
-``--full`` walks everything but emits only what changed). Either way duplicates of
-another article (``post_id``, ``text``, ``near``) are dropped, and the stats say what the
-memory knew at the start and where it lives (``madar/memory/{known_at_start,location,mode}``).
-
-The rules are :mod:`madar.dedup.decide`; the memory that makes them hold across runs and
-workers is :mod:`madar.state`. Stats: ``madar/duplicates/{url,post_id,text,near}``,
-``madar/dedup/{new,revised,skipped}``. ``MADAR_DUPLICATES_FEED`` (a path) receives each
-dropped duplicate as a JSON line with ``duplicate_of``, ``duplicate_reason`` and, for near
-duplicates, ``similarity``.
-
-Kill safety: the memory never commits an article the feed does not hold. Articles are
-stored here, before the feed exporter writes their lines on ``item_scraped``. Item
-pipelines connect their handlers after every extension, so this pipeline's
-``item_scraped`` handler runs after Scrapy's FeedExporter wrote the line (straight to the
-OS: :mod:`madar.feeds`); there, when no stored article still awaits its line, the store
-commits. After a feed failure (``madar/feed/failed``) nothing more is committed: at close
-the open batch is rolled back and the articles whose lines were written are learned
-again; the others are fetched next run. A kill can leave lines the memory has not
-committed: the cron entry point teaches them back (:func:`madar.cron.relearn_recovered`).
-Redis stores write at once, so there a kill can still lose the items in flight.
+A *snapshot* (plain ``scrapy crawl``) also emits the articles the memory knows unchanged;
+an *incremental* run only new and changed ones (``MADAR_INCREMENTAL``, ``MADAR_EMIT_KNOWN``).
+Duplicates of another article are dropped either way (rules: :mod:`madar.dedup.decide`;
+memory: :mod:`madar.state`). The memory commits only when the feed holds every stored
+article: docs/architecture.md, "Feed and memory agree, even after kill -9".
 """
 
 from __future__ import annotations
@@ -43,15 +24,10 @@ from madar.dedup.minhash import MinHasher
 from madar.feeds import FAILED_KEY as FEED_FAILED_KEY
 from madar.incremental import parse_flag
 from madar.state import SeenStore, dedup_parameters, memory_location, open_store
+from madar.text.arabic import normalize_for_matching
 from madar.urls import canonical_url
 
 logger = logging.getLogger(__name__)
-
-
-def _normalize(text: str) -> str:
-    from madar.text.arabic import normalize_for_matching
-
-    return normalize_for_matching(text)
 
 
 def _canonical(url: str) -> str:
@@ -61,30 +37,27 @@ def _canonical(url: str) -> str:
         return url.strip()
 
 
-def _is_post_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+def _text(value: Any) -> str:
+    return normalize_for_matching(value) if isinstance(value, str) else ""
 
 
 def _emit_known(settings: Any) -> bool:
-    """``MADAR_EMIT_KNOWN`` when set, else a snapshot unless the run is incremental (or in
-    Redis mode with ``MADAR_REDIS_REMEMBER_ARTICLES``)."""
+    """``MADAR_EMIT_KNOWN`` when set, else a snapshot unless the run is incremental (Redis
+    mode with ``MADAR_REDIS_REMEMBER_ARTICLES`` never fetches a known article again)."""
     if settings is None:
         return False
-    explicit = settings.get("MADAR_EMIT_KNOWN")
-    if explicit is not None:
-        return parse_flag(explicit)
+    if settings.get("MADAR_EMIT_KNOWN") is not None:
+        return parse_flag(settings.get("MADAR_EMIT_KNOWN"))
     if settings.get("REDIS_URL") and parse_flag(settings.get("MADAR_REDIS_REMEMBER_ARTICLES"),
                                                 True):
-        return False  # Redis mode never fetches a known article again: incremental by nature
+        return False
     return not parse_flag(settings.get("MADAR_INCREMENTAL"), False)
 
 
-def _str_or_empty(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 class DeduplicatePipeline:
-    """Item pipeline over a :class:`~madar.dedup.records.SeenStore`."""
+    """Item pipeline over a :class:`~madar.dedup.records.SeenStore`; stats
+    ``madar/duplicates/<reason>``, ``madar/dedup/{new,revised,known,skipped}``,
+    ``madar/memory/*``; ``MADAR_DUPLICATES_FEED`` receives the dropped duplicates."""
 
     def __init__(self, settings: Any = None, stats: Any = None,
                  store: SeenStore | None = None) -> None:
@@ -108,12 +81,11 @@ class DeduplicatePipeline:
     def from_crawler(cls, crawler: Any) -> DeduplicatePipeline:
         pipeline = cls(crawler.settings, crawler.stats)
         pipeline.commit_after_feed = True
+        # Item pipelines connect after every extension: this handler runs after FeedExporter's.
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.item_not_exported, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.item_not_exported, signal=signals.item_error)
         return pipeline
-
-    # -- lifecycle ---------------------------------------------------------------------------
 
     def open_spider(self, spider: Any = None) -> None:
         if self.store is None:
@@ -127,12 +99,12 @@ class DeduplicatePipeline:
             self._feed = path.open("a", encoding="utf-8")
         known = self.store.count()
         location = memory_location(self.settings) if self.settings is not None else "?"
+        mode = "snapshot" if self.emit_known else "incremental"
         if self.stats is not None:
             self.stats.set_value("madar/dedup/known_at_start", known)
             self.stats.set_value("madar/memory/known_at_start", known)
             self.stats.set_value("madar/memory/location", location)
-            self.stats.set_value("madar/memory/mode",
-                                 "snapshot" if self.emit_known else "incremental")
+            self.stats.set_value("madar/memory/mode", mode)
         logger.info("Memory: %d articles known from earlier runs (%s); %s", known, location,
                     "known ones are emitted again (snapshot)" if self.emit_known
                     else "only new and changed articles are emitted")
@@ -150,7 +122,7 @@ class DeduplicatePipeline:
             self._feed.close()
             self._feed = None
 
-    # -- commits ---------------------------------------------------------------------------
+    # -- commits: only when every stored article's line is written -------------------------
 
     @property
     def feed_failed(self) -> bool:
@@ -162,14 +134,13 @@ class DeduplicatePipeline:
         """Stored articles whose feed line is not written yet."""
         return len(self._awaiting_line)
 
-    def item_scraped(self, item: Any = None, **kwargs: Any) -> None:
-        """After FeedExporter's handler: ``item``'s line is written (unless a feed failed)."""
+    def item_scraped(self, item: Any = None) -> None:
         stored = self._awaiting_line.pop(id(item), None)
         if stored is not None and not self.feed_failed:
             self._written.append(stored)
         self._commit_if_safe()
 
-    def item_not_exported(self, item: Any = None, **kwargs: Any) -> None:
+    def item_not_exported(self, item: Any = None) -> None:
         """``item_dropped`` / ``item_error`` after this pipeline (a later pipeline's choice)."""
         self._awaiting_line.pop(id(item), None)
         self._commit_if_safe()
@@ -181,6 +152,7 @@ class DeduplicatePipeline:
         self._written.clear()
 
     def _forget_unwritten(self) -> None:
+        """After a feed failure: roll the open batch back, learn again what was written."""
         assert self.store is not None and self.dedup is not None
         rollback = getattr(self.store, "rollback", None)
         if rollback is None:  # Redis wrote at once: nothing to take back
@@ -197,52 +169,49 @@ class DeduplicatePipeline:
                            "lines were written; the next run fetches the others",
                            forgotten, len(self._written))
 
-    # -- items -------------------------------------------------------------------------------
+    # -- items -----------------------------------------------------------------------------
 
     def fingerprint(self, item: ItemAdapter) -> Fingerprint:
-        post_id = item.get("post_id")
+        post_id, modified = item.get("post_id"), item.get("modified")
+        normalized = item.get("text_normalized")  # MADAR_EXPORT_NORMALIZED: already there
         return Fingerprint.build(
             self.hasher,
             url=_canonical(item["url"]),
-            post_id=post_id if _is_post_id(post_id) else None,
-            normalized_title=_normalize(_str_or_empty(item.get("title"))),
-            normalized_text=_normalize(_str_or_empty(item.get("text"))),
-            modified=item.get("modified") if isinstance(item.get("modified"), str) else None,
+            post_id=post_id if type(post_id) is int and 0 < post_id < 2**63 else None,
+            normalized_title=_text(item.get("title")),
+            normalized_text=normalized if isinstance(normalized, str)
+            else _text(item.get("text")),
+            modified=modified if isinstance(modified, str) else None,
         )
 
     def process_item(self, item: Any, spider: Any = None,
                      fingerprint: Fingerprint | None = None) -> Any:
-        """Emit or drop ``item``. ``fingerprint``: :meth:`fingerprint` of this item computed
-        beforehand (re-extraction computes it in its worker processes, where the CPU is)."""
+        """Emit or drop ``item``. ``fingerprint``: computed beforehand (re-extraction does
+        it in its worker processes, where the CPU is)."""
         if self.dedup is None:
             self.open_spider(spider)
         assert self.dedup is not None
         adapter = ItemAdapter(item)
-        if not isinstance(adapter.get("url"), str) or not adapter.get("url"):
-            # Without a URL there is nothing to key on; the validator normally drops these.
+        url = adapter.get("url")
+        if not isinstance(url, str) or not url:  # nothing to key on (validation drops these)
             self._inc("madar/dedup/skipped")
             return item
         fingerprint = fingerprint or self.fingerprint(adapter)
         verdict = self.dedup.check(fingerprint)
-        if verdict.emit:
+        if verdict.emit or self._known_here(verdict, fingerprint):
             self._emitted_urls.add(fingerprint.url)
             adapter["revision"] = verdict.revision
+            if not verdict.emit:  # a snapshot: the article the memory holds at this URL
+                self._inc("madar/dedup/known")
+                return item
             self._inc("madar/dedup/new" if verdict.revision == 1 else "madar/dedup/revised")
             if self.commit_after_feed:
                 self._awaiting_line[id(item)] = fingerprint
             return item
-        if self._known_here(verdict, fingerprint):
-            # A snapshot: the article the memory holds at this very URL, unchanged.
-            self._emitted_urls.add(fingerprint.url)
-            adapter["revision"] = verdict.revision
-            self._inc("madar/dedup/known")
-            return item
         self._inc(f"madar/duplicates/{verdict.reason}")
         self._write_duplicate(adapter, verdict)
-        logger.debug("Duplicate (%s) of %s: %s", verdict.reason, verdict.duplicate_of,
-                     adapter.get("url"))
-        raise DropItem(f"duplicate ({verdict.reason}) of {verdict.duplicate_of}: "
-                       f"{adapter.get('url')}", log_level="DEBUG")
+        raise DropItem(f"duplicate ({verdict.reason}) of {verdict.duplicate_of}: {url}",
+                       log_level="DEBUG")
 
     def _known_here(self, verdict: Verdict, fingerprint: Fingerprint) -> bool:
         return (self.emit_known and verdict.reason == "url"
@@ -257,9 +226,8 @@ class DeduplicatePipeline:
     def _write_duplicate(self, adapter: ItemAdapter, verdict: Verdict) -> None:
         if self._feed is None:
             return
-        record = adapter.asdict()
-        record["duplicate_of"] = verdict.duplicate_of
-        record["duplicate_reason"] = verdict.reason
+        record = {**adapter.asdict(), "duplicate_of": verdict.duplicate_of,
+                  "duplicate_reason": verdict.reason}
         if verdict.similarity is not None:
             record["similarity"] = round(verdict.similarity, 4)
         self._feed.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
