@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,8 +43,6 @@ def _text(value: Any) -> str:
 def _emit_known(settings: Any) -> bool:
     """``MADAR_EMIT_KNOWN`` when set, else a snapshot unless the run is incremental (Redis
     mode with ``MADAR_REDIS_REMEMBER_ARTICLES`` never fetches a known article again)."""
-    if settings is None:
-        return False
     if settings.get("MADAR_EMIT_KNOWN") is not None:
         return parse_flag(settings.get("MADAR_EMIT_KNOWN"))
     if settings.get("REDIS_URL") and parse_flag(settings.get("MADAR_REDIS_REMEMBER_ARTICLES"),
@@ -59,17 +56,16 @@ class DeduplicatePipeline:
     ``madar/duplicates/<reason>``, ``madar/dedup/{new,revised,known,skipped}``,
     ``madar/memory/*``; ``MADAR_DUPLICATES_FEED`` receives the dropped duplicates."""
 
-    def __init__(self, settings: Any = None, stats: Any = None,
-                 store: SeenStore | None = None) -> None:
+    def __init__(self, settings: Any, stats: Any = None, store: SeenStore | None = None
+                 ) -> None:
         self.settings = settings
         self.stats = stats
         params = dedup_parameters(settings)
         self.hasher = MinHasher(params["num_perm"], params["shingle_size"], params["seed"])
         self.store = store
         self.dedup: Deduplicator | None = None
-        self._feed_path = settings.get("MADAR_DUPLICATES_FEED") if settings else None
+        self._feed_path = settings.get("MADAR_DUPLICATES_FEED")
         self._feed: IO[str] | None = None
-        self.counts: Counter[str] = Counter()
         self.emit_known = _emit_known(settings)
         self._emitted_urls: set[str] = set()  # this run's: a snapshot emits each once
         #: In a crawl (``from_crawler``) the store commits when the feed has the articles.
@@ -98,7 +94,7 @@ class DeduplicatePipeline:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._feed = path.open("a", encoding="utf-8")
         known = self.store.count()
-        location = memory_location(self.settings) if self.settings is not None else "?"
+        location = memory_location(self.settings)
         mode = "snapshot" if self.emit_known else "incremental"
         if self.stats is not None:
             self.stats.set_value("madar/dedup/known_at_start", known)
@@ -110,8 +106,6 @@ class DeduplicatePipeline:
                     else "only new and changed articles are emitted")
 
     def close_spider(self, spider: Any = None) -> None:
-        if self.counts:
-            logger.info("Dedup: %s", dict(self.counts.most_common()))
         if self.store is not None:
             if self.feed_failed:
                 self._forget_unwritten()
@@ -121,8 +115,6 @@ class DeduplicatePipeline:
         if self._feed is not None:
             self._feed.close()
             self._feed = None
-
-    # -- commits: only when every stored article's line is written -------------------------
 
     @property
     def feed_failed(self) -> bool:
@@ -168,8 +160,6 @@ class DeduplicatePipeline:
                            "uncommitted write(s) and learns again the %d article(s) whose "
                            "lines were written; the next run fetches the others",
                            forgotten, len(self._written))
-
-    # -- items -----------------------------------------------------------------------------
 
     def fingerprint(self, item: ItemAdapter) -> Fingerprint:
         post_id, modified = item.get("post_id"), item.get("modified")
@@ -219,7 +209,6 @@ class DeduplicatePipeline:
                 and fingerprint.url not in self._emitted_urls)
 
     def _inc(self, key: str) -> None:
-        self.counts[key.removeprefix("madar/")] += 1
         if self.stats is not None:
             self.stats.inc_value(key)
 
