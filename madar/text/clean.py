@@ -6,6 +6,7 @@ their reasons, mojibake repair included: docs/text.md.
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 import unicodedata
@@ -36,8 +37,7 @@ MAX_LAYERS = 3
 
 class _Charset(NamedTuple):
     name: str
-    sequence: re.Pattern[str]  # one UTF-8 multi-byte sequence as the charset shows it
-    run: re.Pattern[str]  # sequences with the ASCII between them (ASCII is the same in both)
+    run: re.Pattern[str]  # UTF-8 multi-byte sequences as the charset shows them, and ASCII
     letter: re.Pattern[str]  # lead D8/D9 and a trail: one Arabic letter
     to_bytes: Callable[[str], bytes]
 
@@ -51,22 +51,25 @@ def _charset(name: str, shown: Callable[[int], str], to_bytes: Callable[[str], b
     trail = chars(0x80, 0xBF)
     seq = (f"(?:{chars(0xC2, 0xDF)}{trail}|{chars(0xE0, 0xEF)}{trail}{{2}}"
            f"|{chars(0xF0, 0xF4)}{trail}{{3}})")
-    return _Charset(name, re.compile(seq), re.compile(f"{seq}(?:{seq}|[\\x00-\\x7f])*"),
-                    re.compile(chars(0xD8, 0xD9) + trail), to_bytes)
+    run = re.compile(f"{seq}(?:{seq}|[\\x00-\\x7f])*")
+    return _Charset(name, run, re.compile(chars(0xD8, 0xD9) + trail), to_bytes)
 
 
 def _cp1256(byte: int) -> str:
     return bytes([byte]).decode("cp1256")
 
 
-#: The bytes cp1252 defines in 0x80-0x9F (a browser shows the other five as C1 controls).
-_CP1252_ONLY = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
-_CP1252_TO_LATIN1 = str.maketrans(_CP1252_ONLY.decode("cp1252"), _CP1252_ONLY.decode("latin-1"))
+def _cp1252_bytes(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """What latin-1 cannot encode, as cp1252 shows bytes 0x80-0x9F (a browser's reading)."""
+    return error.object[error.start : error.end].encode("cp1252"), error.end
+
+
+codecs.register_error("madar.cp1252", _cp1252_bytes)  # type: ignore[arg-type]
 _WIN1256 = _charset(WIN1256, _cp1256, lambda run: run.encode("cp1256"))
 _LATIN1 = _charset(
     LATIN1,
     lambda byte: chr(byte) + bytes([byte]).decode("cp1252", "ignore"),
-    lambda run: run.translate(_CP1252_TO_LATIN1).encode("latin-1"),
+    lambda run: run.encode("latin-1", "madar.cp1252"),
 )
 _ARABIC_BLOCK_RE = re.compile("[\u0600-\u06ff]")
 #: ``ط``/``ظ`` and a trail that is not Arabic (``§ „ … ±`` …): never seen in real text, unlike
@@ -82,7 +85,7 @@ def _looks_like_win1256(text: str) -> bool:
     if len(_STRONG_PAIR_RE.findall(text)) < MIN_PAIRS:
         return False
     arabic = len(_ARABIC_BLOCK_RE.findall(text))
-    covered = sum(len(_ARABIC_BLOCK_RE.findall(m)) for m in _WIN1256.sequence.findall(text))
+    covered = sum(len(_ARABIC_BLOCK_RE.findall(run)) for run in _WIN1256.run.findall(text))
     return covered >= MIN_COVERAGE * arabic
 
 
@@ -130,29 +133,23 @@ def repair_mojibake(text: str) -> tuple[str, str | None]:
 
 
 # --- invisible characters and spaces --------------------------------------------------------
-def _build_table() -> dict[int, str | None]:
+def _build_replacements() -> dict[str, str]:
     """Invisible characters and controls deleted, every space a space, line breaks ``\\n``."""
-    table: dict[int, str | None] = dict.fromkeys(map(ord, INVISIBLE))
-    for cp in range(0x10000):  # every control (Cc) and space separator (Zs) is in the BMP
-        category = unicodedata.category(chr(cp))
-        if category == "Cc":
-            table[cp] = None
-        elif category == "Zs" and cp != 0x20:
-            table[cp] = " "
-    table.update({0x09: " ", 0x0A: "\n", 0x0B: "\n", 0x0C: "\n", 0x85: "\n"})
-    table.update({0x2028: "\n", 0x2029: "\n\n"})
-    return table
+    replacements = dict.fromkeys(INVISIBLE, "")
+    for char in map(chr, range(0x10000)):  # every control (Cc) and space (Zs) is in the BMP
+        category = unicodedata.category(char)
+        if category == "Cc" and char != "\n":
+            replacements[char] = ""
+        elif category == "Zs" and char != " ":
+            replacements[char] = " "
+    replacements.update({"\t": " ", "\v": "\n", "\f": "\n", "\x85": "\n", "\u2028": "\n"})
+    replacements["\u2029"] = "\n\n"
+    return replacements
 
 
-_TABLE = _build_table()
-# ``str.translate`` looks a tuple up twice as fast as a dict (no hashing); past its end only
-# U+3000 and U+FEFF need a change.
-_FAST_TABLE = tuple(_TABLE.get(cp, chr(cp)) for cp in range(0x2070))
-_HIGH = {chr(cp): value or "" for cp, value in _TABLE.items() if cp >= 0x2070}
-#: Any character the table changes (the guard for the translate step).
-_TRANSLATED_RE = re.compile(
-    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE) if _TABLE[cp] != chr(cp)) + "]"
-)
+_REPLACEMENTS = _build_replacements()
+# One character at a time: a few matches in a long text cost less than a translate of it all.
+_REPLACED_RE = re.compile("[" + re.escape("".join(sorted(_REPLACEMENTS))) + "]")
 _JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
 _ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
 _PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
@@ -179,7 +176,6 @@ _LINE_BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BLOCK_TAG_RE = re.compile(
     r"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|figure|table|tr)\b[^<>]*>", re.IGNORECASE
 )
-_SCRIPT_OR_STYLE_RE = re.compile(r"<(?:script|style)\b", re.IGNORECASE)
 
 # --- punctuation ----------------------------------------------------------------------------
 _PUNCT = re.escape("،؛؟.!:,;")
@@ -206,8 +202,8 @@ def _noop(_key: str) -> None:
     return None
 
 
-def _unescape(match: re.Match[str]) -> str:
-    return html.unescape(match[0])
+def _replacement(match: re.Match[str]) -> str:
+    return _REPLACEMENTS[match[0]]
 
 
 def _strip_markup(text: str, stats: Stats) -> str:
@@ -215,12 +211,11 @@ def _strip_markup(text: str, stats: Stats) -> str:
     for _ in range(5):
         entities = "&" in text and _ENTITY_RE.search(text)
         if entities:
-            text = _ENTITY_RE.sub(_unescape, text)
+            text = _ENTITY_RE.sub(lambda entity: html.unescape(entity[0]), text)
             stats("html/entities")
         tags = "<" in text and _TAG_RE.search(text)
         if tags:
-            if _SCRIPT_OR_STYLE_RE.search(text):
-                text = remove_tags_with_content(text, which_ones=("script", "style"))
+            text = remove_tags_with_content(text, which_ones=("script", "style"))
             text = _LINE_BREAK_TAG_RE.sub("\n", text)
             text = _BLOCK_TAG_RE.sub("\n\n", text)
             text = _TAG_RE.sub("", text)
@@ -290,10 +285,8 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
         record("presentation_forms")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _TRANSLATED_RE.search(text):
-        text = text.translate(_FAST_TABLE)
-        for char, replacement in _HIGH.items():
-            text = text.replace(char, replacement)
+    if _REPLACED_RE.search(text):
+        text = _REPLACED_RE.sub(_replacement, text)
     if "\u200c" in text or "\u200d" in text:
         text = _drop_joiners(text)
     if TATWEEL in text:
