@@ -44,8 +44,9 @@ def seed(settings: Any, server: Any, keys: CrawlKeys) -> dict[str, Any]:
     from scrapy.crawler import Crawler
     from scrapy.utils.asyncgen import collect_asyncgen
     from scrapy.utils.misc import build_from_crawler, load_object
+    from scrapy_redis.queue import PriorityQueue
 
-    from madar.distributed.scheduler import SharedDupeFilter, SharedQueue
+    from madar.distributed.scheduler import SharedDupeFilter, enqueue
     from madar.spiders.madar import MadarSpider
 
     crawler = Crawler(MadarSpider, settings)
@@ -56,10 +57,10 @@ def seed(settings: Any, server: Any, keys: CrawlKeys) -> dict[str, Any]:
     fresh = crawl.join(register=False)
     dupefilter = SharedDupeFilter(server, keys, crawler.request_fingerprinter,
                                   remember_articles=settings.getbool("MADAR_REDIS_REMEMBER_ARTICLES"))
-    queue = SharedQueue(server, spider, keys.queue, None, crawl)
+    queue = PriorityQueue(server, spider, keys.queue)
     queued, skipped = [], []
     for request in asyncio.run(collect_asyncgen(spider.start())):
-        (queued if queue.add_unseen(request, dupefilter) else skipped).append(request.url)
+        (queued if enqueue(crawl, dupefilter, queue, request) else skipped).append(request.url)
     return {"crawl": keys.prefix, "new_run": fresh, "queued": queued, "already_seen": skipped}
 
 

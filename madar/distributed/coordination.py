@@ -22,7 +22,7 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 #: ARGV worker, ttl, mode, then inflight fields that are done. It reaps: drops the workers whose
 #: heartbeat expired and queues again the requests they held. Modes: join/seed (join without
 #: registering) start a new run if no worker is alive and nothing queued; join/idle/busy
-#: register; look only looks. -> {queued, busy, live, requeued, 1 if a new run started}
+#: register; leave unregisters; look only looks. -> {queued, busy, live, requeued, new run}
 _HEARTBEAT = _NOW + """
 for i = 4, #ARGV do redis.call('HDEL', KEYS[4], ARGV[i]) end
 local mode, requeued = ARGV[3], 0
@@ -60,6 +60,9 @@ if mode == 'join' or mode == 'idle' or mode == 'busy' then
   else
     redis.call('ZREM', KEYS[2], ARGV[1])
   end
+elseif mode == 'leave' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
 end
 return {redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[2]),
         redis.call('ZCARD', KEYS[1]), requeued, fresh}
@@ -193,11 +196,5 @@ class SharedCrawl:
 
     def leave(self) -> None:
         """Unregister. Scrapy finishes every request before it closes: none is held."""
-        pipe = self.server.pipeline()
-        fields = [*self.held, *self._take_done()]
-        if fields:
-            pipe.hdel(self.keys.inflight, *fields)
-        pipe.zrem(self.keys.workers, self.worker)
-        pipe.zrem(self.keys.busy, self.worker)
-        pipe.execute()
+        self._run("leave", *self.held, *self._take_done())
         self.held.clear()

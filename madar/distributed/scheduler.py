@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy import Request
-from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -15,13 +14,6 @@ from scrapy_redis.scheduler import Scheduler
 from madar.distributed.coordination import CrawlKeys, SharedCrawl
 from madar.feeds import worker_id
 from madar.urls import is_article_candidate
-
-
-def crawl_keys_for(spider: Any) -> CrawlKeys:
-    """The keys of the crawl this spider takes part in (from its base URL)."""
-    settings = spider.crawler.settings
-    base_url = getattr(spider, "base_url", "") or settings.get("MADAR_BASE_URL")
-    return CrawlKeys.for_base_url(base_url, settings.get("MADAR_REDIS_CRAWL_PREFIX"))
 
 
 class SharedDupeFilter(RFPDupeFilter):
@@ -34,14 +26,6 @@ class SharedDupeFilter(RFPDupeFilter):
         self.keys = keys
         self.fingerprinter = fingerprinter
         self.remember_articles = remember_articles
-
-    @classmethod
-    def from_spider(cls, spider: Any) -> SharedDupeFilter:
-        crawler = spider.crawler
-        settings = crawler.settings
-        return cls(get_redis_from_settings(settings), crawl_keys_for(spider),
-                   crawler.request_fingerprinter, debug=settings.getbool("DUPEFILTER_DEBUG"),
-                   remember_articles=settings.getbool("MADAR_REDIS_REMEMBER_ARTICLES"))
 
     def request_fingerprint(self, request: Request) -> str:
         return self.fingerprinter.fingerprint(request).hex()
@@ -66,31 +50,14 @@ class SharedDupeFilter(RFPDupeFilter):
         """Keep the fingerprints: the other workers and later runs share them."""
 
 
-class SharedQueue(PriorityQueue):
-    """scrapy-redis' priority queue (a sorted set, score = -priority) whose requests go in
-    and out through :class:`SharedCrawl`'s single steps."""
-
-    def __init__(self, server: Any, spider: Any, key: str, serializer: Any,
-                 crawl: SharedCrawl) -> None:
-        super().__init__(server, spider, key, serializer)
-        self.crawl = crawl
-
-    def add_unseen(self, request: Request, dupefilter: SharedDupeFilter) -> bool:
-        """Queue ``request`` unless the shared dupefilter has seen it."""
-        if request.dont_filter:
-            self.push(request)
-            return True
-        return self.crawl.add_unseen(dupefilter.key_for(request),
-                                     dupefilter.request_fingerprint(request),
-                                     -request.priority, self._encode_request(request))
-
-    def pop(self, timeout: float = 0) -> Request | None:
-        data = self.crawl.pop()
-        if not data:
-            return None
-        request = self._decode_request(data)
-        self.crawl.hold(request, data)
-        return request
+def enqueue(crawl: SharedCrawl, dupefilter: SharedDupeFilter, queue: PriorityQueue,
+            request: Request) -> bool:
+    """Queue ``request`` unless the shared dupefilter has seen it (one Redis step)."""
+    if request.dont_filter:
+        queue.push(request)
+        return True
+    return crawl.add_unseen(dupefilter.key_for(request), dupefilter.request_fingerprint(request),
+                            -request.priority, queue._encode_request(request))
 
 
 class SharedScheduler(Scheduler):
@@ -99,12 +66,15 @@ class SharedScheduler(Scheduler):
 
     def open(self, spider: Any) -> None:
         self.spider = spider
-        keys = crawl_keys_for(spider)
-        ttl = spider.crawler.settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL")
+        crawler, settings = spider.crawler, spider.crawler.settings
+        keys = CrawlKeys.for_base_url(spider.base_url, settings.get("MADAR_REDIS_CRAWL_PREFIX"))
+        ttl = settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL")
         self.crawl = SharedCrawl(self.server, keys, worker_id(), ttl=ttl)
         fresh = self.crawl.join()
-        self.queue = SharedQueue(self.server, spider, keys.queue, self.serializer, self.crawl)
-        self.df = SharedDupeFilter.from_spider(spider)
+        self.queue = PriorityQueue(self.server, spider, keys.queue, self.serializer)
+        self.df = SharedDupeFilter(self.server, keys, crawler.request_fingerprinter,
+                                   debug=settings.getbool("DUPEFILTER_DEBUG"),
+                                   remember_articles=settings.getbool("MADAR_REDIS_REMEMBER_ARTICLES"))
         spider.logger.info("Shared crawl %s, worker %s: %s", keys.prefix, self.crawl.worker,
                            "new run" if fresh else f"joining ({len(self.queue)} requests queued)")
         self.stats.set_value("madar/distributed/worker", self.crawl.worker)
@@ -125,7 +95,7 @@ class SharedScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         if request is self.taken:  # out of the shared queue already
             return True
-        if not self.queue.add_unseen(request, self.df):
+        if not enqueue(self.crawl, self.df, self.queue, request):
             self.df.log(request, self.spider)
             self.stats.inc_value("dupefilter/filtered")
             return False
@@ -136,9 +106,12 @@ class SharedScheduler(Scheduler):
         if self.taken is not None:
             request, self.taken = self.taken, None
             return request
-        request = self.queue.pop()
-        if request is not None:
-            self.stats.inc_value("scheduler/dequeued/redis")
+        data = self.crawl.pop()
+        if not data:
+            return None
+        request = self.queue._decode_request(data)
+        self.crawl.hold(request, data)
+        self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def close(self, reason: str) -> None:

@@ -42,13 +42,6 @@ function main(splash, args)
 end
 """
 
-PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
-    "executable_path": "/usr/bin/chromium",  # Debian's (deploy/playwright/install-chromium.sh)
-    "args": ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--no-first-run", "--disable-gpu"],
-}
-
-
 def render_mode(settings: BaseSettings | Mapping[str, Any], spider_arg: str | None = None
                 ) -> RenderMode:
     """``-a render=`` wins, else Splash when ``SPLASH_URL`` is set; a typo is a ValueError."""
@@ -81,7 +74,11 @@ def settings_for(mode: RenderMode) -> dict[str, Any]:
         return {
             "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-            "PLAYWRIGHT_LAUNCH_OPTIONS": PLAYWRIGHT_LAUNCH_OPTIONS,
+            "PLAYWRIGHT_LAUNCH_OPTIONS": {
+                "executable_path": "/usr/bin/chromium",  # Debian's: no browser download
+                "args": ["--no-sandbox", "--disable-background-networking", "--disable-sync",
+                         "--disable-component-update", "--no-first-run", "--disable-gpu"],
+            },
             "PLAYWRIGHT_ABORT_REQUEST": "madar.rendering.abort_heavy_resources",
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": DEFAULT_TIMEOUT * 1000,
         }

@@ -11,6 +11,11 @@ import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple
 
+import scrapy
+import scrapy.utils.url
+from scrapy.core.downloader import Downloader
+from w3lib.url import canonicalize_url
+
 _applied: set[str] = set()
 
 
@@ -24,35 +29,18 @@ class Shim(NamedTuple):
         return self.name in _applied
 
 
-def _canonicalize_url_missing() -> bool:
-    """Scrapy 2.13 dropped ``scrapy.utils.url.canonicalize_url``, which scrapy_splash imports."""
-    import scrapy.utils.url
-
-    return not hasattr(scrapy.utils.url, "canonicalize_url")
-
-
 def _put_canonicalize_url_back() -> None:
-    import scrapy.utils.url
-    from w3lib.url import canonicalize_url
-
     scrapy.utils.url.canonicalize_url = canonicalize_url  # type: ignore[attr-defined]
     _applied.add("canonicalize_url")
 
 
 def _splash_middleware(name: str) -> type:
     """A class of ``scrapy_splash.middleware``, importable only once canonicalize_url is back."""
-    if _canonicalize_url_missing():
+    if not hasattr(scrapy.utils.url, "canonicalize_url"):
         _put_canonicalize_url_back()
     import scrapy_splash.middleware
 
     return getattr(scrapy_splash.middleware, name)
-
-
-def _private_slot_key_gone() -> bool:
-    """``SplashMiddleware`` calls ``Downloader._get_slot_key``, removed in Scrapy 2.14."""
-    from scrapy.core.downloader import Downloader
-
-    return not hasattr(Downloader, "_get_slot_key")
 
 
 def _use_public_slot_key() -> None:
@@ -64,35 +52,27 @@ def _use_public_slot_key() -> None:
 
 
 def _sync_only_output() -> bool:
-    """Scrapy 2.16 refuses a spider middleware with only a sync ``process_spider_output``,
-    and calls ``process_start`` instead of the removed ``process_start_requests``."""
     mw = _splash_middleware("SplashDeduplicateArgsMiddleware")
     return not hasattr(mw, "process_spider_output_async") and not inspect.isasyncgenfunction(
         mw.process_spider_output)
 
 
 def _add_async_output() -> None:
-    import scrapy
-
     mw = _splash_middleware("SplashDeduplicateArgsMiddleware")
-
-    async def _process(self: Any, spider: Any, elements: AsyncIterator[Any]
-                       ) -> AsyncIterator[Any]:
-        """What the sync ``process_spider_output`` does, for an asynchronous stream."""
-        if not hasattr(spider, "state"):
-            spider.state = {}
-        spider.state.setdefault(self.local_values_key, {})
-        async for element in elements:
-            is_request = isinstance(element, scrapy.Request)
-            yield self._process_request(element, spider) if is_request else element
 
     async def process_spider_output_async(self: Any, response: Any, result: AsyncIterator[Any],
                                           spider: Any = None) -> AsyncIterator[Any]:
-        async for element in _process(self, spider or self._madar_crawler.spider, result):
-            yield element
+        """What the sync ``process_spider_output`` does, for an asynchronous stream."""
+        spider = spider or self._madar_crawler.spider
+        if not hasattr(spider, "state"):
+            spider.state = {}
+        spider.state.setdefault(self.local_values_key, {})
+        async for element in result:
+            is_request = isinstance(element, scrapy.Request)
+            yield self._process_request(element, spider) if is_request else element
 
     async def process_start(self: Any, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for element in _process(self, self._madar_crawler.spider, start):
+        async for element in process_spider_output_async(self, None, start):
             yield element
 
     def from_crawler(cls: type, crawler: Any) -> Any:
@@ -107,10 +87,14 @@ def _add_async_output() -> None:
 
 
 SHIMS: tuple[Shim, ...] = (
+    # Scrapy 2.13 dropped scrapy.utils.url.canonicalize_url, which scrapy_splash imports.
     Shim("canonicalize_url", "scrapy-plugins/scrapy-splash#332",
-         _canonicalize_url_missing, _put_canonicalize_url_back),
+         lambda: not hasattr(scrapy.utils.url, "canonicalize_url"), _put_canonicalize_url_back),
+    # SplashMiddleware calls Downloader._get_slot_key, removed in Scrapy 2.14.
     Shim("slot_key", "scrapy-plugins/scrapy-splash#330",
-         _private_slot_key_gone, _use_public_slot_key),
+         lambda: not hasattr(Downloader, "_get_slot_key"), _use_public_slot_key),
+    # Scrapy 2.16 refuses a spider middleware with only a sync process_spider_output, and
+    # calls process_start instead of the removed process_start_requests.
     Shim("async_spider_output", "scrapy/scrapy#7504", _sync_only_output, _add_async_output),
 )
 
