@@ -1,4 +1,4 @@
-"""Article page objects: every method named after an Article field extracts that field.
+"""Article page objects: every property named after an Article field extracts that field.
 
 How each field weighs theme markup against metadata, and what ``field_sources`` records:
 docs/theme-markup.md, "How madar reads the markup".
@@ -23,7 +23,7 @@ from madar.pages.body import (
     split_dateline,
 )
 from madar.pages.document import Page, collapse, element_text, safe_canonical
-from madar.pages.listing import ListingPage, visible_date_of_link
+from madar.pages.listing import visible_date_of_link
 from madar.text.clean import clean_inline
 from madar.text.dates import iso_day, normalize_datetime, parse_visible_date
 from madar.urls import is_article_candidate, post_id_from_shortlink
@@ -37,6 +37,8 @@ THEME, METADATA, NONE = "theme", "metadata", "none"
 #: Fields whose source (theme markup, metadata, nothing) each page records.
 SOURCE_FIELDS: tuple[str, ...] = ("title", "published", "category", "tags", "author", "text",
                                   "related")
+#: The fields a page extracts (``revision`` is the memory's).
+EXTRACTED: tuple[str, ...] = tuple(name for name in ARTICLE_FIELDS if name != "revision")
 SITE_SUFFIX = re.compile(r"\s*[-–—|:»]+\s*(?:موقع\s*)?مدار\s*اليوم\s*$")
 _POSTID_CLASS = re.compile(r"^postid-(\d+)$")
 _POST_CLASS = re.compile(r"^post-(\d+)$")
@@ -100,6 +102,7 @@ class ArticlePage(Page):
     #: there) and og:description as the text (themes: no, it would hide an empty body).
     METADATA_IMAGE: ClassVar[bool] = True
     METADATA_TEXT: ClassVar[bool] = True
+    language: ClassVar[str] = "ar"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Selector slots must be tuples of single selectors: a comma would read as a union."""
@@ -118,11 +121,9 @@ class ArticlePage(Page):
     def to_item(self) -> Article:
         """Every field, in Article order; a failing field is logged and left default."""
         values: dict[str, Any] = {}
-        for name in ARTICLE_FIELDS:
-            if not callable(getattr(type(self), name, None)):
-                continue  # not extracted (revision)
+        for name in EXTRACTED:
             try:
-                value = getattr(self, name)()
+                value = getattr(self, name)
             except Exception:
                 logger.exception("field %r failed on %s", name, self.page_url)
                 continue
@@ -162,7 +163,7 @@ class ArticlePage(Page):
         return self._first(self.VISIBLE_DATE)
 
     @cached_property
-    def _visible_date(self) -> str | None:
+    def published_raw(self) -> str | None:
         return element_text(self._date_element())
 
     @cached_property
@@ -188,12 +189,9 @@ class ArticlePage(Page):
 
     # --- fields -----------------------------------------------------------------------
 
-    def url(self) -> str:
-        return self._url
-
     @cached_property
-    def _url(self) -> str:
-        """The page's canonical URL (asked for by several fields: computed once)."""
+    def url(self) -> str:
+        """The canonical URL: ``<link rel=canonical>``, og:url, else the page's own."""
         doc = self.document
         for candidate in (doc.link_first("canonical"), doc.absolute(doc.meta_first("og:url")),
                           self.page_url):
@@ -212,21 +210,19 @@ class ArticlePage(Page):
                     found.extend(_SHORTLINK_TEXT.findall(value))
         return [url for url in map(self.document.absolute, found) if url]
 
+    @cached_property
     def shortlink(self) -> str | None:
         """The page's shortlink, else ``/?p=ID`` on the site's root when the post id is known."""
         for candidate in self._shortlink_candidates:
             if post_id_from_shortlink(candidate) is not None:
                 return safe_canonical(candidate)
-        if self._post_id is None:
+        if self.post_id is None:
             return None
-        parts = urlsplit(self._url)
-        return safe_canonical(f"{parts.scheme}://{parts.netloc}/?p={self._post_id}")
-
-    def post_id(self) -> int | None:
-        return self._post_id
+        parts = urlsplit(self.url)
+        return safe_canonical(f"{parts.scheme}://{parts.netloc}/?p={self.post_id}")
 
     @cached_property
-    def _post_id(self) -> int | None:
+    def post_id(self) -> int | None:
         """From the shortlink, the body class, JSON-LD ids, else ``article#post-N``."""
         for candidate in self._shortlink_candidates:
             post_id = post_id_from_shortlink(candidate)
@@ -252,6 +248,7 @@ class ArticlePage(Page):
                         return int(match[1])
         return None
 
+    @cached_property
     def title(self) -> str | None:
         """The theme's heading, else og:title/headline/<title> without the site's name;
         cleaned like the text (invisible characters, nbsp) so that it compares as shown."""
@@ -273,6 +270,7 @@ class ArticlePage(Page):
                 return normalized
         return None
 
+    @cached_property
     def published(self) -> str | None:
         """Metadata's timestamp (it has the time and offset), else the theme's date. The
         source is the theme whenever the theme's date shows the same day (±1 for zones)."""
@@ -280,16 +278,14 @@ class ArticlePage(Page):
             ("article:published_time", "datepublished", "og:published_time"), "datePublished")
         time = self._first(self.TIME)
         shown = normalize_datetime(time.get("datetime")) if time is not None else None
-        shown = shown or parse_visible_date(self._visible_date, self._now)
+        shown = shown or parse_visible_date(self.published_raw, self._now)
         if not found:
             return self._sourced("published", THEME, shown)
         day, shown_day = iso_day(found), iso_day(shown)
         agrees = day is not None and shown_day is not None and abs((day - shown_day).days) <= 1
         return self._sourced("published", THEME if agrees else METADATA, found)
 
-    def published_raw(self) -> str | None:
-        return self._visible_date
-
+    @cached_property
     def modified(self) -> str | None:
         return self._metadata_date(
             ("article:modified_time", "og:updated_time", "datemodified"), "dateModified")
@@ -301,7 +297,7 @@ class ArticlePage(Page):
         names: list[str] = []
         for index, link in enumerate(crumbs.iter("a") if crumbs is not None else ()):
             text, target = element_text(link), self._canonical(link.get("href"))
-            if not text or target == self._url:
+            if not text or target == self.url:
                 continue
             is_home = text in _HOME_WORDS or (target is not None and urlsplit(target).path == "/")
             if not (index == 0 and is_home):
@@ -318,6 +314,7 @@ class ArticlePage(Page):
                 return _ld_text(ordered[-2].get("name")) or _ld_text(ordered[-2].get("item"))
         return None
 
+    @cached_property
     def category(self) -> str | None:
         if self._breadcrumb_category:
             return self._sourced("category", THEME, self._breadcrumb_category)
@@ -327,6 +324,7 @@ class ArticlePage(Page):
         source, names = self._categories
         return self._sourced("category", source, names[0] if names else None)
 
+    @cached_property
     def categories(self) -> list[str]:
         return self._categories[1]
 
@@ -341,6 +339,7 @@ class ArticlePage(Page):
         found = unique(self.document.meta.get("article:section", []))
         return METADATA, found or unique(_ld_strings(self._ld.get("articleSection")))
 
+    @cached_property
     def tags(self) -> list[str]:
         found = unique(map(element_text, self._box_links(self.TAGS_BOX)))
         if found:
@@ -349,6 +348,7 @@ class ArticlePage(Page):
         found = found or unique(_ld_strings(self._ld.get("keywords")))
         return self._sourced("tags", METADATA, found)
 
+    @cached_property
     def author(self) -> str | None:
         candidates = [(THEME, element_text(self._first(self.AUTHOR))),
                       (METADATA, self.document.meta_first("author")),
@@ -360,9 +360,11 @@ class ArticlePage(Page):
                     return self._sourced("author", source, name)
         return self._sourced("author", NONE, None)
 
+    @cached_property
     def dateline(self) -> str | None:
         return self._body[1]
 
+    @cached_property
     def text(self) -> str | None:
         source, _, paragraphs = self._body
         return self._sourced("text", source, "\n\n".join(paragraphs) if paragraphs else None)
@@ -390,6 +392,7 @@ class ArticlePage(Page):
                 return url, None
         return None
 
+    @cached_property
     def images(self) -> list[Image]:
         found = [self._featured_image()]
         if self._body_container is not None:
@@ -417,22 +420,13 @@ class ArticlePage(Page):
                        *self._box_links(self.INLINE_RELATED_BOX)):
             href = self.document.absolute(anchor.get("href"))
             url = safe_canonical(href) if href and is_article_candidate(href) else None
-            if url and url != self._url and not found.get(url):
+            if url and url != self.url and not found.get(url):
                 found[url] = parse_visible_date(visible_date_of_link(anchor), self._now)
         return found
 
+    @cached_property
     def related(self) -> list[str]:
         return self._sourced("related", THEME, self.related_urls())
-
-    def latest_news_url(self) -> str | None:
-        """The ``آخر الأخبار`` category link from this page's menu or breadcrumb."""
-        return ListingPage(self.page_url, self.html, document=self.document).latest_news_url()
-
-    def language(self) -> str:
-        return "ar"
-
-    def fetched_at(self) -> str | None:
-        return self._fetched_at
 
 
 class MetadataArticlePage(ArticlePage):

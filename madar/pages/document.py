@@ -342,12 +342,12 @@ class Page:
                  document: HtmlDocument | None = None) -> None:
         self.page_url = url
         self.html = html
-        self._fetched_at = fetched_at
+        self.fetched_at = fetched_at
         self.document = document or HtmlDocument(url, html)
 
     @cached_property
     def _now(self) -> datetime | None:
-        return parse_datetime(self._fetched_at)
+        return parse_datetime(self.fetched_at)
 
     def _canonical(self, href: str | None) -> str | None:
         """The canonical form of a link on the page (None for a non-http or bad one)."""
