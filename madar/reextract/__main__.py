@@ -10,9 +10,9 @@ import logging
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from madar.exporters.parquet import ParquetUnavailable, require_pyarrow
+from madar.spiders.arguments import site_origin
 
 try:
     from madar.reextract.corpus import Options, feed_formats, reextract
@@ -52,10 +52,11 @@ def setting(argument: str) -> tuple[str, str]:
 
 
 def base_url(argument: str) -> str:
-    parts = urlsplit(argument)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"must be an absolute http(s) URL, got {argument!r}")
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    try:
+        return site_origin(argument)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an absolute http(s) URL, got {argument!r}"
+                                         ) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,7 +90,7 @@ def options_from(argv: list[str] | None) -> Options:
     if args.base_url is None:
         from madar import settings as project
 
-        args.base_url = base_url(project.MADAR_BASE_URL)
+        args.base_url = site_origin(project.MADAR_BASE_URL)
     return Options(archives=[path for paths in args.archives for path in paths],
                    output=args.output, output_format=fmt, base_url=args.base_url,
                    workers=args.workers, state_dir=args.state_dir, settings=dict(args.set))

@@ -47,16 +47,21 @@ def _flag(name: str, text: str) -> bool:
         raise BadArgument(name, text, "1 or 0 (also true/false, yes/no, on/off)") from None
 
 
-def _base_url(name: str, text: str) -> str:
-    parts = urlsplit(text)
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        parts = parts._replace(netloc="")
+def site_origin(url: str, name: str = "the site") -> str:
+    """``scheme://host[:port]`` of an absolute http(s) URL, lower-cased; else ValueError."""
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - raises on a port that is not a number
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadArgument(name, text,
-                          "an absolute http(s) URL (e.g. base_url=http://127.0.0.1:8000)")
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {url!r}")
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _base_url(name: str, text: str) -> str:
+    try:
+        return site_origin(text)
+    except ValueError:
+        raise BadArgument(name, text, "an absolute http(s) URL "
+                          "(e.g. base_url=http://127.0.0.1:8000)") from None
 
 
 def _render(name: str, text: str) -> str:

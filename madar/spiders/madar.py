@@ -33,7 +33,7 @@ from madar.rendering import (
     render_mode,
     rendered_request,
 )
-from madar.spiders.arguments import SpiderArguments
+from madar.spiders.arguments import SpiderArguments, site_origin
 from madar.text.dates import as_utc, iso_day
 from madar.urls import canonical_url, is_article_candidate, permalink_date, same_host
 
@@ -102,12 +102,8 @@ class MadarSpider(scrapy.Spider):
         settings = crawler.settings
         mode = render_mode(settings, arguments.render)
         apply_render_settings(settings, mode)
-        base = arguments.base_url or settings.get("MADAR_BASE_URL")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"setting MADAR_BASE_URL must be an absolute http(s) URL, "
-                             f"got {base!r}")
-        base_url = f"{parts.scheme}://{parts.netloc}".lower()
+        base_url = arguments.base_url or site_origin(settings.get("MADAR_BASE_URL"),
+                                                     "setting MADAR_BASE_URL")
         # one truth for every component: the memory is this site's, the pipelines know
         # the mode (settings are frozen only in tests that build spiders late)
         if not settings.frozen:
@@ -123,7 +119,8 @@ class MadarSpider(scrapy.Spider):
                                       **SpiderArguments.passthrough(kwargs))
         spider.render_mode = mode
         spider.base_url = base_url
-        spider.allowed_domains = [parts.hostname]  # Scrapy's offsite filter; the port: same_host
+        # Scrapy's offsite filter; the port is checked by same_host on every link
+        spider.allowed_domains = [urlsplit(base_url).hostname]
         spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE", 20)
         hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
         spider.max_pages = min(spider.max_pages if spider.max_pages is not None else hard_cap,
@@ -132,18 +129,14 @@ class MadarSpider(scrapy.Spider):
             crawler, arguments.incremental)
         if spider.archive:
             spider.memory = spider.incremental or IncrementalPolicy.from_crawler(crawler, True)
-            jobdir = settings.get("JOBDIR")
-            spider.refill = bool(jobdir) and not spider._jobdir_resumable(jobdir)
+            if settings.get("JOBDIR"):
+                mark = Path(settings.get("JOBDIR"), cls.PAUSED_MARK)
+                spider.refill = not mark.exists()
+                mark.unlink(missing_ok=True)  # a kill during this run must not find it
         if arguments.max_articles is not None:
             crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
             crawler.signals.connect(spider._item_dropped, signal=signals.item_error)
         return spider
-
-    def _jobdir_resumable(self, jobdir: str) -> bool:
-        mark = Path(jobdir, self.PAUSED_MARK)
-        paused = mark.exists()
-        mark.unlink(missing_ok=True)  # a kill during this run must not find it
-        return paused
 
     def closed(self, reason: str) -> None:
         jobdir = self.settings.get("JOBDIR") if self.archive else None
@@ -240,10 +233,6 @@ class MadarSpider(scrapy.Spider):
         yield from self._sitemap_done()
 
     def parse_sitemap(self, response: Response, fallbacks: list[str] | None = None):
-        yield from self._read_sitemap(response, fallbacks)
-        yield from self._sitemap_done()
-
-    def _read_sitemap(self, response: Response, fallbacks: list[str] | None):
         body = self._sitemap_body(response)
         sitemap = Sitemap(body) if body else None
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -251,9 +240,8 @@ class MadarSpider(scrapy.Spider):
             self.logger.warning("Not a sitemap: %s", response.url)
             if fallbacks is not None:
                 yield from self._fallback_index(fallbacks)
-            return
-        self._count_archive("sitemaps")
-        if sitemap.type == "sitemapindex":
+        elif sitemap.type == "sitemapindex":
+            self._count_archive("sitemaps")
             followed = []
             for entry in sitemap:
                 url = urljoin(response.url, entry["loc"])
@@ -262,20 +250,24 @@ class MadarSpider(scrapy.Spider):
                 else:
                     self._count_archive("sitemaps_skipped")
             yield from self._sitemap_requests(self._sitemaps_to_read(followed))
-            return
+        else:
+            self._count_archive("sitemaps")
+            self._post_sitemaps_read += 1
+            yield from self._sitemap_articles(response.url, sitemap)
+        yield from self._sitemap_done()
+
+    def _sitemap_articles(self, url: str, sitemap: Sitemap) -> Iterator[scrapy.Request]:
         listed = 0
-        self._post_sitemaps_read += 1
         for entry in sitemap:
-            url = urljoin(response.url, entry["loc"])
             day = archive_rules.entry_day(entry)
             if day is not None and not self.window.contains(day):
                 self._count_archive("outside_window")
                 continue
             listed += 1
-            yield from self._article_requests([url], depth=0, source="sitemap",
-                                              check_window=day is None,
+            yield from self._article_requests([urljoin(url, entry["loc"])], depth=0,
+                                              source="sitemap", check_window=day is None,
                                               lastmod=entry.get("lastmod") or None)
-        self.logger.info("Sitemap %s: %d article URL(s)", response.url, listed)
+        self.logger.info("Sitemap %s: %d article URL(s)", url, listed)
 
     def _sitemaps_to_read(self, sitemaps: list[tuple[str, str | None]]) -> list[str]:
         """All of an index's post sitemaps in archive mode. In an incremental run the newest
