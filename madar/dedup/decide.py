@@ -1,17 +1,9 @@
-"""The deduplication rules, independent of Scrapy and of the store backend.
+"""The deduplication rules, independent of Scrapy and of the memory's backend.
 
-Order of checks for an incoming article (first seen wins):
-
-1. its canonical URL is known: same content (and no newer ``modified``) -> duplicate
-   ``url`` (unchanged / already seen); changed content at the kept URL -> a new revision;
-2. its post id is known: same content -> duplicate ``post_id``; changed -> a new revision
-   (the post moved to a new permalink and changed);
-3. the hash of its normalized text is known -> duplicate ``text``;
-4. MinHash LSH candidates confirmed by estimated Jaccard >= threshold -> duplicate ``near``;
-5. otherwise it is new (revision 1).
-
-"Content" for updates is title + text (a corrected headline is an update); exact and
-near duplicates across URLs use the text only (a republication often gets a new headline).
+First seen wins. An article whose canonical URL is known is a duplicate ``url`` when its
+content (title + text) and ``modified`` are unchanged, else a new revision; the same for a
+known post id (a post moved and changed). Otherwise the memory keeps it, unless its
+normalized text (``text``) or a near-duplicate (``near``, MinHash LSH) is kept already.
 """
 
 from __future__ import annotations
@@ -25,8 +17,7 @@ from madar.text.dates import as_utc
 
 @dataclass(frozen=True)
 class Fingerprint(NewArticle):
-    """What the rules compare, built once per item from its normalized text; it is also
-    exactly what a store records when the article is kept."""
+    """What the rules compare, built once per item; also what a store keeps."""
 
     @classmethod
     def build(cls, hasher: MinHasher, *, url: str, post_id: int | None,
@@ -101,31 +92,19 @@ class Deduplicator:
                     store.alias(fp.url, rec.doc_id, fp.content_hash)
                     return self._duplicate("post_id", rec)
                 return self._revise(rec, fp)
-        rec = store.lookup_text_hash(fp.text_hash)
-        if rec is not None:
-            store.alias(fp.url, rec.doc_id, fp.content_hash)
-            return self._duplicate("text", rec)
-        near = store.near_candidates(fp.signature)
-        if near:
-            rec, similarity = near[0]
-            store.alias(fp.url, rec.doc_id, fp.content_hash)
-            return self._duplicate("near", rec, similarity)
-        outcome = store.add(fp)
-        if isinstance(outcome, Conflict):
-            return self._lost_race(outcome, fp)
-        return Verdict(emit=True, revision=outcome.revision)
+        outcome = store.add(fp)  # or the text, or the near-duplicate, kept already
+        if not isinstance(outcome, Conflict):
+            return Verdict(emit=True, revision=outcome.revision)
+        if outcome.reason in ("url", "post_id"):
+            return None  # the same article was claimed meanwhile: re-run the rules
+        store.alias(fp.url, outcome.record.doc_id, fp.content_hash)
+        return self._duplicate(outcome.reason, outcome.record, outcome.similarity)
 
     def _revise(self, rec: SeenRecord, fp: Fingerprint) -> Verdict | None:
         outcome = self.store.revise(rec, fp)
         if isinstance(outcome, Conflict):
             return None  # someone else revised it meanwhile: look again
         return Verdict(emit=True, revision=outcome.revision)
-
-    def _lost_race(self, conflict: Conflict, fp: Fingerprint) -> Verdict | None:
-        if conflict.reason in ("url", "post_id"):
-            return None  # the same article was claimed meanwhile: re-run the rules
-        self.store.alias(fp.url, conflict.record.doc_id, fp.content_hash)
-        return self._duplicate(conflict.reason, conflict.record)
 
     @staticmethod
     def _duplicate(reason: str, rec: SeenRecord, similarity: float | None = None) -> Verdict:

@@ -1,12 +1,7 @@
-"""A compact in-memory MinHash LSH index: band buckets in plain dicts, signatures in one array.
+"""An in-memory MinHash LSH index: each band bucket one dict entry, the signatures in one array.
 
-Why not ``datasketch.MinHashLSH``: it keeps, per article, a list of band byte strings plus one
-Python ``set`` per band bucket (about 200 bytes each even when it holds one key): 9.5 KB per
-article measured with these parameters (docs/benchmarks.md). Here each band bucket is one dict
-entry ``band hash -> row`` (a list only on the rare collision) and the signatures sit in one
-growing ``array('I')``: about 3 KB per article, constant query cost. The banding parameters
-minimize datasketch's weighted error (the same optimizer as its ``MinHashLSH``, computed
-here exactly), weighted for recall. Plain Python: no numpy or scipy needed.
+About 3 KB per article where ``datasketch.MinHashLSH`` takes 9.5 KB (a set per bucket);
+the banding minimizes datasketch's weighted error, computed exactly (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -27,32 +22,24 @@ _MASK64 = (1 << 64) - 1
 _BAND_MIX = 0x100000001B3
 _BAND_SALT = 0x9E3779B97F4A7C15
 
-
-#: LSH misses cost a duplicate in the corpus, LSH false candidates only cost one vectorized
-#: comparison (every candidate is confirmed by its estimated Jaccard): weigh misses heavily.
-#: At threshold 0.6 / 128 permutations this gives 31 bands of 4 rows: a pair at Jaccard 0.6
-#: becomes a candidate with probability 0.986 (0.998 at 0.65), where datasketch's default
-#: equal weights (18 x 7) find only 0.40 of them.
+#: A miss costs a duplicate in the corpus, a false candidate one comparison: at 0.6 / 128
+#: this gives 31 bands of 4 rows, which find 0.986 of the pairs at Jaccard 0.6 (datasketch's
+#: equal weights, 18 x 7, find 0.40).
 FALSE_POSITIVE_WEIGHT = 0.02
 FALSE_NEGATIVE_WEIGHT = 0.98
 
 
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) for ``threshold`` with misses weighed 49:1 (see :func:`optimal_bands`)."""
+    """(bands, rows) for ``threshold``, misses weighed 49:1."""
     return optimal_bands(threshold, num_perm, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
 
 
 @lru_cache(maxsize=16)
 def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float,
                   false_negative_weight: float) -> tuple[int, int]:
-    """The (bands, rows) with ``bands * rows <= num_perm`` that minimize the weighted areas
-    under the LSH S-curve ``P(s) = 1 - (1 - s**rows)**bands``: false positives below the
-    threshold, misses above it (datasketch's ``MinHashLSH`` criterion; its first minimum in
-    the order bands, then rows, wins ties, as there).
-
-    ``P`` is a polynomial of degree ``bands * rows <= num_perm``, so Gauss-Legendre
-    quadrature with ``num_perm // 2 + 1`` nodes integrates it exactly.
-    """
+    """datasketch's ``MinHashLSH`` choice: the (bands, rows) minimizing the weighted areas under
+    ``P(s) = 1 - (1 - s**rows)**bands`` below and above the threshold. ``P`` is a polynomial
+    of degree <= num_perm, so Gauss-Legendre with num_perm // 2 + 1 nodes is exact."""
     nodes, weights = _gauss_legendre(num_perm // 2 + 1)
     below = [threshold * (x + 1) / 2 for x in nodes]  # nodes mapped onto [0, threshold]
     above = [threshold + (1 - threshold) * (x + 1) / 2 for x in nodes]  # onto [threshold, 1]
@@ -70,8 +57,7 @@ def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float,
 
 
 def _gauss_legendre(count: int) -> tuple[list[float], list[float]]:
-    """Nodes and weights of ``count``-point Gauss-Legendre quadrature on [-1, 1] (Newton's
-    method on the Legendre polynomial from the usual initial guesses)."""
+    """Nodes and weights of ``count``-point Gauss-Legendre quadrature on [-1, 1] (Newton)."""
     nodes, weights = [], []
     for i in range(1, count + 1):
         x = math.cos(math.pi * (i - 0.25) / (count + 0.5))
@@ -90,10 +76,8 @@ def _gauss_legendre(count: int) -> tuple[list[float], list[float]]:
 
 
 def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
-    """64-bit key of each band of a signature, as signed int64 (they are persisted in Redis).
-
-    Keys differ between bands (salted by band index), so one dict holds all bands.
-    """
+    """The signed 64-bit key of each band (persisted in Redis), salted by band index so
+    that one dict holds every band."""
     keys = []
     values = iter(signature)
     for band in range(1, bands + 1):
@@ -107,8 +91,7 @@ def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
 
 def band_keys_many(signatures: Sequence[Sequence[int]], bands: int,
                    rows: int) -> list[list[int]]:
-    """:func:`band_keys` of many signatures (the index rebuilt at start), vectorized when
-    numpy is there."""
+    """:func:`band_keys` of many signatures (the rebuild at start), vectorized with numpy."""
     if numpy is None or len(signatures) < 2:
         return [band_keys(signature, bands, rows) for signature in signatures]
     sigs = numpy.array(signatures, dtype=numpy.uint64)[:, : bands * rows]
@@ -121,12 +104,21 @@ def band_keys_many(signatures: Sequence[Sequence[int]], bands: int,
     return keys.view(numpy.int64).tolist()
 
 
-class NearDuplicateIndex:
-    """LSH over MinHash signatures; ``query`` returns ids whose estimated Jaccard passes.
+def confirmed(signature: Sequence[int], candidates: Iterable[tuple[int, Sequence[int]]],
+              threshold: float) -> list[tuple[int, float]]:
+    """``(id, estimated Jaccard)`` of the candidates that reach ``threshold``, the best per id,
+    most similar first: LSH candidates are only hints."""
+    candidates = list(candidates)
+    sims = jaccard_estimates(signature, (other for _, other in candidates))
+    best: dict[int, float] = {}
+    for (doc_id, _), sim in zip(candidates, sims, strict=True):
+        if sim >= threshold:
+            best[doc_id] = max(sim, best.get(doc_id, 0.0))
+    return sorted(best.items(), key=lambda item: -item[1])
 
-    ``ids`` are caller-chosen integers (the store's document ids); one id may be added
-    several times (revisions of one article), each signature is kept.
-    """
+
+class NearDuplicateIndex:
+    """LSH over MinHash signatures of caller-chosen ids (one id may come back per revision)."""
 
     def __init__(self, num_perm: int = 128, threshold: float = 0.6,
                  bands: int | None = None, rows: int | None = None) -> None:
@@ -137,7 +129,7 @@ class NearDuplicateIndex:
         if bands * rows > num_perm:
             raise ValueError("bands * rows exceeds num_perm")
         self.bands, self.rows = bands, rows
-        self._buckets: dict[int, int] = {}
+        self._buckets: dict[int, int] = {}  # band key -> first row; the rare others:
         self._overflow: dict[int, list[int]] = {}
         self._signatures = array("I")  # row r: values [r * num_perm, (r + 1) * num_perm)
         self._ids = array("q")
@@ -149,7 +141,6 @@ class NearDuplicateIndex:
         self.add_many([doc_id], [signature])
 
     def add_many(self, doc_ids: Iterable[int], signatures: Iterable[Sequence[int]]) -> None:
-        """Bulk insert (used to rebuild the index from the store at start)."""
         buckets, overflow = self._buckets, self._overflow
         doc_ids, signatures = list(doc_ids), list(signatures)
         if any(len(signature) != self.num_perm for signature in signatures):
@@ -164,28 +155,18 @@ class NearDuplicateIndex:
                 if current != row:
                     overflow.setdefault(key, []).append(row)
 
-    def candidates(self, signature: Sequence[int]) -> list[int]:
-        """Rows sharing at least one band with ``signature`` (unconfirmed)."""
+    def candidates(self, signature: Sequence[int]) -> list[tuple[int, Signature]]:
+        """``(id, signature)`` of the rows sharing a band with ``signature`` (unconfirmed)."""
         rows: set[int] = set()
         for key in band_keys(signature, self.bands, self.rows):
             row = self._buckets.get(key)
             if row is not None:
                 rows.add(row)
                 rows.update(self._overflow.get(key, ()))
-        return sorted(rows)
-
-    def _row(self, row: int) -> Signature:
-        return self._signatures[row * self.num_perm:(row + 1) * self.num_perm]
+        size = self.num_perm
+        return [(self._ids[row], self._signatures[row * size:(row + 1) * size])
+                for row in sorted(rows)]
 
     def query(self, signature: Sequence[int]) -> list[tuple[int, float]]:
-        """``(doc_id, estimated Jaccard)`` of confirmed near-duplicates, most similar first."""
-        rows = self.candidates(signature)
-        if not rows:
-            return []
-        sims = jaccard_estimates(signature, (self._row(row) for row in rows))
-        best: dict[int, float] = {}
-        for row, sim in zip(rows, sims, strict=True):
-            if sim >= self.threshold:
-                doc_id = self._ids[row]
-                best[doc_id] = max(sim, best.get(doc_id, 0.0))
-        return sorted(best.items(), key=lambda item: -item[1])
+        """``(id, estimated Jaccard)`` of confirmed near-duplicates, most similar first."""
+        return confirmed(signature, self.candidates(signature), self.threshold)

@@ -1,22 +1,8 @@
-"""MinHash signatures of word shingles, in plain Python (numpy, when installed, is faster).
+"""MinHash signatures of word shingles in plain Python (numpy, when installed, is faster).
 
-Each *word* is hashed once with CRC-32 (C speed, stable across processes and machines, which
-matters because signatures are persisted); the word hashes of each n-gram are combined into
-one 32-bit shingle hash; the ``affine32`` permutation scheme of datasketch 2.x (MurmurHash3
-32-bit finalizer, then ``a*h + b mod 2**32`` with ``a`` odd, ``a`` and ``b`` drawn from
-numpy's legacy ``RandomState(seed)``, i.e. MT19937 seeded with ``init_genrand``) gives the
-``num_perm`` minima. The values equal datasketch's ``MinHash(num_perm, seed,
-scheme="affine32").hashvalues`` for the same shingle hashes (a unit test checks it when
-datasketch is installed), so signatures stored by earlier versions stay valid.
-
-Why not depend on datasketch or numpy: datasketch pulls scipy and numpy (about 220 MB, more
-than the rest of the install); madar needs neither. In plain Python the permutations run
-on big integers holding every shingle as a 64-bit lane (one multiplication per
-permutation); when numpy is importable the same arithmetic runs vectorized, with identical
-results (a unit test compares both), several times faster.
-
-A signature is an ``array('I')`` of ``num_perm`` values; it is stored as little-endian
-bytes (:func:`signature_bytes`, :func:`signature_from_bytes`).
+The values equal datasketch 2.x's ``MinHash(num_perm, seed, scheme="affine32")`` for the same
+shingle hashes (tested), so stored signatures stay valid, without datasketch, scipy and numpy
+(220 MB). A signature is ``array('I')`` of ``num_perm`` values, stored little-endian.
 """
 
 from __future__ import annotations
@@ -55,9 +41,8 @@ def murmur3_fmix32(value: int) -> int:
 
 
 def affine32_permutations(num_perm: int, seed: int) -> tuple[list[int], list[int]]:
-    """``(a, b)`` of the permutations ``h -> a*h + b mod 2**32`` (``a`` odd: a bijection),
-    drawn as numpy's ``RandomState(seed).randint`` draws them for datasketch: MT19937
-    seeded with ``init_genrand(seed)``, ``a`` from 31 random bits, ``b`` from 32."""
+    """``(a, b)`` of the permutations ``h -> a*h + b mod 2**32``, drawn as datasketch draws
+    them with numpy's ``RandomState(seed)``: MT19937 seeded by ``init_genrand``."""
     state = [seed & _MASK32]
     for i in range(1, 624):
         previous = state[-1]
@@ -70,22 +55,20 @@ def affine32_permutations(num_perm: int, seed: int) -> tuple[list[int], list[int
 
 
 def stable_hash64(text: str) -> int:
-    """A 64-bit hash of ``text`` that is the same in every process (SQLite INTEGER range)."""
+    """A signed 64-bit hash of ``text``, the same in every process (it is persisted)."""
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
 def signature_bytes(signature: Sequence[int]) -> bytes:
-    """The stored form: ``num_perm`` little-endian uint32."""
-    values = signature if isinstance(signature, array) else array("I", signature)
+    """The stored form: little-endian uint32."""
+    values = array("I", signature)
     if sys.byteorder == "big":  # pragma: no cover - little-endian machines only in CI
-        values = array("I", values)
         values.byteswap()
     return values.tobytes()
 
 
 def signature_from_bytes(blob: bytes) -> Signature:
-    """A signature from its stored form."""
     values = array("I")
     values.frombytes(blob)
     if sys.byteorder == "big":  # pragma: no cover
@@ -94,11 +77,8 @@ def signature_from_bytes(blob: bytes) -> Signature:
 
 
 class MinHasher:
-    """Turns normalized text into a MinHash signature (``num_perm`` uint32 values).
-
-    ``shingle_size`` words per shingle; texts shorter than that become one shingle, an
-    empty text gets the all-max signature (which matches nothing but another empty text).
-    """
+    """Normalized text -> MinHash signature of its ``shingle_size``-word shingles (CRC-32 per
+    word, n-grams combined). A shorter text is one shingle; an empty one gets all-max values."""
 
     def __init__(self, num_perm: int = 128, shingle_size: int = 3, seed: int = 1) -> None:
         if not 1 <= shingle_size <= len(_NGRAM_MULTIPLIERS):
@@ -134,7 +114,6 @@ class MinHasher:
         return [(value ^ (value >> 32)) & _MASK32 for value in combined]
 
     def signature(self, normalized_text: str) -> Signature:
-        """The MinHash signature: ``num_perm`` uint32 values."""
         if self._vectorized is not None:
             words = self._word_hashes(normalized_text)
             if not words:
@@ -147,8 +126,7 @@ class MinHasher:
 
     def _signature_lanes(self, mixed: list[int]) -> Signature:
         """Every shingle in a 64-bit lane of one big integer: ``a*h + b`` fits a lane, so one
-        multiplication and one addition permute them all; the low 32 bits of each lane are
-        the permuted values, whose minimum is read back through ``array('Q')``."""
+        multiplication and one addition permute them all; ``array('Q')`` reads the minimum."""
         count = len(mixed)
         order = sys.byteorder  # lanes in the machine's order, as array('Q') reads them
         lanes = int.from_bytes(array("Q", mixed).tobytes(), order)
@@ -165,7 +143,7 @@ class MinHasher:
 
 
 class _Vectorized:
-    """The same arithmetic as :class:`MinHasher` on numpy arrays (used when numpy is there)."""
+    """The same arithmetic as :class:`MinHasher` on numpy arrays."""
 
     def __init__(self, a: list[int], b: list[int]) -> None:
         self.np = np = numpy
@@ -198,7 +176,6 @@ class _Vectorized:
 
 
 def jaccard_estimates(signature: Sequence[int], others: Iterable[Sequence[int]]) -> list[float]:
-    """Estimated Jaccard similarity of ``signature`` with each of ``others`` (share of equal
-    values)."""
+    """Estimated Jaccard similarity of ``signature`` with each of ``others``: equal values."""
     size = len(signature)
     return [sum(map(int.__eq__, signature, other)) / size for other in others]

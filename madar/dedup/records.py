@@ -1,30 +1,26 @@
-"""What the dedup rules need from a memory: the records and the store interface.
+"""The records a memory keeps, and the store logic over them, written once for every backend.
 
-The stores (``madar.state``: SQLite locally, Redis when shared) implement
-:class:`SeenStore`; they answer lookups and record claims, atomically where several
-workers share them. The rules themselves are in ``madar.dedup.decide``.
+A backend (``madar.state``: SQLite, or Redis shared by workers) reads rows and writes one
+claim at a time (:meth:`SeenStore._store`); in Redis that write is a compare-and-set of
+every field the claim read, so of two workers racing on one story exactly one keeps it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
+from madar.dedup.index import confirmed
 from madar.dedup.minhash import Signature, stable_hash64
+from madar.urls import canonical_url
 
 
 def url_key(url: str) -> int:
-    """The 64-bit key a URL is stored under (the URL text is kept once, on its document).
-
-    ``url`` must already be canonical (``madar.urls.canonical_url``), as the pipeline's are.
-    """
+    """The 64-bit key of a canonical URL (the URL text is kept once, on its document)."""
     return stable_hash64(url)
 
 
 def any_url_key(url: str) -> int:
     """``url_key`` of the canonical form of any URL (for callers outside the pipeline)."""
-    from madar.urls import canonical_url
-
     try:
         return url_key(canonical_url(url))
     except ValueError:
@@ -33,7 +29,7 @@ def any_url_key(url: str) -> int:
 
 @dataclass(frozen=True)
 class SeenRecord:
-    """A kept article as the store knows it (its latest revision)."""
+    """A kept article as the memory knows it (its latest revision)."""
 
     doc_id: int
     url: str
@@ -46,7 +42,7 @@ class SeenRecord:
 
 @dataclass(frozen=True)
 class UrlSighting:
-    """What was last seen at one URL: the document it belongs to and that page's content."""
+    """What was last seen at one URL: its document and that page's content hash."""
 
     record: SeenRecord
     content_hash: int
@@ -54,7 +50,7 @@ class UrlSighting:
 
 @dataclass(frozen=True)
 class NewArticle:
-    """Everything a store records about an article it is asked to keep."""
+    """Everything a store records about an article it keeps."""
 
     url: str
     post_id: int | None
@@ -66,55 +62,130 @@ class NewArticle:
 
 @dataclass(frozen=True)
 class Conflict:
-    """A claim lost to an article recorded meanwhile (another worker, or a stale revision).
-
-    ``reason`` is ``url``, ``post_id``, ``text`` or ``near``; ``record`` is the winner.
-    """
+    """A claim lost to ``record`` (``reason``: url, post_id, text or near)."""
 
     reason: str
     record: SeenRecord
+    similarity: float | None = None
 
 
-@runtime_checkable
-class SeenStore(Protocol):
-    """What the dedup rules need from persistent state."""
+class SeenStore:
+    """The memory the dedup rules ask; a backend implements the methods that raise here."""
 
     num_perm: int
     threshold: float
 
-    def lookup_url(self, url: str) -> UrlSighting | None: ...
+    # -- the backend's part --------------------------------------------------------------
 
-    def lookup_post_id(self, post_id: int) -> SeenRecord | None: ...
+    def _begin(self) -> None:
+        """A claim starts: what is read from now on must still hold when it is stored."""
 
-    def lookup_text_hash(self, text_hash: int) -> SeenRecord | None: ...
+    def _url(self, key: int) -> tuple[int, int] | None:
+        """``(doc_id, content_hash)`` last seen under a URL key."""
+        raise NotImplementedError
 
-    def knows_url(self, url: str) -> bool:
-        """Cheap "was this URL already seen (kept or as a duplicate)?" for schedulers."""
-        ...
+    def _doc_id(self, kind: str, key: int) -> int | None:
+        """The document holding a post id (``kind`` "post_id") or a text hash ("text")."""
+        raise NotImplementedError
 
-    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
-        """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
-        ...
+    def _record(self, doc_id: int) -> SeenRecord:
+        raise NotImplementedError
 
-    def add(self, article: NewArticle) -> SeenRecord | Conflict:
-        """Keep a new article: claim its URL, post id and text hash (and, in Redis, re-check
-        near-duplicates) in one atomic step; return the new record or the winner."""
-        ...
+    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]:
+        """``(doc_id, signature)`` sharing an LSH band with ``signature``."""
+        raise NotImplementedError
 
-    def revise(self, record: SeenRecord, article: NewArticle) -> SeenRecord | Conflict:
-        """Record a new revision of ``record`` if it is still current (compare-and-set)."""
-        ...
+    def _new_doc_id(self) -> int:
+        raise NotImplementedError
+
+    def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
+        """Write ``record``, claim ``article``'s keys (and its signature); False when what
+        the claim read changed meanwhile (another worker)."""
+        raise NotImplementedError
 
     def alias(self, url: str, doc_id: int, content_hash: int) -> None:
         """Remember that ``url`` showed a duplicate of ``doc_id`` (so it is known next run)."""
-        ...
+        raise NotImplementedError
 
     def count(self) -> int:
         """Number of kept articles."""
-        ...
+        raise NotImplementedError
 
     def flush(self) -> None:
         """Make everything recorded so far durable."""
-        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _check_parameters(stored: dict[str, str], wanted: dict[str, str], where: str) -> None:
+        """Signatures (and Redis's bands) compare only under the same parameters."""
+        different = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
+        if different:
+            raise ValueError(f"the memory in {where} was built with other dedup parameters "
+                             f"(stored, requested): {different}; use another MADAR_STATE_DIR "
+                             "or MADAR_REDIS_PREFIX, or the stored parameters")
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def lookup_url(self, url: str) -> UrlSighting | None:
+        found = self._url(url_key(url))
+        return UrlSighting(self._record(found[0]), found[1]) if found else None
+
+    def knows_url(self, url: str) -> bool:
+        """Was this URL, in any spelling, seen (kept or as a duplicate)?"""
+        return self._url(any_url_key(url)) is not None
+
+    def lookup_post_id(self, post_id: int) -> SeenRecord | None:
+        doc_id = self._doc_id("post_id", post_id)
+        return self._record(doc_id) if doc_id is not None else None
+
+    def lookup_text_hash(self, text_hash: int) -> SeenRecord | None:
+        doc_id = self._doc_id("text", text_hash)
+        return self._record(doc_id) if doc_id is not None else None
+
+    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
+        """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
+        found = confirmed(signature, self._candidates(signature), self.threshold)
+        return [(self._record(doc_id), similarity) for doc_id, similarity in found]
+
+    # -- claims ----------------------------------------------------------------------------
+
+    def add(self, article: NewArticle) -> SeenRecord | Conflict:
+        """Keep a new article, or name the one that holds its URL, post id, text or a
+        near-duplicate of it."""
+        while True:
+            self._begin()
+            conflict = self._taken(article)
+            if conflict is not None:
+                return conflict
+            record = SeenRecord(self._new_doc_id(), article.url, article.post_id,
+                                article.text_hash, article.content_hash, 1, article.modified)
+            if self._store(record, article, new_signature=True):
+                return record
+
+    def _taken(self, article: NewArticle) -> Conflict | None:
+        sighting = self.lookup_url(article.url)
+        if sighting is not None and sighting.record.url == article.url:
+            return Conflict("url", sighting.record)
+        owner = self.lookup_post_id(article.post_id) if article.post_id is not None else None
+        if owner is not None:
+            return Conflict("post_id", owner)
+        owner = self.lookup_text_hash(article.text_hash)
+        if owner is not None:
+            return Conflict("text", owner)
+        near = self.near_candidates(article.signature)
+        return Conflict("near", *near[0]) if near else None
+
+    def revise(self, record: SeenRecord, article: NewArticle) -> SeenRecord | Conflict:
+        """Record a new revision of ``record`` if it is still current (compare-and-set)."""
+        self._begin()
+        current = self._record(record.doc_id)
+        if current.revision != record.revision:
+            return Conflict("url", current)
+        post_id = record.post_id if record.post_id is not None else article.post_id
+        revised = SeenRecord(record.doc_id, article.url, post_id, article.text_hash,
+                             article.content_hash, record.revision + 1, article.modified)
+        if self._store(revised, article, new_signature=article.text_hash != record.text_hash):
+            return revised
+        return Conflict("url", self._record(record.doc_id))

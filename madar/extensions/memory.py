@@ -1,6 +1,6 @@
 """One crawl at a time per site memory: a second crawl of the same site (two Scrapyd jobs, a
 job and a cron run) ends before fetching a page, finish reason ``memory_busy``, with one
-ERROR line naming the holder (:mod:`madar.state.lock`). Redis memories are shared by design."""
+ERROR line naming the holder (:func:`madar.state.acquire`). Redis memories are shared by design."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import IO, Any
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
-from madar.state import redis_url_of, state_dir
-from madar.state.lock import MemoryBusy, acquire
+from madar.state import MemoryBusy, acquire, redis_url_of, state_dir
 
 logger = logging.getLogger(__name__)
 

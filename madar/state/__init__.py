@@ -1,54 +1,35 @@
-"""The memory that outlives a run: SQLite in the state directory, or Redis when shared.
-
-The memory is per site: keyed by the base URL's scheme, host and port (``MADAR_BASE_URL``,
-which the spider sets from ``-a base_url``), so a mirror, a second mirror and the real site
-never see each other's articles. On disk it lives in ``<MADAR_STATE_DIR>/sites/<site>/``
-(:func:`state_dir`), in Redis under ``<MADAR_REDIS_PREFIX>:<site>``. ``python -m madar.state
-forget --base-url URL`` forgets one site (:mod:`madar.state.__main__`).
-
-``open_store(settings)`` picks the dedup store: ``REDIS_URL`` set -> :class:`RedisSeenStore`
-(several workers share it), otherwise :class:`SQLiteSeenStore` in the site's directory.
-Anyone may open one to ask ``knows_url(url)``. :class:`FetchedLog` remembers the article
-URLs completed runs fetched without an item (for incremental crawls).
+"""The memory that outlives a run, one per site (the scheme, host and port of
+``MADAR_BASE_URL``): SQLite in ``<MADAR_STATE_DIR>/sites/<site>/``, or Redis under
+``<MADAR_REDIS_PREFIX>:<site>`` when ``REDIS_URL`` is set (docs/crawling.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
+import fcntl
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from madar import settings as project
-from madar.dedup.records import (
-    Conflict,
-    NewArticle,
-    SeenRecord,
-    SeenStore,
-    UrlSighting,
-    any_url_key,
-    url_key,
-)
-from madar.state.fetched import FetchedLog
+from madar.dedup.records import NewArticle, SeenStore
+from madar.state.sqlite_store import FetchedLog, SQLiteSeenStore
 
-__all__ = [
-    "Conflict",
-    "FetchedLog",
-    "NewArticle",
-    "SeenRecord",
-    "SeenStore",
-    "UrlSighting",
-    "any_url_key",
-    "dedup_parameters",
-    "memory_location",
-    "open_store",
-    "site_key",
-    "state_dir",
-    "state_root",
-    "url_key",
-]
+__all__ = ["FetchedLog", "MemoryBusy", "NewArticle", "SeenStore", "acquire", "dedup_parameters",
+           "memory_location", "open_store", "site_key", "site_lock", "state_dir", "state_root"]
+
+SITES_DIR = "sites"
+LOCK_NAME = "crawl.lock"
+#: The memory's files from before it was kept per site, at the state directory's root.
+LEGACY_FILES = ("seen.sqlite3", "incremental.sqlite3")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_warned_legacy: set[str] = set()
 
 
 def _get(settings: Any, name: str) -> Any:
@@ -58,7 +39,7 @@ def _get(settings: Any, name: str) -> Any:
 
 
 def dedup_parameters(settings: Any) -> dict[str, Any]:
-    """MinHash/LSH parameters from settings (``MADAR_NEAR_DUP_*``, measured in settings.py)."""
+    """MinHash/LSH parameters (``MADAR_NEAR_DUP_*``, measured in settings.py)."""
     return {
         "num_perm": int(_get(settings, "MADAR_NEAR_DUP_NUM_PERM")),
         "threshold": float(_get(settings, "MADAR_NEAR_DUP_THRESHOLD")),
@@ -67,16 +48,8 @@ def dedup_parameters(settings: Any) -> dict[str, Any]:
     }
 
 
-SITES_DIR = "sites"
-#: Files of the memory from before it was kept per site (at the state directory's root).
-LEGACY_FILES = ("seen.sqlite3", "incremental.sqlite3")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_warned_legacy: set[str] = set()
-
-
 def site_key(base_url: str) -> str:
-    """``http_127.0.0.1_8000``: the scheme, host and port of a base URL (default ports
-    written out), as a directory name and a Redis key part."""
+    """``http_127.0.0.1_8000``: scheme, host and port (default ports written out)."""
     parts = urlsplit(base_url.strip())
     scheme = parts.scheme.lower()
     try:
@@ -90,15 +63,13 @@ def site_key(base_url: str) -> str:
     return _UNSAFE.sub("_", f"{scheme}_{host}_{port}")
 
 
-def base_url_of(settings: Any = None) -> str:
-    """The site this memory is for: ``MADAR_BASE_URL`` (the spider sets it from ``-a
-    base_url``), default settings.py's: the real site."""
-    return str(_get(settings, "MADAR_BASE_URL"))
+def _site(settings: Any) -> str:
+    return site_key(str(_get(settings, "MADAR_BASE_URL")))
 
 
 def state_root(settings: Any = None) -> str:
-    """``MADAR_STATE_DIR`` (setting, else environment), default ``.madar-state``: the
-    directory that holds every site's memory (and cron's lock and run marker)."""
+    """``MADAR_STATE_DIR`` (setting, else environment, else ``.madar-state``): every site's
+    memory, cron's lock and run marker."""
     return (_get(settings, "MADAR_STATE_DIR") or os.environ.get("MADAR_STATE_DIR")
             or ".madar-state")
 
@@ -106,11 +77,6 @@ def state_root(settings: Any = None) -> str:
 def state_dir(settings: Any = None) -> str:
     """This site's memory on disk: ``<MADAR_STATE_DIR>/sites/<site key>``."""
     root = state_root(settings)
-    _warn_legacy(root)
-    return str(Path(root) / SITES_DIR / site_key(base_url_of(settings)))
-
-
-def _warn_legacy(root: str) -> None:
     legacy = [name for name in LEGACY_FILES if (Path(root) / name).exists()]
     if legacy and root not in _warned_legacy:
         _warned_legacy.add(root)
@@ -118,11 +84,11 @@ def _warn_legacy(root: str) -> None:
             "%s holds a memory from before memories were kept per site (%s): it is not "
             "used. Move its files into %s/%s/<site>/ for the site it belongs to, or delete "
             "them.", root, ", ".join(legacy), root, SITES_DIR)
+    return str(Path(root) / SITES_DIR / _site(settings))
 
 
 def redis_prefix(settings: Any = None) -> str:
-    """This site's key prefix in Redis: ``<MADAR_REDIS_PREFIX>:<site key>``."""
-    return f"{_get(settings, 'MADAR_REDIS_PREFIX')}:{site_key(base_url_of(settings))}"
+    return f"{_get(settings, 'MADAR_REDIS_PREFIX')}:{_site(settings)}"
 
 
 def redis_url_of(settings: Any = None) -> str | None:
@@ -137,21 +103,51 @@ def memory_location(settings: Any = None) -> str:
 
 
 def open_store(settings: Any = None) -> SeenStore:
-    """The store the settings ask for: Redis when ``REDIS_URL`` is set (setting, else
-    environment) under this site's key prefix (:func:`redis_prefix`), else SQLite in this
-    site's directory (:func:`state_dir`; ``MADAR_STATE_COMMIT_*`` outside a crawl).
-    """
+    """Redis when ``REDIS_URL`` is set (setting, else environment), else SQLite."""
     params = dedup_parameters(settings)
     redis_url = redis_url_of(settings)
     if redis_url:
         from madar.state.redis_store import RedisSeenStore
 
         return RedisSeenStore(redis_url, prefix=redis_prefix(settings), **params)
-    from madar.state.sqlite_store import SQLiteSeenStore
+    return SQLiteSeenStore(state_dir(settings),
+                           commit_every=int(_get(settings, "MADAR_STATE_COMMIT_EVERY")),
+                           commit_seconds=float(_get(settings, "MADAR_STATE_COMMIT_SECONDS")),
+                           **params)
 
-    return SQLiteSeenStore(
-        state_dir(settings),
-        commit_every=int(_get(settings, "MADAR_STATE_COMMIT_EVERY")),
-        commit_seconds=float(_get(settings, "MADAR_STATE_COMMIT_SECONDS")),
-        **params,
-    )
+
+class MemoryBusy(RuntimeError):
+    """Another crawl holds this site's memory."""
+
+
+def acquire(directory: str | Path) -> IO[str]:
+    """Take ``<directory>/crawl.lock`` (flock, non-blocking): two crawls of one site would
+    both find an article new. The open file holds it; the kernel drops it when we die."""
+    path = Path(directory) / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            raise MemoryBusy(f"another crawl of this site holds its memory ({holder}; "
+                             f"lock {path})") from None
+        raise
+    handle.seek(0)
+    handle.truncate()
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    handle.write(f"pid {os.getpid()} since {started}\n")  # who holds it, for the message
+    handle.flush()
+    return handle
+
+
+@contextmanager
+def site_lock(directory: str | Path) -> Iterator[None]:
+    handle = acquire(directory)
+    try:
+        yield
+    finally:
+        handle.close()

@@ -1,13 +1,6 @@
-"""``python -m madar.state``: look at or forget the memory of one site.
-
-    python -m madar.state list   [--state-dir DIR]
-    python -m madar.state forget --base-url URL [--state-dir DIR]
-
-``forget`` deletes what madar remembers of one site (its directory under
-``<state-dir>/sites/``, or its keys in Redis when ``REDIS_URL`` is set), so the next crawl of
-that site starts over; other sites keep theirs. It refuses while a crawl of that site holds
-its memory. Exit statuses: 0 done (also when there was nothing to forget), 1 refused,
-2 bad usage.
+"""``python -m madar.state list|forget``: the sites with a memory, or forget one site's (its
+directory, or its Redis keys when ``REDIS_URL`` is set) so its next crawl starts over.
+Exit status: 0 done (also when nothing was remembered), 1 a crawl holds it, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -18,30 +11,23 @@ import sys
 from pathlib import Path
 
 from madar.state import (
+    LOCK_NAME,
     SITES_DIR,
+    MemoryBusy,
     memory_location,
+    open_store,
     redis_prefix,
     redis_url_of,
     site_key,
+    site_lock,
     state_dir,
     state_root,
 )
-from madar.state.lock import MemoryBusy, site_lock
 
 
-def _settings(options: argparse.Namespace) -> dict[str, str]:
-    settings = {}
-    if getattr(options, "base_url", None):
-        settings["MADAR_BASE_URL"] = options.base_url
-    if options.state_dir:
-        settings["MADAR_STATE_DIR"] = options.state_dir
-    return settings
-
-
-def _forget(options: argparse.Namespace) -> int:
-    settings = _settings(options)
+def _forget(base_url: str, settings: dict[str, str]) -> int:
     try:
-        site_key(options.base_url)
+        site_key(base_url)
     except ValueError as error:
         print(f"madar.state: {error}", file=sys.stderr)
         return 2
@@ -53,39 +39,30 @@ def _forget(options: argparse.Namespace) -> int:
         keys = list(client.scan_iter(match=f"{redis_prefix(settings)}:*", count=1000))
         if keys:
             client.delete(*keys)
-        print(f"forgot {options.base_url}: {len(keys)} Redis keys "
-              f"({memory_location(settings)})")
+        print(f"forgot {base_url}: {len(keys)} Redis keys ({memory_location(settings)})")
         return 0
     directory = Path(state_dir(settings))
     if not directory.exists():
-        print(f"nothing remembered of {options.base_url} ({directory})")
+        print(f"nothing remembered of {base_url} ({directory})")
         return 0
     try:
         with site_lock(directory):
-            articles = _count(settings)
+            store = open_store(settings)
+            articles = store.count()
+            store.close()
             for child in directory.iterdir():  # the lock file last, with the directory
-                if child.name != "crawl.lock":
+                if child.name != LOCK_NAME:
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
     except MemoryBusy as busy:
         print(f"madar.state: {busy}; not forgotten", file=sys.stderr)
         return 1
     shutil.rmtree(directory, ignore_errors=True)
-    print(f"forgot {options.base_url}: {articles} articles ({directory})")
+    print(f"forgot {base_url}: {articles} articles ({directory})")
     return 0
 
 
-def _count(settings: dict[str, str]) -> int:
-    from madar.state import open_store
-
-    store = open_store(settings)
-    try:
-        return store.count()
-    finally:
-        store.close()
-
-
-def _list(options: argparse.Namespace) -> int:
-    root = Path(state_root(_settings(options))) / SITES_DIR
+def _list(settings: dict[str, str]) -> int:
+    root = Path(state_root(settings)) / SITES_DIR
     sites = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if not sites:
         print(f"no site remembered in {root}")
@@ -110,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
-    return _forget(options) if options.command == "forget" else _list(options)
+    settings = {"MADAR_STATE_DIR": options.state_dir} if options.state_dir else {}
+    if options.command == "list":
+        return _list(settings)
+    return _forget(options.base_url, {**settings, "MADAR_BASE_URL": options.base_url})
 
 
 if __name__ == "__main__":

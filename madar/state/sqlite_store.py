@@ -1,31 +1,22 @@
-"""The local seen-store: one SQLite file in the state directory, plus an in-memory LSH.
-
-WAL journal, ``synchronous=NORMAL``; writes go into one open transaction. On its own the
-store commits every ``commit_every`` writes or ``commit_seconds`` seconds; a crawl's dedup
-pipeline sets ``autocommit = False`` and commits when the feed holds the stored articles
-(:mod:`madar.pipelines.dedup`). A SIGKILL loses at most the open batch, never half an
-article. URLs, post ids and text hashes are 64-bit integer keys; a signature is
-``num_perm`` uint32: about 700 bytes per article on disk (docs/benchmarks.md). The LSH index
-is built from the stored signatures on first use, so a store opened only to ask
-``knows_url`` (the incremental policy) costs no index.
+"""The memory on disk: ``seen.sqlite3`` (the dedup store) and ``incremental.sqlite3`` (what
+completed runs fetched without an item), in WAL mode: a SIGKILL loses at most the open
+batch, never half an article. The LSH index is rebuilt in memory from the stored
+signatures on first use, so a store opened only to ask ``knows_url`` builds none.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import time
+from dataclasses import astuple
 from pathlib import Path
 
 from madar.dedup.index import NearDuplicateIndex
 from madar.dedup.minhash import Signature, signature_bytes, signature_from_bytes
-from madar.dedup.records import (
-    Conflict,
-    NewArticle,
-    SeenRecord,
-    UrlSighting,
-    any_url_key,
-    url_key,
-)
+from madar.dedup.records import NewArticle, SeenRecord, SeenStore, url_key
+from madar.text.dates import as_utc
+from madar.urls import canonical_url
 
 SCHEMA_VERSION = "1"
 DB_FILENAME = "seen.sqlite3"
@@ -44,12 +35,22 @@ CREATE TABLE IF NOT EXISTS text_hashes (
 CREATE TABLE IF NOT EXISTS signatures (
     sig_id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, signature BLOB NOT NULL);
 """
+_DOC_OF = {"post_id": "SELECT doc_id FROM post_ids WHERE post_id = ?",
+           "text": "SELECT doc_id FROM text_hashes WHERE text_hash = ?"}
 
-_DOC_COLUMNS = "doc_id, url, post_id, text_hash, content_hash, revision, modified"
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA busy_timeout=10000")
+    return db
 
 
-class SQLiteSeenStore:
-    """Seen-store in ``<state_dir>/seen.sqlite3``; one writer process at a time."""
+class SQLiteSeenStore(SeenStore):
+    """``<state_dir>/seen.sqlite3``, one writer at a time. Writes go into one open
+    transaction, committed every ``commit_every`` writes or ``commit_seconds``, or only by
+    :meth:`flush` when ``autocommit`` is False (a crawl commits once the feed has the lines)."""
 
     def __init__(self, state_dir: str | Path, *, num_perm: int = 128, threshold: float = 0.6,
                  shingle_size: int = 3, seed: int = 1, commit_every: int = 50,
@@ -58,61 +59,35 @@ class SQLiteSeenStore:
         self.threshold = threshold
         self.commit_every = max(1, commit_every)
         self.commit_seconds = commit_seconds
+        self.autocommit = True
         self.path = Path(state_dir) / DB_FILENAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = _connect(self.path)
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA cache_size=-65536")
         self._db.executescript(_SCHEMA)
-        self._check_meta({"schema": SCHEMA_VERSION, "num_perm": str(num_perm),
-                          "shingle_size": str(shingle_size), "seed": str(seed)})
+        wanted = {"schema": SCHEMA_VERSION, "num_perm": str(num_perm),
+                  "shingle_size": str(shingle_size), "seed": str(seed)}
+        self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
+        self._check_parameters(dict(self._db.execute("SELECT key, value FROM meta")), wanted,
+                               str(self.path))
         self._pending = 0
         self._batch_started = 0.0
-        #: False: writes never commit on their own; the owner calls :meth:`flush`.
-        self.autocommit = True
         self._index: NearDuplicateIndex | None = None
-
-    # -- setup -----------------------------------------------------------------------------
-
-    def _check_meta(self, wanted: dict[str, str]) -> None:
-        """Signatures are only comparable with the same MinHash parameters: refuse others."""
-        stored = dict(self._db.execute("SELECT key, value FROM meta"))
-        if not stored:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
-            self._db.execute("COMMIT")
-            return
-        different = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
-        if different:
-            raise ValueError(
-                f"state in {self.path} was built with other dedup parameters "
-                f"(stored, requested): {different}; use another MADAR_STATE_DIR or the "
-                "stored parameters"
-            )
 
     @property
     def index(self) -> NearDuplicateIndex:
-        """The LSH over the stored signatures, built on first use (one scan, one insert)."""
+        """The LSH over the stored signatures, built on first use."""
         if self._index is None:
             self._index = NearDuplicateIndex(num_perm=self.num_perm, threshold=self.threshold)
-            self._load_index(self._index)
+            rows = self._db.execute(
+                "SELECT doc_id, signature FROM signatures ORDER BY sig_id").fetchall()
+            self._index.add_many([doc_id for doc_id, _ in rows],
+                                 [signature_from_bytes(blob) for _, blob in rows])
         return self._index
-
-    def _load_index(self, index: NearDuplicateIndex) -> None:
-        rows = self._db.execute("SELECT doc_id, signature FROM signatures ORDER BY sig_id")
-        doc_ids: list[int] = []
-        signatures: list[Signature] = []
-        for doc_id, blob in rows:
-            doc_ids.append(doc_id)
-            signatures.append(signature_from_bytes(blob))
-        index.add_many(doc_ids, signatures)
 
     # -- transactions ------------------------------------------------------------------------
 
-    def _write(self) -> None:
-        """Open the batch transaction if none is open."""
+    def _begin(self) -> None:
         if not self._db.in_transaction:
             self._db.execute("BEGIN IMMEDIATE")
             self._batch_started = time.monotonic()
@@ -128,7 +103,6 @@ class SQLiteSeenStore:
         return self._pending
 
     def commit_due(self) -> bool:
-        """Has the open batch reached ``commit_every`` writes or ``commit_seconds`` of age?"""
         return self._pending > 0 and (
             self._pending >= self.commit_every
             or time.monotonic() - self._batch_started >= self.commit_seconds)
@@ -139,11 +113,7 @@ class SQLiteSeenStore:
         self._pending = 0
 
     def rollback(self) -> int:
-        """Forget every write since the last commit; returns how many there were.
-
-        The near-duplicate index is rebuilt from the committed signatures, so the store
-        stays usable (and consistent) afterwards.
-        """
+        """Forget every write since the last commit (the index too); returns how many."""
         dropped = self._pending
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
@@ -155,101 +125,113 @@ class SQLiteSeenStore:
         self.flush()
         self._db.close()
 
-    # -- lookups -----------------------------------------------------------------------------
+    # -- rows --------------------------------------------------------------------------------
 
-    def _record(self, doc_id: int) -> SeenRecord:
-        row = self._db.execute(f"SELECT {_DOC_COLUMNS} FROM docs WHERE doc_id = ?",
-                               (doc_id,)).fetchone()
-        return SeenRecord(*row)
+    def _one(self, query: str, *args: object) -> tuple | None:
+        return self._db.execute(query, args).fetchone()
 
-    def lookup_url(self, url: str) -> UrlSighting | None:
-        # Called once per item: also the place where a quiet batch gets its time-based commit.
+    def _url(self, key: int) -> tuple[int, int] | None:
+        # Asked once per item: also where a quiet batch gets its time-based commit.
         if self.autocommit and self.commit_due():
             self.flush()
-        row = self._db.execute("SELECT doc_id, content_hash FROM urls WHERE url_key = ?",
-                               (url_key(url),)).fetchone()
-        return UrlSighting(self._record(row[0]), row[1]) if row else None
+        return self._one("SELECT doc_id, content_hash FROM urls WHERE url_key = ?", key)
 
-    def knows_url(self, url: str) -> bool:
-        return self._db.execute("SELECT 1 FROM urls WHERE url_key = ?",
-                                (any_url_key(url),)).fetchone() is not None
+    def _doc_id(self, kind: str, key: int) -> int | None:
+        row = self._one(_DOC_OF[kind], key)
+        return row[0] if row else None
 
-    def lookup_post_id(self, post_id: int) -> SeenRecord | None:
-        row = self._db.execute("SELECT doc_id FROM post_ids WHERE post_id = ?",
-                               (post_id,)).fetchone()
-        return self._record(row[0]) if row else None
+    def _record(self, doc_id: int) -> SeenRecord:
+        return SeenRecord(*self._one("SELECT * FROM docs WHERE doc_id = ?", doc_id))
 
-    def lookup_text_hash(self, text_hash: int) -> SeenRecord | None:
-        row = self._db.execute("SELECT doc_id FROM text_hashes WHERE text_hash = ?",
-                               (text_hash,)).fetchone()
-        return self._record(row[0]) if row else None
+    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]:
+        return self.index.candidates(signature)
 
-    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
-        return [(self._record(doc_id), sim) for doc_id, sim in self.index.query(signature)]
+    def _new_doc_id(self) -> int:
+        return self._one("SELECT coalesce(max(doc_id), 0) + 1 FROM docs")[0]
 
     def count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+        return self._one("SELECT count(*) FROM docs")[0]
 
-    # -- writes ------------------------------------------------------------------------------
-
-    def _claim_keys(self, doc_id: int, article: NewArticle) -> None:
+    def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
         index, db = self.index, self._db  # the index first: built without this signature
+        db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", astuple(record))
         db.execute("INSERT OR REPLACE INTO urls VALUES (?, ?, ?)",
-                   (url_key(article.url), doc_id, article.content_hash))
+                   (url_key(record.url), record.doc_id, record.content_hash))
         if article.post_id is not None:
-            db.execute("INSERT OR IGNORE INTO post_ids VALUES (?, ?)", (article.post_id, doc_id))
+            db.execute("INSERT OR IGNORE INTO post_ids VALUES (?, ?)",
+                       (article.post_id, record.doc_id))
         db.execute("INSERT OR IGNORE INTO text_hashes VALUES (?, ?)",
-                   (article.text_hash, doc_id))
-        db.execute("INSERT INTO signatures (doc_id, signature) VALUES (?, ?)",
-                   (doc_id, signature_bytes(article.signature)))
-        index.add(doc_id, article.signature)
-
-    def add(self, article: NewArticle) -> SeenRecord | Conflict:
-        self._write()
-        # One writer per file, so the lookups just made still hold; re-check the exact keys
-        # anyway so a misuse (two processes on one state dir) cannot create twins.
-        for reason, found in (
-            ("post_id", article.post_id is not None and self.lookup_post_id(article.post_id)),
-            ("text", self.lookup_text_hash(article.text_hash)),
-        ):
-            if found:
-                return Conflict(reason, found)
-        cursor = self._db.execute(
-            "INSERT INTO docs (url, post_id, text_hash, content_hash, revision, modified) "
-            "VALUES (?, ?, ?, ?, 1, ?)",
-            (article.url, article.post_id, article.text_hash, article.content_hash,
-             article.modified),
-        )
-        doc_id = int(cursor.lastrowid)
-        self._claim_keys(doc_id, article)
+                   (record.text_hash, record.doc_id))
+        if new_signature:
+            db.execute("INSERT INTO signatures (doc_id, signature) VALUES (?, ?)",
+                       (record.doc_id, signature_bytes(article.signature)))
+            index.add(record.doc_id, article.signature)
         self._wrote()
-        return SeenRecord(doc_id, article.url, article.post_id, article.text_hash,
-                          article.content_hash, 1, article.modified)
-
-    def revise(self, record: SeenRecord, article: NewArticle) -> SeenRecord | Conflict:
-        self._write()
-        current = self._record(record.doc_id)
-        if current.revision != record.revision:
-            return Conflict("url", current)
-        revision = record.revision + 1
-        post_id = record.post_id if record.post_id is not None else article.post_id
-        self._db.execute(
-            "UPDATE docs SET url = ?, post_id = ?, text_hash = ?, content_hash = ?, "
-            "revision = ?, modified = ? WHERE doc_id = ?",
-            (article.url, post_id, article.text_hash, article.content_hash, revision,
-             article.modified, record.doc_id),
-        )
-        if article.text_hash != record.text_hash:
-            self._claim_keys(record.doc_id, article)
-        else:
-            self._db.execute("INSERT OR REPLACE INTO urls VALUES (?, ?, ?)",
-                             (url_key(article.url), record.doc_id, article.content_hash))
-        self._wrote()
-        return SeenRecord(record.doc_id, article.url, post_id, article.text_hash,
-                          article.content_hash, revision, article.modified)
+        return True
 
     def alias(self, url: str, doc_id: int, content_hash: int) -> None:
-        self._write()
+        self._begin()
         self._db.execute("INSERT OR REPLACE INTO urls VALUES (?, ?, ?)",
                          (url_key(url), doc_id, content_hash))
         self._wrote()
+
+
+class FetchedLog:
+    """``<state dir>/incremental.sqlite3``: the article URLs completed runs fetched without
+    an item (url -> status, fetched_at), and each article's last sitemap ``<lastmod>``.
+    Only a completed run records, so a killed run never makes a URL look known."""
+
+    FILENAME = "incremental.sqlite3"
+
+    def __init__(self, state_dir: Path, *, retry_failed_after: float = 24 * 3600) -> None:
+        self.path = state_dir / self.FILENAME
+        self.retry_failed_after = retry_failed_after
+        self._db = _connect(self.path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, "
+                         "status INTEGER NOT NULL, fetched_at REAL NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS lastmods (url TEXT PRIMARY KEY, "
+                         "lastmod TEXT NOT NULL, utc REAL)")
+
+    def knows(self, url: str) -> bool:
+        row = self._db.execute("SELECT status, fetched_at FROM fetched WHERE url = ?",
+                               (canonical_url(url),)).fetchone()
+        if row is None:
+            return False
+        status, fetched_at = row
+        if status < 400:  # fetched fine, gave no item: not an article, or invalid
+            return True
+        # A server error may heal: skip only for a while. A 4xx is not remembered (a link
+        # to a not-yet-published post may go live; listings rarely hold dead links).
+        return status >= 500 and time.time() - fetched_at < self.retry_failed_after
+
+    def lastmod(self, url: str) -> str | None:
+        """The sitemap lastmod a completed run last saw for ``url``."""
+        row = self._db.execute("SELECT lastmod FROM lastmods WHERE url = ?",
+                               (canonical_url(url),)).fetchone()
+        return row[0] if row else None
+
+    def newest_lastmod(self) -> dt.datetime | None:
+        """The latest lastmod recorded (UTC), None before any."""
+        row = self._db.execute("SELECT MAX(utc) FROM lastmods").fetchone()
+        return dt.datetime.fromtimestamp(row[0], dt.timezone.utc) if row[0] else None
+
+    def record(self, statuses: dict[str, int], lastmods: dict[str, str] | None = None) -> None:
+        """Remember ``{url: status}`` and ``{url: lastmod}`` in one transaction."""
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO fetched (url, status, fetched_at) VALUES (?, ?, ?)",
+                [(canonical_url(url), status, now) for url, status in statuses.items()])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO lastmods (url, lastmod, utc) VALUES (?, ?, ?)",
+                [(canonical_url(url), lastmod, _timestamp(lastmod))
+                 for url, lastmod in (lastmods or {}).items()])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _timestamp(lastmod: str) -> float | None:
+    parsed = as_utc(lastmod)
+    return parsed.timestamp() if parsed is not None else None

@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from madar.state import site_key
-from madar.state.lock import acquire
+from madar.state import acquire, site_key
 from mirror import ground_truth, serve_mirror
 from tests.crawl import REPO, read_jsonl, run_crawl, stats_from_log
 

@@ -7,9 +7,16 @@ import pytest
 
 from madar.outcome import memory_summary
 from madar.pipelines.dedup import _emit_known
-from madar.state import memory_location, open_store, site_key, state_dir
+from madar.state import (
+    MemoryBusy,
+    acquire,
+    memory_location,
+    open_store,
+    site_key,
+    site_lock,
+    state_dir,
+)
 from madar.state.__main__ import main as state_main
-from madar.state.lock import MemoryBusy, acquire, site_lock
 
 
 def test_site_key_is_scheme_host_and_port():
