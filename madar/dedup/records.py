@@ -7,6 +7,7 @@ every field the claim read, so of two workers racing on one story exactly one ke
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from madar.dedup.index import confirmed
@@ -69,53 +70,49 @@ class Conflict:
     similarity: float | None = None
 
 
-class SeenStore:
-    """The memory the dedup rules ask; a backend implements the methods that raise here."""
+class SeenStore(ABC):
+    """The memory the dedup rules ask, written once over a backend's rows."""
 
     num_perm: int
     threshold: float
 
-    # -- the backend's part --------------------------------------------------------------
+    @abstractmethod
+    def _url(self, key: int) -> tuple[int, int] | None: ...  # (doc_id, content_hash)
 
+    @abstractmethod
+    def _doc_id(self, kind: str, key: int) -> int | None: ...  # kind: "post_id" or "text"
+
+    @abstractmethod
+    def _record(self, doc_id: int) -> SeenRecord: ...
+
+    @abstractmethod
+    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]: ...  # LSH
+
+    @abstractmethod
+    def _new_doc_id(self) -> int: ...
+
+    @abstractmethod
+    def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
+        """Write a claim: ``record`` and ``article``'s keys (and signature); False when a
+        field read since :meth:`_begin` changed meanwhile (another worker)."""
+
+    @abstractmethod
+    def alias(self, url: str, doc_id: int, content_hash: int) -> None:
+        """Remember that ``url`` showed a duplicate of ``doc_id`` (known next run)."""
+
+    @abstractmethod
+    def count(self) -> int: ...  # kept articles
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
     def _begin(self) -> None:
         """A claim starts: what is read from now on must still hold when it is stored."""
 
-    def _url(self, key: int) -> tuple[int, int] | None:
-        """``(doc_id, content_hash)`` last seen under a URL key."""
-        raise NotImplementedError
-
-    def _doc_id(self, kind: str, key: int) -> int | None:
-        """The document holding a post id (``kind`` "post_id") or a text hash ("text")."""
-        raise NotImplementedError
-
-    def _record(self, doc_id: int) -> SeenRecord:
-        raise NotImplementedError
-
-    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]:
-        """``(doc_id, signature)`` sharing an LSH band with ``signature``."""
-        raise NotImplementedError
-
-    def _new_doc_id(self) -> int:
-        raise NotImplementedError
-
-    def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
-        """Write ``record``, claim ``article``'s keys (and its signature); False when what
-        the claim read changed meanwhile (another worker)."""
-        raise NotImplementedError
-
-    def alias(self, url: str, doc_id: int, content_hash: int) -> None:
-        """Remember that ``url`` showed a duplicate of ``doc_id`` (so it is known next run)."""
-        raise NotImplementedError
-
-    def count(self) -> int:
-        """Number of kept articles."""
-        raise NotImplementedError
-
+    @abstractmethod
     def flush(self) -> None:
         """Make everything recorded so far durable."""
-
-    def close(self) -> None:
-        raise NotImplementedError
 
     @staticmethod
     def _check_parameters(stored: dict[str, str], wanted: dict[str, str], where: str) -> None:
@@ -125,8 +122,6 @@ class SeenStore:
             raise ValueError(f"the memory in {where} was built with other dedup parameters "
                              f"(stored, requested): {different}; use another MADAR_STATE_DIR "
                              "or MADAR_REDIS_PREFIX, or the stored parameters")
-
-    # -- lookups ---------------------------------------------------------------------------
 
     def lookup_url(self, url: str) -> UrlSighting | None:
         found = self._url(url_key(url))
@@ -148,8 +143,6 @@ class SeenStore:
         """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
         found = confirmed(signature, self._candidates(signature), self.threshold)
         return [(self._record(doc_id), similarity) for doc_id, similarity in found]
-
-    # -- claims ----------------------------------------------------------------------------
 
     def add(self, article: NewArticle) -> SeenRecord | Conflict:
         """Keep a new article, or name the one that holds its URL, post id, text or a

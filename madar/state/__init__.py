@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import fcntl
 import logging
 import os
@@ -128,16 +127,13 @@ def acquire(directory: str | Path) -> IO[str]:
     handle = path.open("a+", encoding="utf-8")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as error:
+    except BlockingIOError:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-            raise MemoryBusy(f"another crawl of this site holds its memory ({holder}; "
-                             f"lock {path})") from None
-        raise
-    handle.seek(0)
-    handle.truncate()
+        raise MemoryBusy(f"another crawl of this site holds its memory ({holder}; "
+                         f"lock {path})") from None
+    handle.truncate(0)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     handle.write(f"pid {os.getpid()} since {started}\n")  # who holds it, for the message
     handle.flush()

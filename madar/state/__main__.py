@@ -71,7 +71,7 @@ def _list(settings: dict[str, str]) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m madar.state",
                                      description="Look at or forget the memory of one site.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,11 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (forget, listing):
         command.add_argument("--state-dir", default=None,
                              help="default: setting MADAR_STATE_DIR (.madar-state)")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    options = parser.parse_args(argv)
     settings = {"MADAR_STATE_DIR": options.state_dir} if options.state_dir else {}
     if options.command == "list":
         return _list(settings)

@@ -8,6 +8,7 @@ prefix (its ``{hash tag}`` keeps every key in one Redis Cluster slot): docs/dist
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from madar.dedup.index import band_keys, lsh_bands
@@ -19,17 +20,23 @@ _SEP = "\x1f"
 _HASHES = ("urls", "pids", "texts", "docs", "sigs", "bands")  # KEYS[1..6] of the script
 _KIND_HASH = {"post_id": "pids", "text": "texts"}
 
-# ARGV: the number of guards, the guards (key, field, value; '' when absent), then the
-# writes (command, key, field, value); keys are indexes into KEYS.
+# ARGV[1]: the guards, JSON [[key, field, value ('' when absent)], ...]; then the writes:
+# command, key, field, value. Keys are indexes into KEYS. APPEND adds the value to the
+# comma-separated list in each of the space-separated fields.
 _CLAIM_SCRIPT = """
-local guards = tonumber(ARGV[1])
-for i = 2, 3 * guards + 1, 3 do
-  if (redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) or '') ~= ARGV[i + 2] then
-    return 0
-  end
+for _, guard in ipairs(cjson.decode(ARGV[1])) do
+  if (redis.call('HGET', KEYS[guard[1]], guard[2]) or '') ~= guard[3] then return 0 end
 end
-for i = 3 * guards + 2, #ARGV, 4 do
-  redis.call(ARGV[i], KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3])
+for i = 2, #ARGV, 4 do
+  local key, field, value = KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3]
+  if ARGV[i] == 'APPEND' then
+    for each in string.gmatch(field, '%S+') do
+      local list = redis.call('HGET', key, each)
+      redis.call('HSET', key, each, list and list .. ',' .. value or value)
+    end
+  else
+    redis.call(ARGV[i], key, field, value)
+  end
 end
 return 1
 """
@@ -141,19 +148,20 @@ class RedisSeenStore(SeenStore):
         if new_signature:
             sid = f"{doc}.{record.revision}"
             writes.append(("HSET", "sigs", sid, signature_bytes(article.signature)))
-            fields = self._band_fields(article.signature)
-            for field, bucket in zip(fields, self._read("bands", fields), strict=True):
-                writes.append(("HSET", "bands", field, f"{_text(bucket)},{sid}" if bucket else sid))
+            writes.append(("APPEND", "bands", " ".join(self._band_fields(article.signature)), sid))
         reads, self._reads = self._reads or {}, None
-        args: list[Any] = [len(reads)]
-        for (name, field), read in reads.items():
-            args += [_HASHES.index(name) + 1, field, read]
+        guards = [[_HASHES.index(name) + 1, field, _text(read)]
+                  for (name, field), read in reads.items()]
+        args: list[Any] = [json.dumps(guards)]
         for command, name, field, written in writes:
             args += [command, _HASHES.index(name) + 1, field, written]
         return self._claim(keys=list(self._hash.values()), args=args) == 1
 
     def alias(self, url: str, doc_id: int, content_hash: int) -> None:
         self._redis.hset(self._hash["urls"], str(url_key(url)), f"{doc_id}:{content_hash}")
+
+    def flush(self) -> None:
+        """Every write is sent at once; durability is the Redis server's configuration."""
 
     def close(self) -> None:
         self._redis.close()

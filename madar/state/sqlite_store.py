@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-from dataclasses import astuple
 from pathlib import Path
 
 from madar.dedup.index import NearDuplicateIndex
@@ -22,6 +21,7 @@ SCHEMA_VERSION = "1"
 DB_FILENAME = "seen.sqlite3"
 
 _SCHEMA = """
+PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     doc_id INTEGER PRIMARY KEY, url TEXT NOT NULL, post_id INTEGER,
@@ -39,11 +39,17 @@ _DOC_OF = {"post_id": "SELECT doc_id FROM post_ids WHERE post_id = ?",
            "text": "SELECT doc_id FROM text_hashes WHERE text_hash = ?"}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+_FETCHED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fetched (
+    url TEXT PRIMARY KEY, status INTEGER NOT NULL, fetched_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS lastmods (url TEXT PRIMARY KEY, lastmod TEXT NOT NULL, utc REAL);
+"""
+
+
+def _connect(path: Path, schema: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA busy_timeout=10000")
+    db.executescript("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;" + schema)
     return db
 
 
@@ -61,10 +67,7 @@ class SQLiteSeenStore(SeenStore):
         self.commit_seconds = commit_seconds
         self.autocommit = True
         self.path = Path(state_dir) / DB_FILENAME
-        self._db = _connect(self.path)
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA cache_size=-65536")
-        self._db.executescript(_SCHEMA)
+        self._db = _connect(self.path, _SCHEMA)
         wanted = {"schema": SCHEMA_VERSION, "num_perm": str(num_perm),
                   "shingle_size": str(shingle_size), "seed": str(seed)}
         self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
@@ -154,7 +157,9 @@ class SQLiteSeenStore(SeenStore):
 
     def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
         index, db = self.index, self._db  # the index first: built without this signature
-        db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", astuple(record))
+        db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (record.doc_id, record.url, record.post_id, record.text_hash,
+                    record.content_hash, record.revision, record.modified))
         db.execute("INSERT OR REPLACE INTO urls VALUES (?, ?, ?)",
                    (url_key(record.url), record.doc_id, record.content_hash))
         if article.post_id is not None:
@@ -186,15 +191,10 @@ class FetchedLog:
     def __init__(self, state_dir: Path, *, retry_failed_after: float = 24 * 3600) -> None:
         self.path = state_dir / self.FILENAME
         self.retry_failed_after = retry_failed_after
-        self._db = _connect(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, "
-                         "status INTEGER NOT NULL, fetched_at REAL NOT NULL)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS lastmods (url TEXT PRIMARY KEY, "
-                         "lastmod TEXT NOT NULL, utc REAL)")
+        self._db = _connect(self.path, _FETCHED_SCHEMA)
 
     def knows(self, url: str) -> bool:
-        row = self._db.execute("SELECT status, fetched_at FROM fetched WHERE url = ?",
-                               (canonical_url(url),)).fetchone()
+        row = self._one("SELECT status, fetched_at FROM fetched WHERE url = ?", url)
         if row is None:
             return False
         status, fetched_at = row
@@ -206,14 +206,13 @@ class FetchedLog:
 
     def lastmod(self, url: str) -> str | None:
         """The sitemap lastmod a completed run last saw for ``url``."""
-        row = self._db.execute("SELECT lastmod FROM lastmods WHERE url = ?",
-                               (canonical_url(url),)).fetchone()
+        row = self._one("SELECT lastmod FROM lastmods WHERE url = ?", url)
         return row[0] if row else None
 
     def newest_lastmod(self) -> dt.datetime | None:
         """The latest lastmod recorded (UTC), None before any."""
-        row = self._db.execute("SELECT MAX(utc) FROM lastmods").fetchone()
-        return dt.datetime.fromtimestamp(row[0], dt.timezone.utc) if row[0] else None
+        (newest,) = self._db.execute("SELECT MAX(utc) FROM lastmods").fetchone()
+        return dt.datetime.fromtimestamp(newest, dt.timezone.utc) if newest else None
 
     def record(self, statuses: dict[str, int], lastmods: dict[str, str] | None = None) -> None:
         """Remember ``{url: status}`` and ``{url: lastmod}`` in one transaction."""
@@ -227,6 +226,9 @@ class FetchedLog:
                 "INSERT OR REPLACE INTO lastmods (url, lastmod, utc) VALUES (?, ?, ?)",
                 [(canonical_url(url), lastmod, _timestamp(lastmod))
                  for url, lastmod in (lastmods or {}).items()])
+
+    def _one(self, query: str, url: str) -> tuple | None:
+        return self._db.execute(query, (canonical_url(url),)).fetchone()
 
     def close(self) -> None:
         self._db.close()
