@@ -30,9 +30,6 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
                         category=ScrapyDeprecationWarning)
 
-MONITOR_PREFIX = "madar/monitor"
-
-
 class _MadarMonitor(Monitor):
     longMessage = False  # the log shows our message, not unittest's repr of the values
 
@@ -131,11 +128,11 @@ class RecordMonitorResult(Action):
     def run_action(self) -> None:
         stats = self.data.crawler.stats
         failed = self.result.monitors_failed_results
-        stats.set_value(f"{MONITOR_PREFIX}/failed", int(bool(failed)))
+        stats.set_value("madar/monitor/failed", int(bool(failed)))
         if not failed:
             return
         reasons = [f"{r.monitor.name}: {_last_line(r.error)}" for r in failed]
-        stats.set_value(f"{MONITOR_PREFIX}/failures", reasons)
+        stats.set_value("madar/monitor/failures", reasons)
         logger.error("Crawl monitors failed (%d):\n  %s", len(reasons), "\n  ".join(reasons))
 
 

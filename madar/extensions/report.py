@@ -20,9 +20,6 @@ from madar.feeds import final_name
 
 logger = logging.getLogger(__name__)
 
-REPORT_SUFFIX = ".report.json"
-
-
 def _sub_counts(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     """``{"a": 3}`` from ``{prefix + "a": 3}`` (one level deep), largest first."""
     found = {k.removeprefix(prefix): v for k, v in stats.items()
@@ -127,7 +124,7 @@ def render_report(report: dict[str, Any]) -> str:
 
 def report_path_for(feed: Path) -> Path:
     final = final_name(feed)
-    return final.with_name(final.name + REPORT_SUFFIX)
+    return final.with_name(final.name + ".report.json")
 
 
 class CrawlReport:
@@ -136,7 +133,6 @@ class CrawlReport:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.feeds: list[Path] = []
-        self.report: dict[str, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlReport:
@@ -153,14 +149,14 @@ class CrawlReport:
             self.feeds.append(Path(file_uri_to_path(slot.uri) if scheme else slot.uri))
 
     def engine_stopped(self) -> None:
-        self.report = build_report(self.crawler.stats.get_stats(),
-                                   spider=getattr(self.crawler.spidercls, "name", "madar"),
-                                   feeds=[str(final_name(feed)) for feed in self.feeds])
-        logger.info("%s", render_report(self.report))
+        report = build_report(self.crawler.stats.get_stats(),
+                              spider=getattr(self.crawler.spidercls, "name", "madar"),
+                              feeds=[str(final_name(feed)) for feed in self.feeds])
+        logger.info("%s", render_report(report))
         targets = [report_path_for(feed) for feed in self.feeds]
         if self.crawler.settings.get("MADAR_REPORT_PATH"):
             targets.append(Path(self.crawler.settings.get("MADAR_REPORT_PATH")))
-        text = json.dumps(self.report, ensure_ascii=False, indent=2, default=str) + "\n"
+        text = json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n"
         for target in targets:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)

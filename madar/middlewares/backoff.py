@@ -28,7 +28,7 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
