@@ -240,11 +240,8 @@ def _drop_joiners(text: str) -> str:
 
 
 def _fix_whitespace(text: str, inline: bool) -> str:
-    if inline:
-        text = text.replace("\n", " ")
-        if "  " in text:
-            text = _SPACE_RUN_RE.sub(" ", text)
-        return text.strip(" ")
+    if inline:  # a single line is its words; only " " and "\n" are left by now
+        return " ".join(text.split()) if "\n" in text or "  " in text else text.strip(" ")
     if text and (text[0] in " \n" or text[-1] in " \n" or _MESSY_SPACE_RE.search(text)):
         text = _SPACE_RUN_RE.sub(" ", text)
         text = _SPACE_AROUND_NEWLINE_RE.sub("\n", text)

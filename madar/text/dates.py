@@ -20,8 +20,8 @@ def _fold(text: str) -> str:
     return " ".join(fold_arabic(text).split()).lower()
 
 
-# Gregorian transliterations (Egyptian ``يونيه``), Levantine, Maghrebi; spellings that only
-# differ in hamza or in the space before a digit are one entry (the patterns fold and allow it).
+# Gregorian (Egyptian ``يونيه``), Levantine, Maghrebi; hamza and the space before a digit
+# do not matter (the text is folded, the patterns allow the space).
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("يناير", "كانون الثاني", "كانون ثاني", "كانون2", "جانفي", "january", "jan"),
     2: ("فبراير", "شباط", "فيفري", "february", "feb"),
@@ -36,8 +36,8 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     11: ("نوفمبر", "تشرين الثاني", "تشرين ثاني", "تشرين2", "november", "nov"),
     12: ("ديسمبر", "كانون الأول", "كانون أول", "كانون1", "december", "dec"),
 }
-_MONTHS = {_fold(name).replace(" ", ""): month
-           for month, names in _MONTH_NAMES.items() for name in names}
+_SPELLINGS = sorted({_fold(n) for names in _MONTH_NAMES.values() for n in names}, key=len)
+_MONTHS = {_fold(n).replace(" ", ""): month for month, names in _MONTH_NAMES.items() for n in names}
 
 
 def _name_pattern(name: str) -> str:
@@ -47,10 +47,7 @@ def _name_pattern(name: str) -> str:
     return r"\s*".join(map(re.escape, parts)) + (r"(?!\d)" if name[-1].isdigit() else "")
 
 
-_MONTH_RE = "|".join(
-    map(_name_pattern, sorted({_fold(n) for ns in _MONTH_NAMES.values() for n in ns},
-                              key=len, reverse=True))
-)
+_MONTH_RE = "|".join(map(_name_pattern, reversed(_SPELLINGS)))  # the longest first
 # A month, optionally followed by its other-calendar name: "أغسطس/آب", "آب (أغسطس)".
 _MONTH = rf"(?P<m>{_MONTH_RE})(?:\s*[/|(-]\s*(?:{_MONTH_RE})\s*\)?)?"
 _SEP = r"\s*[,./-]?\s*"
