@@ -9,7 +9,6 @@ import logging
 import multiprocessing
 import os
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -231,12 +230,9 @@ def open_feed(crawler: Crawler, path: Path, fmt: str) -> tuple[Any, Any, Any]:
 
 def reextract(options: Options) -> dict[str, Any]:
     """Run re-extraction; return the report (also logged and written beside the output)."""
-    scratch = None if options.state_dir else Path(tempfile.mkdtemp(prefix="madar-reextract-"))
-    try:
-        return _run(options, options.state_dir or scratch)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="madar-reextract-",
+                                     ignore_cleanup_errors=True) as scratch:
+        return _run(options, options.state_dir or Path(scratch))  # a fresh memory by default
 
 
 def _run(options: Options, state_dir: Path) -> dict[str, Any]:
