@@ -1,23 +1,68 @@
-"""The deduplication rules, independent of Scrapy and of the memory's backend.
+"""The deduplication rules and the memory they ask, independent of Scrapy and of the backend.
 
 First seen wins. An article whose canonical URL is known is a duplicate ``url`` when its
 content (title + text) and ``modified`` are unchanged, else a new revision; the same for a
 known post id (a post moved and changed). Otherwise the memory keeps it, unless its
 normalized text (``text``) or a near-duplicate (``near``, MinHash LSH) is kept already.
+:class:`SeenStore` holds that logic once; a backend (``madar.state``: SQLite, or Redis shared
+by workers) reads rows and stores one claim, in Redis only if nothing it read changed.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from madar.dedup.minhash import MinHasher, stable_hash64
-from madar.dedup.records import Conflict, NewArticle, SeenRecord, SeenStore
+from madar.dedup.index import confirmed
+from madar.dedup.minhash import MinHasher, Signature, stable_hash64
 from madar.text.dates import as_utc
+from madar.urls import canonical_url
+
+
+def url_key(url: str) -> int:
+    """The 64-bit key of a canonical URL (the URL text is kept once, on its document)."""
+    return stable_hash64(url)
+
+
+def any_url_key(url: str) -> int:
+    """``url_key`` of the canonical form of any URL (for callers outside the pipeline)."""
+    try:
+        return url_key(canonical_url(url))
+    except ValueError:
+        return url_key(url.strip())
 
 
 @dataclass(frozen=True)
-class Fingerprint(NewArticle):
-    """What the rules compare, built once per item; also what a store keeps."""
+class SeenRecord:
+    """A kept article as the memory knows it (its latest revision)."""
+
+    doc_id: int
+    url: str
+    post_id: int | None
+    text_hash: int
+    content_hash: int
+    revision: int
+    modified: str | None
+
+
+@dataclass(frozen=True)
+class UrlSighting:
+    """What was last seen at one URL: its document and that page's content hash."""
+
+    record: SeenRecord
+    content_hash: int
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the rules compare, built once per item; also what a store keeps of an article."""
+
+    url: str
+    post_id: int | None
+    text_hash: int
+    content_hash: int
+    modified: str | None
+    signature: Signature
 
     @classmethod
     def build(cls, hasher: MinHasher, *, url: str, post_id: int | None,
@@ -31,6 +76,129 @@ class Fingerprint(NewArticle):
             modified=modified,
             signature=hasher.signature(normalized_text),
         )
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A claim lost to ``record`` (``reason``: url, post_id, text or near)."""
+
+    reason: str
+    record: SeenRecord
+    similarity: float | None = None
+
+
+class SeenStore(ABC):
+    """The memory the dedup rules ask, written once over a backend's rows."""
+
+    num_perm: int
+    threshold: float
+
+    @abstractmethod
+    def _url(self, key: int) -> tuple[int, int] | None: ...  # (doc_id, content_hash)
+
+    @abstractmethod
+    def _doc_id(self, kind: str, key: int) -> int | None: ...  # kind: "post_id" or "text"
+
+    @abstractmethod
+    def _record(self, doc_id: int) -> SeenRecord: ...
+
+    @abstractmethod
+    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]: ...  # LSH
+
+    @abstractmethod
+    def _new_doc_id(self) -> int: ...
+
+    @abstractmethod
+    def _store(self, record: SeenRecord, article: Fingerprint, new_signature: bool) -> bool:
+        """Write a claim: ``record`` and ``article``'s keys (and signature); False when a
+        field read since :meth:`_begin` changed meanwhile (another worker)."""
+
+    @abstractmethod
+    def alias(self, url: str, doc_id: int, content_hash: int) -> None:
+        """Remember that ``url`` showed a duplicate of ``doc_id`` (known next run)."""
+
+    @abstractmethod
+    def count(self) -> int: ...  # kept articles
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def _begin(self) -> None:
+        """A claim starts: what is read from now on must still hold when it is stored."""
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Make everything recorded so far durable."""
+
+    @staticmethod
+    def _check_parameters(stored: dict[str, str], wanted: dict[str, str], where: str) -> None:
+        """Signatures (and Redis's bands) compare only under the same parameters."""
+        different = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
+        if different:
+            raise ValueError(f"the memory in {where} was built with other dedup parameters "
+                             f"(stored, requested): {different}; use another MADAR_STATE_DIR "
+                             "or MADAR_REDIS_PREFIX, or the stored parameters")
+
+    def lookup_url(self, url: str) -> UrlSighting | None:
+        found = self._url(url_key(url))
+        return UrlSighting(self._record(found[0]), found[1]) if found else None
+
+    def knows_url(self, url: str) -> bool:
+        """Was this URL, in any spelling, seen (kept or as a duplicate)?"""
+        return self._url(any_url_key(url)) is not None
+
+    def lookup_post_id(self, post_id: int) -> SeenRecord | None:
+        doc_id = self._doc_id("post_id", post_id)
+        return self._record(doc_id) if doc_id is not None else None
+
+    def lookup_text_hash(self, text_hash: int) -> SeenRecord | None:
+        doc_id = self._doc_id("text", text_hash)
+        return self._record(doc_id) if doc_id is not None else None
+
+    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
+        """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
+        found = confirmed(signature, self._candidates(signature), self.threshold)
+        return [(self._record(doc_id), similarity) for doc_id, similarity in found]
+
+    def add(self, article: Fingerprint) -> SeenRecord | Conflict:
+        """Keep a new article, or name the one that holds its URL, post id, text or a
+        near-duplicate of it."""
+        while True:
+            self._begin()
+            conflict = self._taken(article)
+            if conflict is not None:
+                return conflict
+            record = SeenRecord(self._new_doc_id(), article.url, article.post_id,
+                                article.text_hash, article.content_hash, 1, article.modified)
+            if self._store(record, article, new_signature=True):
+                return record
+
+    def _taken(self, article: Fingerprint) -> Conflict | None:
+        sighting = self.lookup_url(article.url)
+        if sighting is not None and sighting.record.url == article.url:
+            return Conflict("url", sighting.record)
+        owner = self.lookup_post_id(article.post_id) if article.post_id is not None else None
+        if owner is not None:
+            return Conflict("post_id", owner)
+        owner = self.lookup_text_hash(article.text_hash)
+        if owner is not None:
+            return Conflict("text", owner)
+        near = self.near_candidates(article.signature)
+        return Conflict("near", *near[0]) if near else None
+
+    def revise(self, record: SeenRecord, article: Fingerprint) -> SeenRecord | Conflict:
+        """Record a new revision of ``record`` if it is still current (compare-and-set)."""
+        self._begin()
+        current = self._record(record.doc_id)
+        if current.revision != record.revision:
+            return Conflict("url", current)
+        post_id = record.post_id if record.post_id is not None else article.post_id
+        revised = SeenRecord(record.doc_id, article.url, post_id, article.text_hash,
+                             article.content_hash, record.revision + 1, article.modified)
+        if self._store(revised, article, new_signature=article.text_hash != record.text_hash):
+            return revised
+        return Conflict("url", self._record(record.doc_id))
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,9 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from madar import settings as project
-from madar.dedup.records import NewArticle, SeenStore
-from madar.state.sqlite_store import FetchedLog, SQLiteSeenStore
-
-__all__ = ["FetchedLog", "MemoryBusy", "NewArticle", "SeenStore", "acquire", "dedup_parameters",
-           "memory_location", "open_store", "site_key", "site_lock", "state_dir", "state_root"]
+from madar.dedup.decide import SeenStore as SeenStore  # re-exported, as FetchedLog
+from madar.state.sqlite_store import FetchedLog as FetchedLog
+from madar.state.sqlite_store import SQLiteSeenStore
 
 SITES_DIR = "sites"
 LOCK_NAME = "crawl.lock"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from madar.dedup.decide import Conflict, Fingerprint, SeenRecord, SeenStore, url_key
 from madar.dedup.index import band_keys, lsh_bands
 from madar.dedup.minhash import Signature, signature_bytes, signature_from_bytes
-from madar.dedup.records import Conflict, NewArticle, SeenRecord, SeenStore, url_key
 
 DEFAULT_PREFIX = "madar:{seen}"
 _SEP = "\x1f"
@@ -122,19 +122,19 @@ class RedisSeenStore(SeenStore):
     def _begin(self) -> None:
         self._reads = {}
 
-    def add(self, article: NewArticle) -> SeenRecord | Conflict:
+    def add(self, article: Fingerprint) -> SeenRecord | Conflict:
         try:
             return super().add(article)
         finally:
             self._reads = None  # reads outside a claim guard nothing
 
-    def revise(self, record: SeenRecord, article: NewArticle) -> SeenRecord | Conflict:
+    def revise(self, record: SeenRecord, article: Fingerprint) -> SeenRecord | Conflict:
         try:
             return super().revise(record, article)
         finally:
             self._reads = None
 
-    def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
+    def _store(self, record: SeenRecord, article: Fingerprint, new_signature: bool) -> bool:
         doc = str(record.doc_id)
         value = _SEP.join([str(record.revision), str(record.text_hash), str(record.content_hash),
                            "" if record.post_id is None else str(record.post_id),

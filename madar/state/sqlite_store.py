@@ -11,9 +11,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from madar.dedup.decide import Fingerprint, SeenRecord, SeenStore, url_key
 from madar.dedup.index import NearDuplicateIndex
 from madar.dedup.minhash import Signature, signature_bytes, signature_from_bytes
-from madar.dedup.records import NewArticle, SeenRecord, SeenStore, url_key
 from madar.text.dates import as_utc
 from madar.urls import canonical_url
 
@@ -155,7 +155,7 @@ class SQLiteSeenStore(SeenStore):
     def count(self) -> int:
         return self._one("SELECT count(*) FROM docs")[0]
 
-    def _store(self, record: SeenRecord, article: NewArticle, new_signature: bool) -> bool:
+    def _store(self, record: SeenRecord, article: Fingerprint, new_signature: bool) -> bool:
         index, db = self.index, self._db  # the index first: built without this signature
         db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (record.doc_id, record.url, record.post_id, record.text_hash,

@@ -11,16 +11,17 @@ import time
 
 import pytest
 
+from madar.dedup.decide import Fingerprint
 from madar.dedup.minhash import MinHasher, signature_from_bytes
-from madar.state import NewArticle, SeenStore, open_store
+from madar.state import SeenStore, open_store
 from madar.state.sqlite_store import DB_FILENAME, SQLiteSeenStore
 
 HASHER = MinHasher()
 
 
-def new(n: int, text: str | None = None) -> NewArticle:
+def new(n: int, text: str | None = None) -> Fingerprint:
     text = text or " ".join(f"كلمة{n}_{i}" for i in range(60))
-    return NewArticle(url=f"https://madaralyoum.com/{n}/", post_id=n, text_hash=n * 7,
+    return Fingerprint(url=f"https://madaralyoum.com/{n}/", post_id=n, text_hash=n * 7,
                       content_hash=n * 11, modified=None, signature=HASHER.signature(text))
 
 
@@ -95,7 +96,7 @@ def test_signatures_are_compact_integer_arrays(tmp_path) -> None:
 _WRITER = textwrap.dedent("""
     import sys
     from madar.dedup.minhash import MinHasher
-    from madar.state import NewArticle
+    from madar.dedup.decide import Fingerprint
     from madar.state.sqlite_store import SQLiteSeenStore
 
     hasher = MinHasher()
@@ -104,7 +105,7 @@ _WRITER = textwrap.dedent("""
     while True:
         n += 1
         text = " ".join(f"w{n}_{i}" for i in range(80))
-        store.add(NewArticle(f"https://madaralyoum.com/{n}/", n, n, n, None,
+        store.add(Fingerprint(f"https://madaralyoum.com/{n}/", n, n, n, None,
                              hasher.signature(text)))
         store.alias(f"https://madaralyoum.com/{n}/amp/", n, n)
         if store._pending == 0:
