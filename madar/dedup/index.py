@@ -120,15 +120,10 @@ def confirmed(signature: Sequence[int], candidates: Iterable[tuple[int, Sequence
 class NearDuplicateIndex:
     """LSH over MinHash signatures of caller-chosen ids (one id may come back per revision)."""
 
-    def __init__(self, num_perm: int = 128, threshold: float = 0.6,
-                 bands: int | None = None, rows: int | None = None) -> None:
+    def __init__(self, num_perm: int = 128, threshold: float = 0.6) -> None:
         self.num_perm = num_perm
         self.threshold = threshold
-        if bands is None or rows is None:
-            bands, rows = lsh_bands(threshold, num_perm)
-        if bands * rows > num_perm:
-            raise ValueError("bands * rows exceeds num_perm")
-        self.bands, self.rows = bands, rows
+        self.bands, self.rows = lsh_bands(threshold, num_perm)
         self._buckets: dict[int, int] = {}  # band key -> first row; the rare others:
         self._overflow: dict[int, list[int]] = {}
         self._signatures = array("I")  # row r: values [r * num_perm, (r + 1) * num_perm)
@@ -143,8 +138,6 @@ class NearDuplicateIndex:
     def add_many(self, doc_ids: Iterable[int], signatures: Iterable[Sequence[int]]) -> None:
         buckets, overflow = self._buckets, self._overflow
         doc_ids, signatures = list(doc_ids), list(signatures)
-        if any(len(signature) != self.num_perm for signature in signatures):
-            raise ValueError(f"signatures must hold {self.num_perm} values")
         all_keys = band_keys_many(signatures, self.bands, self.rows)
         for doc_id, signature, keys in zip(doc_ids, signatures, all_keys, strict=True):
             row = len(self._ids)

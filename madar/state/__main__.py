@@ -10,50 +10,38 @@ import shutil
 import sys
 from pathlib import Path
 
-from madar.state import (
-    LOCK_NAME,
-    SITES_DIR,
-    MemoryBusy,
-    memory_location,
-    open_store,
-    redis_prefix,
-    redis_url_of,
-    site_key,
-    site_lock,
-    state_dir,
-    state_root,
-)
+from madar import state as memory
 
 
 def _forget(base_url: str, settings: dict[str, str]) -> int:
     try:
-        site_key(base_url)
+        memory.site_key(base_url)
     except ValueError as error:
         print(f"madar.state: {error}", file=sys.stderr)
         return 2
-    redis_url = redis_url_of(settings)
+    redis_url = memory.redis_url_of(settings)
     if redis_url:
         import redis
 
         client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(match=f"{redis_prefix(settings)}:*", count=1000))
+        keys = list(client.scan_iter(match=f"{memory.redis_prefix(settings)}:*", count=1000))
         if keys:
             client.delete(*keys)
-        print(f"forgot {base_url}: {len(keys)} Redis keys ({memory_location(settings)})")
+        print(f"forgot {base_url}: {len(keys)} Redis keys ({memory.memory_location(settings)})")
         return 0
-    directory = Path(state_dir(settings))
+    directory = Path(memory.state_dir(settings))
     if not directory.exists():
         print(f"nothing remembered of {base_url} ({directory})")
         return 0
     try:
-        with site_lock(directory):
-            store = open_store(settings)
+        with memory.site_lock(directory):
+            store = memory.open_store(settings)
             articles = store.count()
             store.close()
             for child in directory.iterdir():  # the lock file last, with the directory
-                if child.name != LOCK_NAME:
+                if child.name != memory.LOCK_NAME:
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
-    except MemoryBusy as busy:
+    except memory.MemoryBusy as busy:
         print(f"madar.state: {busy}; not forgotten", file=sys.stderr)
         return 1
     shutil.rmtree(directory, ignore_errors=True)
@@ -62,7 +50,7 @@ def _forget(base_url: str, settings: dict[str, str]) -> int:
 
 
 def _list(settings: dict[str, str]) -> int:
-    root = Path(state_root(settings)) / SITES_DIR
+    root = Path(memory.state_root(settings)) / memory.SITES_DIR
     sites = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if not sites:
         print(f"no site remembered in {root}")

@@ -50,14 +50,13 @@ class RedisSeenStore(SeenStore):
     """The store of every worker that points at the same Redis and prefix."""
 
     def __init__(self, redis_url: str, *, num_perm: int = 128, threshold: float = 0.6,
-                 shingle_size: int = 3, seed: int = 1, prefix: str = DEFAULT_PREFIX,
-                 client: Any = None) -> None:
+                 shingle_size: int = 3, seed: int = 1, prefix: str = DEFAULT_PREFIX) -> None:
         import redis
 
         self.num_perm = num_perm
         self.threshold = threshold
         self.bands, self.rows = lsh_bands(threshold, num_perm)
-        self._redis = client or redis.Redis.from_url(redis_url)
+        self._redis = redis.Redis.from_url(redis_url)
         self.prefix = prefix
         self._hash = {name: f"{prefix}:{name}" for name in _HASHES}
         self._claim = self._redis.register_script(_CLAIM_SCRIPT)
@@ -82,8 +81,6 @@ class RedisSeenStore(SeenStore):
 
     def _band_fields(self, signature: Signature) -> list[str]:
         return [str(key) for key in band_keys(signature, self.bands, self.rows)]
-
-    # -- rows --------------------------------------------------------------------------------
 
     def _url(self, key: int) -> tuple[int, int] | None:
         (value,) = self._read("urls", [str(key)])
@@ -116,8 +113,6 @@ class RedisSeenStore(SeenStore):
 
     def count(self) -> int:
         return int(self._redis.hlen(self._hash["docs"]))
-
-    # -- writes ------------------------------------------------------------------------------
 
     def _begin(self) -> None:
         self._reads = {}

@@ -73,7 +73,7 @@ class SQLiteSeenStore(SeenStore):
         self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
         self._check_parameters(dict(self._db.execute("SELECT key, value FROM meta")), wanted,
                                str(self.path))
-        self._pending = 0
+        self.pending = 0  # writes since the last commit
         self._batch_started = 0.0
         self._index: NearDuplicateIndex | None = None
 
@@ -88,47 +88,38 @@ class SQLiteSeenStore(SeenStore):
                                  [signature_from_bytes(blob) for _, blob in rows])
         return self._index
 
-    # -- transactions ------------------------------------------------------------------------
-
     def _begin(self) -> None:
         if not self._db.in_transaction:
             self._db.execute("BEGIN IMMEDIATE")
             self._batch_started = time.monotonic()
 
     def _wrote(self) -> None:
-        self._pending += 1
+        self.pending += 1
         if self.autocommit and self.commit_due():
             self.flush()
 
-    @property
-    def pending(self) -> int:
-        """Writes since the last commit."""
-        return self._pending
-
     def commit_due(self) -> bool:
-        return self._pending > 0 and (
-            self._pending >= self.commit_every
+        return self.pending > 0 and (
+            self.pending >= self.commit_every
             or time.monotonic() - self._batch_started >= self.commit_seconds)
 
     def flush(self) -> None:
         if self._db.in_transaction:
             self._db.execute("COMMIT")
-        self._pending = 0
+        self.pending = 0
 
     def rollback(self) -> int:
         """Forget every write since the last commit (the index too); returns how many."""
-        dropped = self._pending
+        dropped = self.pending
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
             self._index = None  # rebuilt from the committed signatures when next needed
-        self._pending = 0
+        self.pending = 0
         return dropped
 
     def close(self) -> None:
         self.flush()
         self._db.close()
-
-    # -- rows --------------------------------------------------------------------------------
 
     def _one(self, query: str, *args: object) -> tuple | None:
         return self._db.execute(query, args).fetchone()

@@ -108,7 +108,7 @@ _WRITER = textwrap.dedent("""
         store.add(Fingerprint(f"https://madaralyoum.com/{n}/", n, n, n, None,
                              hasher.signature(text)))
         store.alias(f"https://madaralyoum.com/{n}/amp/", n, n)
-        if store._pending == 0:
+        if store.pending == 0:
             print(n, flush=True)  # committed up to n
 """)
 
