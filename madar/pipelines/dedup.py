@@ -52,7 +52,7 @@ def _emit_known(settings: Any) -> bool:
 
 
 class DeduplicatePipeline:
-    """Item pipeline over a :class:`~madar.dedup.records.SeenStore`; stats
+    """Item pipeline over a :class:`~madar.dedup.decide.SeenStore`; stats
     ``madar/duplicates/<reason>``, ``madar/dedup/{new,revised,known,skipped}``,
     ``madar/memory/*``; ``MADAR_DUPLICATES_FEED`` receives the dropped duplicates."""
 
