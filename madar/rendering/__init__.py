@@ -7,7 +7,7 @@ re-rendered from the HTML already downloaded, so the site sees each URL once (do
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import scrapy
 from scrapy.settings import BaseSettings
@@ -15,12 +15,11 @@ from scrapy.settings import BaseSettings
 from madar.rendering.detect import needs_rendering, script_filled_containers
 from madar.rendering.splash_compat import install_scrapy_splash_compat
 
-__all__ = ["META_RENDER", "META_RERENDER", "RENDER_MODES", "RenderMode", "apply_render_settings",
+__all__ = ["META_RENDER", "META_RERENDER", "RenderMode", "apply_render_settings",
            "is_html_response", "is_rendered", "needs_rendering", "render_mode",
            "rendered_request", "script_filled_containers", "settings_for"]
 
 RenderMode = Literal["off", "splash", "playwright"]
-RENDER_MODES: tuple[RenderMode, ...] = ("off", "splash", "playwright")
 META_RENDER = "madar_render"  # on every rendered request: "splash" | "playwright"
 META_RERENDER = "madar_rerender"  # True: renders HTML already fetched
 META_HTML = "madar_render_html"  # that HTML, for the Playwright route
@@ -50,8 +49,8 @@ def render_mode(settings: BaseSettings | Mapping[str, Any], spider_arg: str | No
         return "splash" if settings.get("SPLASH_URL") else "off"
     if value in ("off", "none", "no", "0", "false", "plain"):
         return "off"
-    if value not in RENDER_MODES:
-        raise ValueError(f"render must be one of {', '.join(RENDER_MODES)}; got {spider_arg!r}")
+    if value not in get_args(RenderMode):
+        raise ValueError(f"render must be one of off, splash, playwright; got {spider_arg!r}")
     return value  # type: ignore[return-value]
 
 
@@ -65,9 +64,10 @@ def settings_for(mode: RenderMode) -> dict[str, Any]:
                 # scrapy-splash's documented order: decompress before SplashMiddleware.
                 "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 810,
             },
-            "SPIDER_MIDDLEWARES": {"scrapy_splash.SplashDeduplicateArgsMiddleware": 100},
             # One Splash renders one page per slot; keep per-site politeness.
             "SPLASH_SLOT_POLICY": "per_domain",
+            # No SplashDeduplicateArgsMiddleware: it keeps arguments in one process's
+            # spider.state, out of reach of a request from the shared Redis queue.
         }
     if mode == "playwright":
         handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
@@ -90,7 +90,7 @@ def apply_render_settings(settings: BaseSettings, mode: RenderMode, priority: st
     """Merge ``settings_for(mode)`` into mutable settings; component dicts are merged, not
     replaced."""
     for name, value in settings_for(mode).items():
-        if name in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "DOWNLOAD_HANDLERS"):
+        if name in ("DOWNLOADER_MIDDLEWARES", "DOWNLOAD_HANDLERS"):
             value = {**settings.getdict(name), **value}
         settings.set(name, value, priority)
 
@@ -126,8 +126,7 @@ def rendered_request(url: str, mode: RenderMode, callback: Callable[..., Any] | 
         args = {"wait": wait, "images": 0, "timeout": DEFAULT_TIMEOUT}
         return SplashRequest(url, callback, endpoint="render.html", args=args, meta=meta, **kwargs)
     args = {"lua_source": RERENDER_LUA, "html": html, "wait": wait, "timeout": DEFAULT_TIMEOUT}
-    return SplashRequest(url, callback, endpoint="execute", args=args, cache_args=["lua_source"],
-                         meta=meta, **kwargs)
+    return SplashRequest(url, callback, endpoint="execute", args=args, meta=meta, **kwargs)
 
 
 def is_rendered(response: scrapy.http.Response) -> bool:

@@ -1,4 +1,4 @@
-"""scrapy-splash 0.11.1 (its latest release) made to work on Scrapy 2.19 by three shims.
+"""scrapy-splash 0.11.1 (its latest release) made to work on Scrapy 2.19 by two shims.
 
 Each shim applies only where its bug is present, before ``scrapy_splash`` is first imported;
 tests/unit/test_splash_compat.py turns red ("shim X no longer needed") once an upstream release
@@ -7,8 +7,7 @@ fixes one. The bugs: docs/rendering.md.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import scrapy
@@ -51,41 +50,6 @@ def _use_public_slot_key() -> None:
     _splash_middleware("SplashMiddleware")._get_slot_key = _get_slot_key
 
 
-def _sync_only_output() -> bool:
-    mw = _splash_middleware("SplashDeduplicateArgsMiddleware")
-    return not hasattr(mw, "process_spider_output_async") and not inspect.isasyncgenfunction(
-        mw.process_spider_output)
-
-
-def _add_async_output() -> None:
-    mw = _splash_middleware("SplashDeduplicateArgsMiddleware")
-
-    async def process_spider_output_async(self: Any, response: Any, result: AsyncIterator[Any],
-                                          spider: Any = None) -> AsyncIterator[Any]:
-        """What the sync ``process_spider_output`` does, for an asynchronous stream."""
-        spider = spider or self._madar_crawler.spider
-        if not hasattr(spider, "state"):
-            spider.state = {}
-        spider.state.setdefault(self.local_values_key, {})
-        async for element in result:
-            is_request = isinstance(element, scrapy.Request)
-            yield self._process_request(element, spider) if is_request else element
-
-    async def process_start(self: Any, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for element in process_spider_output_async(self, None, start):
-            yield element
-
-    def from_crawler(cls: type, crawler: Any) -> Any:
-        instance = cls()
-        instance._madar_crawler = crawler  # process_start() gets no spider: keep the crawler's
-        return instance
-
-    mw.process_spider_output_async = process_spider_output_async
-    mw.process_start = process_start
-    if "from_crawler" not in mw.__dict__:
-        mw.from_crawler = classmethod(from_crawler)
-
-
 SHIMS: tuple[Shim, ...] = (
     # Scrapy 2.13 dropped scrapy.utils.url.canonicalize_url, which scrapy_splash imports.
     Shim("canonicalize_url", "scrapy-plugins/scrapy-splash#332",
@@ -93,9 +57,6 @@ SHIMS: tuple[Shim, ...] = (
     # SplashMiddleware calls Downloader._get_slot_key, removed in Scrapy 2.14.
     Shim("slot_key", "scrapy-plugins/scrapy-splash#330",
          lambda: not hasattr(Downloader, "_get_slot_key"), _use_public_slot_key),
-    # Scrapy 2.16 refuses a spider middleware with only a sync process_spider_output, and
-    # calls process_start instead of the removed process_start_requests.
-    Shim("async_spider_output", "scrapy/scrapy#7504", _sync_only_output, _add_async_output),
 )
 
 

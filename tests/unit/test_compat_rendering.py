@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+
 import pytest
 import scrapy
 from scrapy.settings import Settings
@@ -17,6 +20,7 @@ from madar.rendering import (
     script_filled_containers,
     settings_for,
 )
+from madar.rendering.splash_compat import install_scrapy_splash_compat
 
 # --- render_mode --------------------------------------------------------------------------------
 
@@ -52,7 +56,9 @@ def test_settings_for_off_is_empty():
 def test_settings_for_splash_keeps_default_fingerprints():
     splash = settings_for("splash")
     assert splash["DOWNLOADER_MIDDLEWARES"]["scrapy_splash.SplashMiddleware"] == 725
-    assert "scrapy_splash.SplashDeduplicateArgsMiddleware" in splash["SPIDER_MIDDLEWARES"]
+    # Deliberately absent: its argument cache lives in one process's spider.state
+    # (test_rerender_request_survives_the_shared_queue).
+    assert "SPIDER_MIDDLEWARES" not in splash
     # Deliberately absent: they would give rendered and plain requests different fingerprints.
     assert "DUPEFILTER_CLASS" not in splash
     assert "REQUEST_FINGERPRINTER_CLASS" not in splash
@@ -115,6 +121,32 @@ def test_splash_rerender_sends_the_fetched_html_and_skips_the_dupefilter():
     assert request.dont_filter and request.meta[META_RERENDER]
 
 
+def test_rerender_request_survives_the_shared_queue():
+    """Serialized (as in the Redis queue) and read back by another worker's crawler, a re-render
+    request still carries its Lua source and HTML to Splash."""
+    import pickle
+
+    from scrapy.utils.request import request_from_dict
+
+    install_scrapy_splash_compat()
+    from scrapy_splash import SplashMiddleware
+
+    worker_a, worker_b = (get_crawler(scrapy.Spider, settings_dict={
+        "SPLASH_URL": "http://127.0.0.1:8050", **settings_for("splash")}) for _ in range(2))
+    spider_a, spider_b = (scrapy.Spider.from_crawler(c, name="s") for c in (worker_a, worker_b))
+    request = rendered_request("https://madaralyoum.com/a/", "splash", spider_a.parse,
+                               html="<p>x</p>")
+    data = pickle.dumps(request.to_dict(spider=spider_a))
+    received = request_from_dict(pickle.loads(data), spider=spider_b)
+    worker_b.spider = spider_b
+    worker_b.engine = SimpleNamespace(downloader=SimpleNamespace(get_slot_key=lambda r: "site"))
+    middleware = SplashMiddleware.from_crawler(worker_b)
+    middleware.spider_opened(spider_b)
+    sent = middleware.process_request(received, spider_b)
+    args = json.loads(sent.body)
+    assert "set_content" in args["lua_source"] and args["html"] == "<p>x</p>"
+
+
 def test_playwright_rerender_fulfils_navigation_from_meta():
     needs_playwright()
     request = rendered_request("https://madaralyoum.com/a/", "playwright", html="<p>x</p>")
@@ -130,8 +162,6 @@ def test_off_mode_is_a_plain_request():
 
 
 def test_is_html_response_accepts_rendered_splash_text():
-    from madar.rendering.splash_compat import install_scrapy_splash_compat
-
     install_scrapy_splash_compat()
     from scrapy.http import HtmlResponse, TextResponse
     from scrapy_splash import SplashTextResponse

@@ -8,7 +8,6 @@ with "shim X no longer needed": delete that shim from madar/rendering/splash_com
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import textwrap
@@ -58,24 +57,6 @@ def test_slot_key_shim_still_needed():
     )
 
 
-def test_async_spider_output_shim_still_needed():
-    result = run_fresh(
-        """
-        import scrapy.utils.url, w3lib.url
-        scrapy.utils.url.canonicalize_url = w3lib.url.canonicalize_url
-        from scrapy.core.spidermw import SpiderMiddlewareManager
-        from scrapy.utils.test import get_crawler
-        crawler = get_crawler(settings_dict={
-            "SPIDER_MIDDLEWARES": {"scrapy_splash.SplashDeduplicateArgsMiddleware": 100}})
-        SpiderMiddlewareManager.from_crawler(crawler)
-        """
-    )
-    assert result.returncode != 0 and "asynchronous spider output" in result.stderr, (
-        "shim async_spider_output no longer needed: Scrapy accepts SplashDeduplicateArgsMiddleware "
-        "as is (scrapy-splash got process_spider_output_async, or scrapy/scrapy#7504 reverted)"
-    )
-
-
 def test_needed_shims_agrees_with_the_fresh_checks():
     result = run_fresh("from madar.rendering.splash_compat import needed_shims; "
                        "print(','.join(needed_shims()))")
@@ -105,7 +86,7 @@ def test_install_is_idempotent_and_applies_everything():
     )
     assert result.returncode == 0, result.stderr
     first, second, all_applied = result.stdout.split()
-    assert first == "canonicalize_url,slot_key,async_spider_output"
+    assert first == "canonicalize_url,slot_key"
     assert second == "-"
     assert all_applied == "True"
 
@@ -134,42 +115,3 @@ def test_slot_key_uses_the_target_site(splash_compat):
     meta: dict = {}
     middleware._set_download_slot(request, meta, splash_compat.SlotPolicy.PER_DOMAIN)
     assert meta["download_slot"] == "madaralyoum.com"
-
-
-def test_dedup_args_middleware_is_async_and_processes_start_and_output(splash_compat):
-    from scrapy.core.spidermw import SpiderMiddlewareManager
-
-    crawler = get_crawler(
-        settings_dict={"SPIDER_MIDDLEWARES": {"scrapy_splash.SplashDeduplicateArgsMiddleware": 100}}
-    )
-    crawler.spider = scrapy.Spider("probe")
-    manager = SpiderMiddlewareManager.from_crawler(crawler)  # TypeError without the shim
-    (middleware,) = [
-        mw for mw in manager.middlewares if type(mw).__name__ == "SplashDeduplicateArgsMiddleware"
-    ]
-
-    def splash_request(url: str) -> scrapy.Request:
-        return splash_compat.SplashRequest(
-            url, endpoint="execute", args={"lua_source": "return 1"}, cache_args=["lua_source"]
-        )
-
-    async def items(iterable):
-        return [x async for x in iterable]
-
-    async def source(*elements):
-        for element in elements:
-            yield element
-
-    started = asyncio.run(items(middleware.process_start(source(splash_request("http://a/")))))
-    output = asyncio.run(
-        items(
-            middleware.process_spider_output_async(
-                None, source(splash_request("http://b/"), {"item": 1})
-            )
-        )
-    )
-    store = crawler.spider.state[middleware.local_values_key]
-    for request in (started[0], output[0]):
-        fingerprint = request.meta["splash"]["args"]["lua_source"]
-        assert fingerprint.startswith("LOCAL+") and store[fingerprint] == "return 1"
-    assert output[1] == {"item": 1}
