@@ -21,15 +21,22 @@ Normalization variants, on the ``plain`` and ``dirty`` corpora:
 
 Each figure is the best of ``--repeat`` runs. Results: bench/results/clean.json.
 
-    python bench/bench_clean.py [--articles 300] [--repeat 5]
+``--base REV`` also times ``madar/text`` as it was at git revision REV against the working
+tree's, in this process, alternating the two (CPU time, best of ``--repeat``), and counts the
+texts where their outputs differ.
+
+    python bench/bench_clean.py [--articles 300] [--repeat 5] [--base REV]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Callable
@@ -49,7 +56,7 @@ from madar.text.arabic import (  # noqa: E402  # noqa: E402
     fold_presentation_forms,
     normalize_for_matching,
 )
-from madar.text.clean import clean_text  # noqa: E402
+from madar.text.clean import clean_inline, clean_text  # noqa: E402
 from mirror.samples import article_text  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "clean.json"
@@ -137,10 +144,64 @@ def best_rate(func: Callable[[str], str], texts: list[str], repeat: int) -> dict
     }
 
 
+def text_at(rev: str) -> dict[str, Callable[[str], str]]:
+    """``clean_text``, ``clean_inline`` and ``normalize_for_matching`` of madar/text at ``rev``."""
+    package = Path(tempfile.mkdtemp()) / "base_text"
+    package.mkdir()
+    git = ["git", "-C", str(REPO)]
+    listing = subprocess.run([*git, "ls-tree", "--name-only", f"{rev}:madar/text"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    for name in listing:
+        source = subprocess.run([*git, "show", f"{rev}:madar/text/{name}"],
+                                capture_output=True, text=True, check=True).stdout
+        (package / name).write_text(source.replace("madar.text.", "base_text."), "utf-8")
+    sys.path.insert(0, str(package.parent))
+    found: dict[str, Callable[[str], str]] = {}
+    for name in listing:
+        module = importlib.import_module(f"base_text.{name.removesuffix('.py')}")
+        for function in ("clean_text", "clean_inline", "normalize_for_matching"):
+            if hasattr(module, function):
+                found[function] = getattr(module, function)
+    return found
+
+
+def compare(base: dict[str, Callable[[str], str]], texts: dict[str, list[str]],
+            repeat: int) -> dict[str, dict[str, float]]:
+    """CPU µs per text, base vs working tree, alternating, best of ``repeat``."""
+    current = {"clean_text": clean_text, "clean_inline": clean_inline,
+               "normalize_for_matching": normalize_for_matching}
+    # Single-line fields: the first lines of the bodies, as long as titles.
+    lines = [line[:120] for body in texts["plain"] for line in body[:400].split("\n")]
+    cases = [(f"clean_text/{name}", "clean_text", texts[name]) for name in texts]
+    cases.append(("clean_inline/lines", "clean_inline", lines))
+    for name in ("mirror", "plain", "dirty"):
+        cases.append((f"normalize/{name}", "normalize_for_matching", texts[name]))
+    results = {}
+    print(f"\n{'base vs this tree':<22}{'base us':>10}{'this us':>10}{'this/base':>11}"
+          f"{'differ':>8}")
+    for label, function, corpus in filter(lambda case: case[2], cases):
+        old, new = base[function], current[function]
+        best = {"base": float("inf"), "this": float("inf")}
+        for i in range(repeat):
+            order = [("base", old), ("this", new)]
+            for side, func in order if i % 2 == 0 else reversed(order):
+                start = time.process_time()
+                for text in corpus:
+                    func(text)
+                best[side] = min(best[side], time.process_time() - start)
+        differ = sum(old(t) != new(t) for t in corpus)
+        row = {side: round(seconds / len(corpus) * 1e6, 2) for side, seconds in best.items()}
+        row |= {"ratio": round(best["this"] / best["base"], 3), "outputs_differ": differ}
+        results[label] = row
+        print(f"{label:<22}{row['base']:>10}{row['this']:>10}{row['ratio']:>11}{differ:>8}")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--base", metavar="REV", help="also compare with madar/text at REV")
     args = parser.parse_args()
 
     texts = corpora(args.articles)
@@ -185,6 +246,9 @@ def main() -> None:
                 f"{rate['chars_per_s']:>14,}{rate['us_per_doc']:>10}"
                 f"{differ if differ else 'yes':>7}"
             )
+
+    if args.base:
+        results["base"] = {"rev": args.base, **compare(text_at(args.base), texts, args.repeat)}
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
