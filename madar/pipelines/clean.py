@@ -71,4 +71,4 @@ class CleanTextPipeline:
         if isinstance(item, dict) or "text_normalized" in adapter.field_names():
             adapter["text_normalized"] = normalized
             return item
-        return {**adapter.asdict(), "text_normalized": normalized}
+        return {**adapter, "text_normalized": normalized}  # shallow: asdict() deep-copies
