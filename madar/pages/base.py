@@ -202,7 +202,7 @@ class ArticlePage(Page):
 
     @cached_property
     def _shortlink_candidates(self) -> list[str]:
-        found = list(self.document.links.get("shortlink", []))
+        found = self.document.links("shortlink")
         box = self._first(self.SHORTLINK_BOX)
         for el in box.iter() if box is not None else ():
             for value in (el.get("value"), el.get("href"), el.text):

@@ -293,18 +293,22 @@ class HtmlDocument:
         return next((self.meta[key][0] for key in keys if self.meta.get(key)), None)
 
     @cached_property
-    def links(self) -> dict[str, list[str]]:
-        """``<link rel=... href=...>`` hrefs (absolute) by each rel token, page order."""
+    def _link_hrefs(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for el in self._head_tags["link"]:
-            href = self.absolute(el.get("href"))
+            href = el.get("href")
             if href:
                 for rel in el.get("rel", "").lower().split():
                     found.setdefault(rel, []).append(href)
         return found
 
+    def links(self, rel: str) -> list[str]:
+        """Absolute hrefs of the ``<link>`` elements with this rel token, page order (only
+        these are resolved: a WordPress head holds dozens of stylesheets and feeds)."""
+        return [url for url in map(self.absolute, self._link_hrefs.get(rel, ())) if url]
+
     def link_first(self, rel: str) -> str | None:
-        return next(iter(self.links.get(rel, ())), None)
+        return next(iter(self.links(rel)), None)
 
     @cached_property
     def json_ld(self) -> list[dict[str, Any]]:
