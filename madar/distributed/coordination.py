@@ -1,9 +1,6 @@
 """Who works on a shared crawl, is anything left to do, and what did a dead worker hold?
-
-Workers never trust each other's clocks: every time-based decision is a Lua script reading
-Redis' own ``TIME``, and each step that a dying worker must not split is one script
-(docs/distributed.md, "How it is built").
-"""
+Lua scripts on Redis' own clock, one per step that a dying worker must not split
+(docs/distributed.md, "How it is built")."""
 
 from __future__ import annotations
 

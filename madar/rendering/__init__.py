@@ -134,14 +134,10 @@ def is_rendered(response: scrapy.http.Response) -> bool:
 
 
 def is_html_response(response: scrapy.http.Response) -> bool:
-    """An HTML page, plain or rendered (scrapy-splash returns rendered HTML as a
+    """An HTML page, plain or rendered (a renderer returns HTML, but scrapy-splash as a
     ``SplashTextResponse``, not an HtmlResponse)."""
-    if isinstance(response, scrapy.http.HtmlResponse):
-        return True
-    if not isinstance(response, scrapy.http.TextResponse) or not is_rendered(response):
-        return False
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    return content_type.startswith(("text/html", "application/xhtml"))
+    return isinstance(response, scrapy.http.HtmlResponse) or (
+        is_rendered(response) and isinstance(response, scrapy.http.TextResponse))
 
 
 # --- hooks that scrapy-playwright loads by import path --------------------------------------
