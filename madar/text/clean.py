@@ -150,6 +150,12 @@ def _build_replacements() -> dict[str, str]:
 _REPLACEMENTS = _build_replacements()
 # One character at a time: a few matches in a long text cost less than a translate of it all.
 _REPLACED_RE = re.compile("[" + re.escape("".join(sorted(_REPLACEMENTS))) + "]")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return _REPLACEMENTS[match[0]]
+
+
 _JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
 _ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
 _PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
@@ -200,10 +206,6 @@ _URL_OR_EMAIL_RE = re.compile(rf"({_URL}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNO
 
 def _noop(_key: str) -> None:
     return None
-
-
-def _replacement(match: re.Match[str]) -> str:
-    return _REPLACEMENTS[match[0]]
 
 
 def _strip_markup(text: str, stats: Stats) -> str:

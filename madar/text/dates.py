@@ -65,7 +65,7 @@ _DAY_MONTH_YEAR_NUM = re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.]
 # Relative dates: folded unit words (singular, dual, plural) -> timedelta unit and size.
 _UNIT_FORMS: dict[tuple[str, int], tuple[str, ...]] = {
     ("seconds", 1): ("ثانيه", "ثانيتين", "ثانيتان", "ثوان", "ثواني"),
-    ("minutes", 1): ("دقيقه", "دقيقتين", "دقيقتان", "دقائق", "دقايق"),
+    ("minutes", 1): ("دقيقه", "دقيقتين", "دقيقتان", "دقايق"),
     ("hours", 1): ("ساعه", "ساعتين", "ساعتان", "ساعات"),
     ("days", 1): ("يوم", "يومين", "يومان", "ايام"),
     ("days", 7): ("اسبوع", "اسبوعين", "اسبوعان", "اسابيع"),
