@@ -1,11 +1,8 @@
-"""The deduplication rules and the memory they ask, independent of Scrapy and of the backend.
+"""The deduplication rules and the memory logic they need, without Scrapy or a backend.
 
-First seen wins. An article whose canonical URL is known is a duplicate ``url`` when its
-content (title + text) and ``modified`` are unchanged, else a new revision; the same for a
-known post id (a post moved and changed). Otherwise the memory keeps it, unless its
-normalized text (``text``) or a near-duplicate (``near``, MinHash LSH) is kept already.
-:class:`SeenStore` holds that logic once; a backend (``madar.state``: SQLite, or Redis shared
-by workers) reads rows and stores one claim, in Redis only if nothing it read changed.
+First seen wins: a known URL or post id is a duplicate unless its content or ``modified``
+changed (then a revision); otherwise the memory keeps the article unless its text or a
+near-duplicate is kept already (docs/architecture.md). Backends: ``madar.state``.
 """
 
 from __future__ import annotations
@@ -22,14 +19,6 @@ from madar.urls import canonical_url
 def url_key(url: str) -> int:
     """The 64-bit key of a canonical URL (the URL text is kept once, on its document)."""
     return stable_hash64(url)
-
-
-def any_url_key(url: str) -> int:
-    """``url_key`` of the canonical form of any URL (for callers outside the pipeline)."""
-    try:
-        return url_key(canonical_url(url))
-    except ValueError:
-        return url_key(url.strip())
 
 
 @dataclass(frozen=True)
@@ -146,7 +135,11 @@ class SeenStore(ABC):
 
     def knows_url(self, url: str) -> bool:
         """Was this URL, in any spelling, seen (kept or as a duplicate)?"""
-        return self._url(any_url_key(url)) is not None
+        try:
+            url = canonical_url(url)
+        except ValueError:
+            url = url.strip()
+        return self._url(url_key(url)) is not None
 
     def lookup_post_id(self, post_id: int) -> SeenRecord | None:
         doc_id = self._doc_id("post_id", post_id)
