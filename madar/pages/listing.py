@@ -49,18 +49,22 @@ def _match_form(text: str | None) -> str:
     return " ".join(fold_arabic(text or "").split())
 
 
-def visible_date_of_link(anchor: Any) -> str | None:
-    """The date shown beside a post's title link (listing entry, related box), as shown:
-    the first ``<time>`` or date-classed element of the list item or post box around it."""
-    for container in anchor.iterancestors():
-        tag = tag_of(container)
-        if tag in ("li", "article") or (tag == "div" and _CONTAINER.search(classes(container))):
-            break
+def _container(anchor: Any) -> Any:
+    """The list item or post box around a title link (``None`` outside one)."""
+    for ancestor in anchor.iterancestors():
+        tag = tag_of(ancestor)
+        if tag in ("li", "article") or (tag == "div" and _CONTAINER.search(classes(ancestor))):
+            return ancestor
         if tag in ("body", "html", "section", "ul", "ol"):
             return None
-    else:
-        return None
-    for element in container.iter():
+    return None
+
+
+def visible_date_of_link(anchor: Any) -> str | None:
+    """The date shown beside a post's title link (listing entry, related box), as shown:
+    the first ``<time>`` or date-classed element of its list item or post box."""
+    container = _container(anchor)
+    for element in container.iter() if container is not None else ():
         tag = tag_of(element)
         if tag and (tag == "time" or _DATE_CLASSES.search(classes(element))):
             text = element_text(element)
