@@ -1,9 +1,5 @@
-"""Dates as the site shows them (Arabic month names of every calendar, Eastern digits,
-relative dates) and as its metadata writes them, turned into ISO 8601.
-
-A month table and precompiled regexes, not dateparser: with ``languages=['ar']`` it parses
-none of the Levantine names, it needs rewrites for ``أغسطس/آب``, ``تشرين1`` and ``منذ ساعة``
-anyway, and it costs hundreds of microseconds per call against a few here.
+"""Dates as the site shows them and as its metadata writes them, turned into ISO 8601.
+Why a month table and not dateparser: docs/text.md.
 """
 
 from __future__ import annotations
