@@ -40,6 +40,10 @@ def _text(value: Any) -> str:
     return normalize_for_matching(value) if isinstance(value, str) else ""
 
 
+def _is_post_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _emit_known(settings: Any) -> bool:
     """``MADAR_EMIT_KNOWN`` when set, else a snapshot unless the run is incremental (Redis
     mode with ``MADAR_REDIS_REMEMBER_ARTICLES`` never fetches a known article again)."""
@@ -167,7 +171,7 @@ class DeduplicatePipeline:
         return Fingerprint.build(
             self.hasher,
             url=_canonical(item["url"]),
-            post_id=post_id if type(post_id) is int and 0 < post_id < 2**63 else None,
+            post_id=post_id if _is_post_id(post_id) else None,
             normalized_title=_text(item.get("title")),
             normalized_text=normalized if isinstance(normalized, str)
             else _text(item.get("text")),
