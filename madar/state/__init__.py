@@ -49,15 +49,10 @@ def site_key(base_url: str) -> str:
     """``http_127.0.0.1_8000``: scheme, host and port (default ports written out)."""
     parts = urlsplit(base_url.strip())
     scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    port = port or {"http": 80, "https": 443}.get(scheme, 0)
-    host = (parts.hostname or "").lower().strip("[]")
-    if scheme not in ("http", "https") or not host:
+    if scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) base URL: {base_url!r}")
-    return _UNSAFE.sub("_", f"{scheme}_{host}_{port}")
+    port = parts.port or {"http": 80, "https": 443}[scheme]  # a bad port: ValueError
+    return _UNSAFE.sub("_", f"{scheme}_{parts.hostname}_{port}")
 
 
 def _site(settings: Any) -> str:
