@@ -112,10 +112,6 @@ _TRIPLE_RE = re.compile(r"(.)\1\1", re.DOTALL)
 _REPEATED_WORD_CHAR_RE = re.compile(r"(\w)\1{2,}")
 
 
-def _translate_high_run(match: re.Match[str]) -> str:
-    return match[0].translate(_HIGH_TABLE)
-
-
 def _collapse_letter_run(match: re.Match[str]) -> str:
     char = match[1]
     return match[0] if char == "_" or char.isdecimal() else char
@@ -139,5 +135,5 @@ def normalize_for_matching(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     if PRESENTATION_FORM_RE.search(text):
         text = fold_presentation_forms(text)
-    text = _HIGH_RUN_RE.sub(_translate_high_run, text.translate(_FAST_TABLE))
+    text = _HIGH_RUN_RE.sub(lambda run: run[0].translate(_HIGH_TABLE), text.translate(_FAST_TABLE))
     return collapse_repeated_letters(" ".join(text.split()))

@@ -151,11 +151,6 @@ _REPLACEMENTS = _build_replacements()
 # One character at a time: a few matches in a long text cost less than a translate of it all.
 _REPLACED_RE = re.compile("[" + re.escape("".join(sorted(_REPLACEMENTS))) + "]")
 
-
-def _replacement(match: re.Match[str]) -> str:
-    return _REPLACEMENTS[match[0]]
-
-
 _JOINER_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])[\u200c\u200d]+(?=[{LETTERS}])")
 _ZWJ_BETWEEN_LETTERS_RE = re.compile(f"(?<=[{LETTERS}{MARKS}])\u200d+(?=[{LETTERS}])")
 _PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
@@ -252,21 +247,20 @@ def _fix_whitespace(text: str, inline: bool) -> str:
     return text
 
 
-def _fix_punctuation_spacing(text: str) -> str:
-    if _SPACE_BEFORE_PUNCT_GATE_RE.search(text):
-        text = _SPACE_BEFORE_PUNCT_RE.sub("", text)
-    if _PUNCT_BEFORE_LETTER_GATE_RE.search(text):
-        text = _NEEDS_SPACE_AFTER_RE.sub(r"\g<0> ", text)
-    return text
-
-
-def _fix_punctuation_outside_urls(text: str) -> str:
-    if not (_SPACE_BEFORE_PUNCT_GATE_RE.search(text) or _PUNCT_BEFORE_LETTER_GATE_RE.search(text)):
+def _fix_punctuation(text: str) -> str:
+    """Spaces around punctuation, never inside a URL or an e-mail address."""
+    space_before = _SPACE_BEFORE_PUNCT_GATE_RE.search(text)
+    space_after = _PUNCT_BEFORE_LETTER_GATE_RE.search(text)
+    if not (space_before or space_after):
         return text  # the common case: nothing to fix, no need to look for URLs
-    if "@" not in text and "://" not in text and "www." not in text:
-        return _fix_punctuation_spacing(text)
-    parts = (_URL_OR_EMAIL_RE if "@" in text else _URL_RE).split(text)  # URLs: the odd parts
-    parts[::2] = map(_fix_punctuation_spacing, parts[::2])
+    parts = [text]
+    if "@" in text or "://" in text or "www." in text:
+        parts = (_URL_OR_EMAIL_RE if "@" in text else _URL_RE).split(text)  # URLs: odd parts
+    for i in range(0, len(parts), 2):
+        if space_before:
+            parts[i] = _SPACE_BEFORE_PUNCT_RE.sub("", parts[i])
+        if space_after:
+            parts[i] = _NEEDS_SPACE_AFTER_RE.sub(r"\g<0> ", parts[i])
     return "".join(parts)
 
 
@@ -285,7 +279,7 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _REPLACED_RE.search(text):
-        text = _REPLACED_RE.sub(_replacement, text)
+        text = _REPLACED_RE.sub(lambda char: _REPLACEMENTS[char[0]], text)
     if "\u200c" in text or "\u200d" in text:
         text = _drop_joiners(text)
     if TATWEEL in text:
@@ -296,7 +290,7 @@ def _clean(text: str, inline: bool, stats: Stats | None) -> str:
     # letter (آ) only here, and the full-stop rule counts letters (idempotence).
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return _fix_punctuation_outside_urls(text)
+    return _fix_punctuation(text)
 
 
 def clean_text(text: str, *, stats: Stats | None = None) -> str:
