@@ -372,14 +372,14 @@ class MadarSpider(scrapy.Spider):
         if check_window and not self.window.admits_published(item.published):
             self._count_archive("outside_window")
             return
-        # madar/fields/<field>/<theme|metadata|none>: read by the theme-change alarm
-        count_field_sources(self.crawler.stats, page.field_sources)
         if not self.archive and self._older_than_since(item.published):
             # out of the output and of the frontier: its links lead further back in time
             self.crawler.stats.inc_value("madar/since/articles_skipped")
             return
         if self._cap_reached():
             return
+        # madar/fields/<field>/<theme|metadata|none> of the articles emitted: the theme alarm
+        count_field_sources(self.crawler.stats, page.field_sources)
         self._items_yielded += 1
         yield item
         if self.window.bounded:  # a dated chunk follows no box: they lead out of it

@@ -1,27 +1,36 @@
-"""The self-check's verdict from what it read (no network: the crawl is in tests/e2e)."""
+"""The self-check's verdict from what the crawl gave (no network: the crawl is in tests/e2e)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from madar.selfcheck import CORE_FIELDS, Checked, Visit, judge, render_table
+from scrapy.utils.test import get_crawler
+
+from madar.extensions.quality import count_field_sources
+from madar.selfcheck import CORE_FIELDS, Visit, judge, render_table
 
 NOW = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc)
 THEME = {name: "theme" for name in ("title", "published", "category", "tags", "author", "text",
                                    "related")}
 
 
-def _article(n: int, **changes) -> Checked:
+def _article(n: int, **changes) -> tuple[dict[str, Any], dict[str, str]]:
+    """An emitted item and its field sources, as the spider counts them."""
     item = {"url": f"https://madaralyoum.com/{n}/", "title": f"خبر {n}",
             "published": "2026-12-02T10:00:00+03:00", "text": "نص الخبر " * 20,
             "related": [f"https://madaralyoum.com/{n + 1}/"], "tags": [], "author": None}
     item.update(changes.pop("item", {}))
-    return Checked(item["url"], item, {**THEME, **changes})
+    return item, {**THEME, **changes}
 
 
-def _visit(*articles: Checked) -> Visit:
-    return Visit(site_name="مدار اليوم - أخبار", home_ok=True, listing_ok=True,
-                 articles=list(articles))
+def _visit(*articles: tuple[dict[str, Any], dict[str, str]]) -> Visit:
+    stats = get_crawler().stats
+    stats.set_value("madar/pages/listing_pages", 1)
+    for _, sources in articles:
+        count_field_sources(stats, sources)
+    return Visit(items=[item for item, _ in articles], stats=stats.get_stats(),
+                 site_name="مدار اليوم - أخبار", home_ok=True)
 
 
 def _failed(visit: Visit) -> dict[str, list[str]]:
@@ -32,6 +41,7 @@ def test_a_site_read_through_its_markup_passes() -> None:
     visit = _visit(*(_article(n) for n in range(5)))
     assert _failed(visit) == {}
     table = render_table(visit, judge(visit, 0.8, NOW))
+    assert table.startswith("home page: ok, listing: ok, articles read: 5\n")
     for field in CORE_FIELDS:
         assert f"\n{field} " in table
 
