@@ -25,9 +25,11 @@ class DistributedWorker:
         self.crawler = crawler
         self.idle_close = settings.getfloat("MADAR_REDIS_IDLE_CLOSE_SECONDS")
         self.interval = settings.getfloat("MADAR_REDIS_HEARTBEAT_SECONDS")
-        if self.interval * 3 > settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL"):
+        self.ttl = settings.getfloat("MADAR_REDIS_HEARTBEAT_TTL")
+        if self.interval * 3 > self.ttl:
             raise ValueError("MADAR_REDIS_HEARTBEAT_TTL must be at least 3 heartbeats long")
         self.quiet_since: float | None = None
+        self.failing_since: float | None = None
         self.loop = create_looping_call(self.beat)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
@@ -53,7 +55,9 @@ class DistributedWorker:
             request = self.scheduler.take() if wanted else None
         except Exception:  # a Redis hiccup must not stop the heartbeat: retry next beat
             logger.exception("Heartbeat to Redis failed")
+            self._unreachable_for(time.monotonic())
             return
+        self.failing_since = None
         if status.requeued:
             logger.warning("Put back %d requests held by a worker that stopped responding",
                            status.requeued)
@@ -69,6 +73,16 @@ class DistributedWorker:
             logger.info("Shared crawl %s is finished", self.scheduler.crawl.keys.prefix)
             self.loop.stop()
             deferred_from_coro(engine.close_spider_async(reason="finished"))
+
+    def _unreachable_for(self, now: float) -> None:
+        """Past the heartbeat TTL the other workers count this one dead and re-queue what it
+        holds: going on would only fetch twice, so the worker stops and the run fails."""
+        self.failing_since = self.failing_since or now
+        if now - self.failing_since >= self.ttl:
+            logger.error("Redis unreachable for %.0f s: stopping this worker", self.ttl)
+            self.loop.stop()
+            deferred_from_coro(self.crawler.engine.close_spider_async(
+                reason="redis_unreachable"))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.loop.running:

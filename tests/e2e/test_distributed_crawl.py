@@ -27,6 +27,7 @@ from madar.distributed import CrawlKeys
 from madar.urls import canonical_url
 from mirror import ground_truth, serve_mirror
 from tests.crawl import FAST_LOCAL, REPO, read_jsonl, run_crawl, stats_from_log
+from tests.servers import redis_server
 from tests.truth import corpus_problems
 
 pytestmark = pytest.mark.slow
@@ -200,3 +201,34 @@ def test_seeded_crawl_fetches_the_home_page_once(tmp_path, redis_url):
     assert "joining (1 requests queued)" in result.stderr
     assert [r["path"] for r in requests].count("/") == 1
     assert len(workers["late"]["items"]) > 20
+
+
+def test_a_worker_that_loses_redis_stops_and_fails(tmp_path):
+    """Redis goes away mid-crawl: past the heartbeat TTL the other workers would count this
+    one dead, so it stops by itself with ``redis_unreachable`` and exit status 1, keeping
+    the lines it wrote."""
+    settings = {**FAST_LOCAL, **SETTINGS, "MADAR_REDIS_HEARTBEAT_TTL": "3",
+                "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.2",
+                "MADAR_STATE_DIR": str(tmp_path / "state")}
+    log_path = tmp_path / "requests.jsonl"
+    with serve_mirror(articles=60, seed=SEED, log_path=log_path) as mirror:
+        with redis_server(tmp_path / "redis") as url:
+            cmd = [sys.executable, "-m", "scrapy", "crawl", "madar", "-a",
+                   f"base_url={mirror.base_url}", "-O", f"{tmp_path}/lone.jsonl:jsonlines"]
+            for key, value in settings.items():
+                cmd += ["-s", f"{key}={value}"]
+            env = {**os.environ, "REDIS_URL": url, "MADAR_WORKER_ID": "lone"}
+            worker = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=(tmp_path / "lone.log").open("w"))
+            deadline = time.monotonic() + 60
+            while len(read_jsonl(log_path)) < 10 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        try:  # Redis is stopped, the mirror still answers
+            returncode = worker.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            pytest.fail("the worker did not stop after losing Redis")
+    log = (tmp_path / "lone.log").read_text()
+    assert returncode == 1, log[-3000:]
+    assert "'finish_reason': 'redis_unreachable'" in log, stats_from_log(log)
+    assert "Redis unreachable" in log
