@@ -53,9 +53,8 @@ class Visit:
     def item_scraped(self, item: Any) -> None:
         self.items.append(ItemAdapter(item).asdict())
 
-    def response_received(self, response: Response, request: Request) -> None:
-        if (getattr(request.callback, "__name__", None) == "parse_home"
-                and is_html_response(response)):
+    def response_received(self, response: Response, request: Request, spider: Any) -> None:
+        if request.callback == spider.parse_home and is_html_response(response):
             home = HtmlDocument(response.url, response.text)
             self.home_ok = True
             self.site_name = home.meta_first("og:site_name") or element_text(home.first("title"))
