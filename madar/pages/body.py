@@ -109,9 +109,6 @@ class _Block:
     parts: list[str]
     link_chars: int = 0
 
-    def text(self) -> str | None:
-        return collapse("".join(self.parts).replace(_LINE_BREAK, " "))
-
     def lines(self) -> list[str]:
         """The ``<br>``-separated lines, whitespace collapsed, empty ones dropped."""
         return [line for line in map(collapse, "".join(self.parts).split(_LINE_BREAK)) if line]
@@ -155,11 +152,10 @@ def _blocks(container: Any) -> list[_Block]:
 
 
 def _is_noise(block: _Block, text: str) -> bool:
-    words = len(_WORDLIKE.findall(text))
-    if block.link_chars and block.link_chars >= words:
+    if block.link_chars and block.link_chars >= len(_WORDLIKE.findall(text)):
         return True  # a paragraph that is only a link: ad, "read also", related post
     folded = _fold(text)
-    if _READ_ALSO.match(folded) and (block.link_chars or words < 120):
+    if _READ_ALSO.match(folded) and (block.link_chars or len(_WORDLIKE.findall(text)) < 120):
         return True
     return bool(_SHORTLINK_LABEL.match(folded))
 
@@ -191,11 +187,12 @@ def body_paragraphs(container: Any) -> list[str]:
     lines: list[tuple[int, str]] = []  # (paragraph number, line)
     footer_from: int | None = None
     for number, block in enumerate(_blocks(container)):
-        text = block.text()
+        block_lines = block.lines()
+        text = " ".join(block_lines)  # the block's text, whitespace collapsed
         if not text or _is_noise(block, text):
             continue
         in_ad = False
-        for line in block.lines():
+        for line in block_lines:
             if is_ad_label(line):
                 in_ad = True
                 continue
