@@ -28,8 +28,10 @@ _SPACES = re.compile(r"\s+")
 # deletes exactly those characters, at C speed.
 _CONTROL_BYTES = bytes(code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D))
 _NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
-# Plain lxml elements (not lxml.html's): no per-element class lookup on every proxy.
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# Plain lxml elements (not lxml.html's): no per-element class lookup on every proxy; no
+# hash table of ids (only XPath's id() would read it).
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                           collect_ids=False)
 _FIRST_COMPOUND = re.compile(r"^[^\s>+~]+")
 _ID = re.compile(r"#([\w-]+)")
 _CLASS = re.compile(r"\.([\w-]+)")
