@@ -86,7 +86,7 @@ class ParquetItemExporter(BaseItemExporter):
     @classmethod
     def from_crawler(cls, crawler: Any, file: IO[bytes], *args: Any, **kwargs: Any
                      ) -> ParquetItemExporter:
-        size = crawler.settings.getint("MADAR_PARQUET_ROW_GROUP", 1000)
+        size = crawler.settings.getint("MADAR_PARQUET_ROW_GROUP")
         return cls(file, *args, row_group_size=size, **kwargs)
 
     def export_item(self, item: Any) -> None:

@@ -61,7 +61,7 @@ class RetryAfterMiddleware(_SlotDelay):
         if not crawler.settings.getbool("RETRY_ENABLED"):
             raise NotConfigured
         super().__init__(crawler)
-        self.max_wait = crawler.settings.getfloat("MADAR_RETRY_AFTER_MAX", 300.0)
+        self.max_wait = crawler.settings.getfloat("MADAR_RETRY_AFTER_MAX")
         self.throttled = crawler.settings.getbool("AUTOTHROTTLE_ENABLED")
 
     def process_response(self, request: Request, response: Response):

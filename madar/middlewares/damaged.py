@@ -48,7 +48,7 @@ class DamagedPageMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("MADAR_RETRY_DAMAGED", True):
+        if not crawler.settings.getbool("MADAR_RETRY_DAMAGED"):
             raise NotConfigured
         return cls(crawler)
 

@@ -35,8 +35,8 @@ class UnreachableSiteMiddleware:
     def __init__(self, crawler: Any) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.failures_allowed = max(1, settings.getint("MADAR_UNREACHABLE_AFTER", 3))
-        self.first_contact_timeout = settings.getfloat("MADAR_FIRST_CONTACT_TIMEOUT", 0)
+        self.failures_allowed = max(1, settings.getint("MADAR_UNREACHABLE_AFTER"))
+        self.first_contact_timeout = settings.getfloat("MADAR_FIRST_CONTACT_TIMEOUT")
         self.default_timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self.failures = 0
         self.answered = False

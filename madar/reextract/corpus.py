@@ -241,7 +241,7 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
     stats, send = crawler.stats, crawler.signals.send_catch_log
     reader = ArchiveReader(options.base_url)
     show_progress = progress_enabled(crawler.settings.get("MADAR_PROGRESS"), sys.stderr)
-    interval = crawler.settings.getfloat("MADAR_PROGRESS_INTERVAL", 1.0)
+    interval = crawler.settings.getfloat("MADAR_PROGRESS_INTERVAL")
     started = last_shown = time.monotonic()
     send(signals.spider_opened, spider=spider)
     pipelines = build_pipelines(crawler, after_dedup=True)

@@ -21,6 +21,7 @@ from scrapy.utils.iterators import xmliter_lxml
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from madar import archive as archive_rules
+from madar import settings as defaults
 from madar.extensions.quality import count_field_sources
 from madar.incremental import LASTMOD_META, IncrementalPolicy
 from madar.middlewares.fetchtime import fetched_at
@@ -97,6 +98,15 @@ class MadarSpider(scrapy.Spider):
     check_arguments = staticmethod(SpiderArguments.parse)  # before a crawl (madar.commands)
 
     @classmethod
+    def update_settings(cls, settings) -> None:
+        """settings.py's ``MADAR_*`` values at the lowest priority: a crawler built without
+        the project's settings still gets them, and nothing else repeats a default."""
+        super().update_settings(settings)
+        for name in dir(defaults):
+            if name.startswith("MADAR_"):
+                settings.set(name, getattr(defaults, name), priority="default")
+
+    @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         arguments = SpiderArguments.parse(kwargs)
         settings = crawler.settings
@@ -121,8 +131,8 @@ class MadarSpider(scrapy.Spider):
         spider.base_url = base_url
         # Scrapy's offsite filter; the port is checked by same_host on every link
         spider.allowed_domains = [urlsplit(base_url).hostname]
-        spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE", 20)
-        hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES", 5000)
+        spider.max_related_per_page = settings.getint("MADAR_MAX_RELATED_PER_PAGE")
+        hard_cap = settings.getint("MADAR_MAX_LISTING_PAGES")
         spider.max_pages = min(spider.max_pages if spider.max_pages is not None else hard_cap,
                                hard_cap)
         spider.incremental = spider.memory = IncrementalPolicy.from_crawler(

@@ -136,7 +136,7 @@ class WarcRecorder:
         if not directory:
             raise NotConfigured
         files = WarcFiles(Path(directory), settings.getint("MADAR_WARC_MAX_BYTES"),
-                          gzip_level=settings.getint("MADAR_WARC_GZIP_LEVEL", 6))
+                          gzip_level=settings.getint("MADAR_WARC_GZIP_LEVEL"))
         recorder = cls(files, crawler.stats)
         crawler.signals.connect(recorder.response_received, signal=signals.response_received)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)

@@ -17,6 +17,7 @@ from madar.middlewares.backoff import ErrorBackoffMiddleware, retry_after_second
 from madar.middlewares.damaged import DamagedPageMiddleware, damage_reason
 from madar.middlewares.guard import UrlGuardMiddleware, UrlPolicy, is_private_host
 from madar.middlewares.reachability import UnreachableSiteMiddleware
+from tests.crawl import project_settings
 
 PUBLIC = UrlPolicy("https://madaralyoum.com")
 MIRROR = UrlPolicy("http://127.0.0.1:8000")
@@ -132,7 +133,7 @@ def test_damage_reasons():
 
 
 def test_damaged_page_retried_then_dropped():
-    crawler = get_crawler(settings_dict={"RETRY_TIMES": 2})
+    crawler = get_crawler(settings_dict=project_settings(RETRY_TIMES=2))
     crawler.spider = crawler._create_spider("test")
     crawler.stats.open_spider()
     middleware = DamagedPageMiddleware.from_crawler(crawler)

@@ -68,3 +68,20 @@ def test_arguments_are_checked():
         MadarSpider(max_pages="-1")
     with pytest.raises(ValueError):
         MadarSpider(since="yesterday")
+
+
+def test_a_crawler_without_the_project_settings_still_gets_madars_defaults() -> None:
+    """A ``CrawlerProcess`` built from scratch (no madar.settings) once dropped every item
+    as ``huge_text``: MADAR_MAX_TEXT_CHARS read 0. The spider now brings settings.py's
+    MADAR_* values at the lowest priority, so components read them and a user's value wins."""
+    from scrapy.utils.test import get_crawler
+
+    from madar import settings as defaults
+    from madar.pipelines.validate import ValidateArticlePipeline
+
+    bare = get_crawler(MadarSpider, {"MADAR_MIN_TEXT_CHARS": 7})
+    assert bare.settings.getint("MADAR_MAX_TEXT_CHARS") == defaults.MADAR_MAX_TEXT_CHARS > 0
+    assert bare.settings.getfloat("MADAR_FIRST_CONTACT_TIMEOUT") == 8
+    assert bare.settings.getint("MADAR_MIN_TEXT_CHARS") == 7
+    pipeline = ValidateArticlePipeline.from_crawler(bare)
+    assert pipeline.rules.max_text_chars == defaults.MADAR_MAX_TEXT_CHARS
