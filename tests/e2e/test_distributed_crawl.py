@@ -74,6 +74,25 @@ def article_fetches(requests: list[dict], base_url: str, truth: list[dict]) -> C
     return fetched
 
 
+def start_worker(name: str, base_url: str, tmp: Path, redis_url: str,
+                 settings: dict[str, str]) -> subprocess.Popen:
+    """One ``scrapy crawl madar`` worker in the background; its log in ``tmp/<name>.log``."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "madar", "-a", f"base_url={base_url}",
+           "-O", f"{tmp}/{name}.jsonl:jsonlines"]
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "REDIS_URL": redis_url, "MADAR_WORKER_ID": name}
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=(tmp / f"{name}.log").open("w"))
+
+
+def wait_for_requests(log_path: Path, count: int, timeout: float = 60) -> None:
+    """Until the mirror has answered ``count`` requests (the crawl is under way)."""
+    deadline = time.monotonic() + timeout
+    while len(read_jsonl(log_path)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory, redis_url):
     tmp = tmp_path_factory.mktemp("distributed")
@@ -149,19 +168,9 @@ def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path
                 "MADAR_STATE_DIR": str(tmp_path / "state")}
     log_path = tmp_path / "requests.jsonl"
     with serve_mirror(articles=ARTICLES, seed=SEED, log_path=log_path) as mirror:
-        def start(name: str) -> subprocess.Popen:
-            cmd = [sys.executable, "-m", "scrapy", "crawl", "madar", "-a",
-                   f"base_url={mirror.base_url}", "-O", f"{tmp_path}/{name}.jsonl:jsonlines"]
-            for key, value in settings.items():
-                cmd += ["-s", f"{key}={value}"]
-            env = {**os.environ, "REDIS_URL": db_url, "MADAR_WORKER_ID": name}
-            return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=(tmp_path / f"{name}.log").open("w"))
-
-        survivor, victim = start("survivor"), start("victim")
-        deadline = time.monotonic() + 60
-        while len(read_jsonl(log_path)) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        survivor, victim = (start_worker(name, mirror.base_url, tmp_path, db_url, settings)
+                            for name in ("survivor", "victim"))
+        wait_for_requests(log_path, 40)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         try:
@@ -213,16 +222,8 @@ def test_a_worker_that_loses_redis_stops_and_fails(tmp_path):
     log_path = tmp_path / "requests.jsonl"
     with serve_mirror(articles=60, seed=SEED, log_path=log_path) as mirror:
         with redis_server(tmp_path / "redis") as url:
-            cmd = [sys.executable, "-m", "scrapy", "crawl", "madar", "-a",
-                   f"base_url={mirror.base_url}", "-O", f"{tmp_path}/lone.jsonl:jsonlines"]
-            for key, value in settings.items():
-                cmd += ["-s", f"{key}={value}"]
-            env = {**os.environ, "REDIS_URL": url, "MADAR_WORKER_ID": "lone"}
-            worker = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=(tmp_path / "lone.log").open("w"))
-            deadline = time.monotonic() + 60
-            while len(read_jsonl(log_path)) < 10 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            worker = start_worker("lone", mirror.base_url, tmp_path, url, settings)
+            wait_for_requests(log_path, 10)
         try:  # Redis is stopped, the mirror still answers
             returncode = worker.wait(timeout=120)
         except subprocess.TimeoutExpired:
