@@ -14,7 +14,8 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from cssselect import HTMLTranslator
+from cssselect import HTMLTranslator, parse
+from cssselect.parser import Class, CombinedSelector, Hash
 from lxml import etree
 from w3lib.url import safe_url_string
 
@@ -32,9 +33,8 @@ _NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 # hash table of ids (only XPath's id() would read it).
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                            collect_ids=False)
-_FIRST_COMPOUND = re.compile(r"^[^\s>+~]+")
-_ID = re.compile(r"#([\w-]+)")
-_CLASS = re.compile(r"\.([\w-]+)")
+#: Combinators the index can follow: (axis up to the compound before, axis down from it).
+_AXES = {" ": ("ancestor", "descendant"), ">": ("parent", "child")}
 
 
 @lru_cache(maxsize=512)
@@ -43,20 +43,46 @@ def css(selector: str) -> etree.XPath:
     return etree.XPath(_TRANSLATOR.css_to_xpath(selector))
 
 
+def _key(compound: Any) -> tuple[str, str] | None:
+    """(``"id"``/``"class"``, name) that every element matching a compound selector has."""
+    while compound is not None:
+        if isinstance(compound, Hash):
+            return "id", compound.id
+        if isinstance(compound, Class):
+            return "class", compound.class_name
+        compound = getattr(compound, "selector", None)  # under :not(), [attr], :pseudo
+    return None
+
+
 @lru_cache(maxsize=512)
-def _plan(selector: str) -> tuple[str, str, etree.XPath] | None:
-    """(``"id"``/``"class"``, key, XPath over ``$candidates``) when the selector's first
-    compound names an id or a class: the index then picks the few candidates."""
-    first = _FIRST_COMPOUND.match(selector.strip())
-    if "," in selector or first is None or ":" in first[0]:
-        return None
-    plain = re.sub(r"\[[^\]]*\]", "", first[0])
-    ids, names = _ID.findall(plain), _CLASS.findall(plain)
-    if not ids and not names:
-        return None
-    kind, key = ("id", ids[0]) if ids else ("class", names[0])
-    relative = _TRANSLATOR.css_to_xpath(selector.strip(), prefix="self::")
-    return kind, key, etree.XPath(f"$candidates/{relative}")
+def _plans(selector: str) -> list[tuple[str, str, etree.XPath]]:
+    """Per compound that names an id or a class: (``"id"``/``"class"``, key, XPath over
+    ``$candidates``), the candidates being the index's elements for that compound, whose
+    ancestors are checked for the compounds before it (``A B`` is ``B[ancestor::A]``) and
+    whose descendants are searched for the ones after. Empty: the whole tree is searched."""
+    parsed = parse(selector)
+    if len(parsed) != 1 or parsed[0].pseudo_element:
+        return []
+    tree, compounds = parsed[0].parsed_tree, []  # (axes from the compound before, compound)
+    while isinstance(tree, CombinedSelector):
+        if tree.combinator not in _AXES:
+            return []
+        compounds.insert(0, (_AXES[tree.combinator], tree.subselector))
+        tree = tree.selector
+    compounds.insert(0, (_AXES[" "], tree))
+    steps = [(axes, str(_TRANSLATOR.xpath(compound))) for axes, compound in compounds]
+    plans = []
+    for anchor, (_, compound) in enumerate(compounds):
+        key = _key(compound)
+        if key is None:
+            continue
+        path = steps[0][1]
+        for (up, _), step in steps[1:anchor + 1]:
+            path = f"{step}[{up}::{path}]"
+        for (_, down), step in steps[anchor + 1:]:
+            path += f"/{down}::{step}"
+        plans.append((*key, etree.XPath(f"$candidates/self::{path}")))
+    return plans
 
 
 @lru_cache(maxsize=256)
@@ -257,18 +283,25 @@ class HtmlDocument:
                     by_class.setdefault(name, []).append(element)
         return by_id, by_class
 
-    def select(self, selector: str, context: Any = None) -> list[Any]:
-        """Elements matching a CSS selector, document order (page-wide via the index)."""
-        plan = _plan(selector) if context is None else None
-        if plan is None:
-            return css(selector)(self.root if context is None else context)
-        kind, key, matches = plan
-        candidates = self._index[0 if kind == "id" else 1].get(key)
+    def select(self, selector: str) -> list[Any]:
+        """Elements matching a CSS selector, document order: through the index when a
+        compound names an id or a class (from the compound with the fewest elements)."""
+        plans = _plans(selector)
+        if not plans:
+            return css(selector)(self.root)
+        by_id, by_class = self._index
+        fewest: tuple[list[Any], etree.XPath] | None = None
+        for kind, key, matches in plans:
+            candidates = (by_id if kind == "id" else by_class).get(key)
+            if not candidates:
+                return []
+            if fewest is None or len(candidates) <= len(fewest[0]):  # ties: the later one
+                fewest = candidates, matches
         # One XPath over the candidates as a node-set: document order, no repeats.
-        return matches(self.root, candidates=candidates) if candidates else []
+        return fewest[1](self.root, candidates=fewest[0])
 
-    def first(self, selector: str, context: Any = None) -> Any:
-        found = self.select(selector, context)
+    def first(self, selector: str) -> Any:
+        found = self.select(selector)
         return found[0] if found else None
 
     @cached_property
