@@ -23,10 +23,9 @@ _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
 _CHROME = re.compile(
     r"(?:^|[\s_-])(?:sidebar|widgets?|menu|navigation|footer|header|breaking|ticker|"
     r"related|check-also|crumbs|breadcrumbs?|comments?|e3lan|ads?|stream-item)(?:$|[\s_-])")
-_CONTAINER = re.compile(r"(?:^|[\s_-])(?:post|item|item-list|post-item|recent-item|entry)"
-                        r"(?:$|[\s_-])")
-_DATE_CLASSES = re.compile(r"(?:^|[\s_-])(?:tie-date|date|post-date|entry-date|published)"
-                           r"(?:$|[\s_-])")
+# A word of a class or id, between "-", "_" or spaces: "post" is also in "post-item".
+_CONTAINER = re.compile(r"(?:^|[\s_-])(?:post|item|entry)(?:$|[\s_-])")
+_DATE_CLASSES = re.compile(r"(?:^|[\s_-])(?:date|published)(?:$|[\s_-])")
 _NEXT_LINKS = xpath(
     "//a[@href][contains(concat(' ', normalize-space(@rel), ' '), ' next ')]"
     " | //a[@href][contains(concat(' ', normalize-space(@class), ' '), ' next ')]"
