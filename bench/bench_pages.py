@@ -6,7 +6,7 @@ AMP variants, plus every fixture), so a shared, loaded machine slows both alike.
 the best round of each (CPU ms per page) and whether items, field sources and related links
 are identical (sha256 of all outputs). Results: bench/results/pages.json.
 
-    python bench/bench_pages.py [--baseline main] [--articles 300] [--rounds 7]
+    python bench/bench_pages.py [--baseline main] [--articles 300] [--rounds 7] [--posts-only]
 """
 
 from __future__ import annotations
@@ -61,11 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--posts-only", action="store_true",
+                        help="only the mirror posts (what a crawl fetches): no AMP, no fixtures")
     args = parser.parse_args(argv)
 
     pages = [(url, body.decode("utf-8"))
-             for url, body, _ in mirror_pages(args.articles, amp=True)]
-    for page in sorted((REPO / "tests" / "fixtures").glob("*ArticlePage/test-*/input.html")):
+             for url, body, _ in mirror_pages(args.articles, amp=not args.posts_only)]
+    fixtures = () if args.posts_only else (REPO / "tests" / "fixtures").glob(
+        "*ArticlePage/test-*/input.html")
+    for page in sorted(fixtures):
         meta = json.loads((page.parent / "meta.json").read_text(encoding="utf-8"))
         pages.append((meta["url"], page.read_text(encoding="utf-8")))
     archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline, "madar/pages"],
