@@ -56,10 +56,9 @@ def _key(compound: Any) -> tuple[str, str] | None:
 
 @lru_cache(maxsize=512)
 def _plans(selector: str) -> list[tuple[str, str, etree.XPath]]:
-    """Per compound that names an id or a class: (``"id"``/``"class"``, key, XPath over
-    ``$candidates``), the candidates being the index's elements for that compound, whose
-    ancestors are checked for the compounds before it (``A B`` is ``B[ancestor::A]``) and
-    whose descendants are searched for the ones after. Empty: the whole tree is searched."""
+    """Per compound naming an id or a class: (``"id"``/``"class"``, key, XPath over the
+    index's ``$candidates`` for it: ancestors checked for the compounds before it, ``A B``
+    being ``B[ancestor::A]``, descendants searched for those after). Empty: no index."""
     parsed = parse(selector)
     if len(parsed) != 1 or parsed[0].pseudo_element:
         return []
@@ -268,7 +267,7 @@ class HtmlDocument:
         return url if url.startswith(("http://", "https://")) else None
 
     @cached_property
-    def _index(self) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    def _index(self) -> dict[str, dict[str, list[Any]]]:
         """Elements by id and by class token, document order: one walk over the tree."""
         by_id: dict[str, list[Any]] = {}
         by_class: dict[str, list[Any]] = {}
@@ -281,7 +280,7 @@ class HtmlDocument:
             if value:
                 for name in value.split():
                     by_class.setdefault(name, []).append(element)
-        return by_id, by_class
+        return {"id": by_id, "class": by_class}
 
     def select(self, selector: str) -> list[Any]:
         """Elements matching a CSS selector, document order: through the index when a
@@ -289,16 +288,11 @@ class HtmlDocument:
         plans = _plans(selector)
         if not plans:
             return css(selector)(self.root)
-        by_id, by_class = self._index
-        fewest: tuple[list[Any], etree.XPath] | None = None
-        for kind, key, matches in plans:
-            candidates = (by_id if kind == "id" else by_class).get(key)
-            if not candidates:
-                return []
-            if fewest is None or len(candidates) <= len(fewest[0]):  # ties: the later one
-                fewest = candidates, matches
-        # One XPath over the candidates as a node-set: document order, no repeats.
-        return fewest[1](self.root, candidates=fewest[0])
+        sized = [(self._index[kind].get(key, []), matches) for kind, key, matches in plans]
+        # The fewest candidates (on a tie the later compound: less to search below it); one
+        # XPath over them as a node-set: document order, no repeats.
+        candidates, matches = min(reversed(sized), key=lambda plan: len(plan[0]))
+        return matches(self.root, candidates=candidates) if candidates else []
 
     def first(self, selector: str) -> Any:
         found = self.select(selector)
