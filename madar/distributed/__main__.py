@@ -82,10 +82,9 @@ def reset(settings: Any, server: Any, keys: CrawlKeys, items: bool = False,
                          "stop them first (or --force)")
     deleted = server.delete(*keys.all())
     if items:  # this site's item memory only (madar.state keeps one per site)
-        from madar.state import redis_prefix
+        from madar.state import forget_redis
 
-        for key in server.scan_iter(match=f"{redis_prefix(settings)}:*", count=1000):
-            deleted += server.delete(key)
+        deleted += forget_redis(server, settings)
     return {"crawl": keys.prefix, "keys_deleted": deleted, "items_state_deleted": items}
 
 

@@ -83,6 +83,12 @@ def redis_prefix(settings: Any = None) -> str:
     return f"{_get(settings, 'MADAR_REDIS_PREFIX')}:{_site(settings)}"
 
 
+def forget_redis(client: Any, settings: Any = None) -> int:
+    """Delete this site's memory from Redis; how many keys went."""
+    keys = list(client.scan_iter(match=f"{redis_prefix(settings)}:*", count=1000))
+    return client.delete(*keys) if keys else 0
+
+
 def redis_url_of(settings: Any = None) -> str | None:
     return _get(settings, "REDIS_URL") or os.environ.get("REDIS_URL") or None
 

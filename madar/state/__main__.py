@@ -23,11 +23,8 @@ def _forget(base_url: str, settings: dict[str, str]) -> int:
     if redis_url:
         import redis
 
-        client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(match=f"{memory.redis_prefix(settings)}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-        print(f"forgot {base_url}: {len(keys)} Redis keys ({memory.memory_location(settings)})")
+        deleted = memory.forget_redis(redis.Redis.from_url(redis_url), settings)
+        print(f"forgot {base_url}: {deleted} Redis keys ({memory.memory_location(settings)})")
         return 0
     directory = Path(memory.state_dir(settings))
     if not directory.exists():

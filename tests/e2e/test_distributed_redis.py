@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import time
@@ -227,6 +228,20 @@ def test_seed_status_reset_commands(server, keys, redis_url):
     assert _cli("reset", *common)["keys_deleted"] >= 2
     assert server.zcard(keys.queue) == 0 and server.exists(items)
     _cli("reset", *common, "--items")
+    assert not server.exists(items) and server.exists(other)
+    server.delete(other)
+
+
+def test_state_forget_deletes_this_sites_redis_memory_only(server, redis_url):
+    items = "madar:{seen}:http_127.0.0.1_8123:urls"
+    other = "madar:{seen}:http_127.0.0.1_9999:urls"
+    server.hset(items, "1", "x")
+    server.hset(other, "1", "x")
+    result = subprocess.run([sys.executable, "-m", "madar.state", "forget", "--base-url", BASE],
+                            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+                            env={**os.environ, "REDIS_URL": redis_url})
+    assert result.returncode == 0, result.stderr
+    assert f"forgot {BASE}: 1 Redis keys" in result.stdout
     assert not server.exists(items) and server.exists(other)
     server.delete(other)
 
