@@ -128,17 +128,27 @@ class NearDuplicateIndex:
         self._overflow: dict[int, list[int]] = {}
         self._signatures = array("I")  # row r: values [r * num_perm, (r + 1) * num_perm)
         self._ids = array("q")
+        self._last: tuple[Sequence[int], list[int]] | None = None
+
+    def _band_keys(self, signature: Sequence[int]) -> list[int]:
+        """The band keys, computed once when an article is looked up and then added."""
+        if self._last is None or self._last[0] is not signature:
+            self._last = signature, band_keys(signature, self.bands, self.rows)
+        return self._last[1]
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def add(self, doc_id: int, signature: Sequence[int]) -> None:
-        self.add_many([doc_id], [signature])
+        self._add_rows([doc_id], [signature], [self._band_keys(signature)])
 
     def add_many(self, doc_ids: Iterable[int], signatures: Iterable[Sequence[int]]) -> None:
+        signatures = list(signatures)
+        self._add_rows(doc_ids, signatures, band_keys_many(signatures, self.bands, self.rows))
+
+    def _add_rows(self, doc_ids: Iterable[int], signatures: list[Sequence[int]],
+                  all_keys: list[list[int]]) -> None:
         buckets, overflow = self._buckets, self._overflow
-        doc_ids, signatures = list(doc_ids), list(signatures)
-        all_keys = band_keys_many(signatures, self.bands, self.rows)
         for doc_id, signature, keys in zip(doc_ids, signatures, all_keys, strict=True):
             row = len(self._ids)
             self._signatures.extend(signature)
@@ -151,7 +161,7 @@ class NearDuplicateIndex:
     def candidates(self, signature: Sequence[int]) -> list[tuple[int, Signature]]:
         """``(id, signature)`` of the rows sharing a band with ``signature`` (unconfirmed)."""
         rows: set[int] = set()
-        for key in band_keys(signature, self.bands, self.rows):
+        for key in self._band_keys(signature):
             row = self._buckets.get(key)
             if row is not None:
                 rows.add(row)
