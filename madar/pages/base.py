@@ -407,21 +407,27 @@ class ArticlePage(Page):
         return list(self._related_links)
 
     def related_dates(self) -> dict[str, str]:
-        """``YYYY-MM-DD`` each recommended post shows beside its link (when it shows one),
-        so a crawl bounded by date can skip older posts without fetching them."""
-        return {url: date for url, date in self._related_links.items() if date}
+        """``YYYY-MM-DD`` each recommended post shows beside its first link that shows one,
+        so a crawl bounded by date can skip older posts unfetched (read on demand)."""
+        dates: dict[str, str] = {}
+        for url, anchors in self._related_links.items():
+            for anchor in anchors:
+                date = parse_visible_date(visible_date_of_link(anchor), self._now)
+                if date:
+                    dates[url] = date
+                    break
+        return dates
 
     @cached_property
-    def _related_links(self) -> dict[str, str | None]:
-        """Every post link in the boxes, with the date shown beside it; archive links and
-        the page itself left out."""
-        found: dict[str, str | None] = {}
+    def _related_links(self) -> dict[str, list[Any]]:
+        """Every post link in the boxes, by URL; archive links and the page itself left out."""
+        found: dict[str, list[Any]] = {}
         for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX),
                        *self._box_links(self.INLINE_RELATED_BOX)):
             href = self.document.absolute(anchor.get("href"))
             url = safe_canonical(href) if href and is_article_candidate(href) else None
-            if url and url != self.url and not found.get(url):
-                found[url] = parse_visible_date(visible_date_of_link(anchor), self._now)
+            if url and url != self.url:
+                found.setdefault(url, []).append(anchor)
         return found
 
     @cached_property

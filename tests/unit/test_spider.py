@@ -85,3 +85,27 @@ def test_a_crawler_without_the_project_settings_still_gets_madars_defaults() -> 
     assert bare.settings.getint("MADAR_MIN_TEXT_CHARS") == 7
     pipeline = ValidateArticlePipeline.from_crawler(bare)
     assert pipeline.rules.max_text_chars == defaults.MADAR_MAX_TEXT_CHARS
+
+
+ARTICLE = f"""<html><head><meta property="og:type" content="article">
+<meta property="article:published_time" content="2024-05-01T10:00:00+00:00"></head>
+<body class="single single-post postid-5"><div id="tie-wrapper"><article id="the-post">
+<header class="entry-header"><h1 class="post-title">عنوان</h1></header>
+<div class="entry-content"><p>نص المقال.</p></div></article>
+<div id="related-posts">
+<div class="related-item"><h3><a href="{BASE}/old-post/">قديم</a></h3>
+<div class="post-meta"><span class="date">5 آب 2020</span></div></div>
+<div class="related-item"><h3><a href="{BASE}/new-post/">جديد</a></h3>
+<div class="post-meta"><span class="date">5 آب 2024</span></div></div></div>
+</div></body></html>"""
+
+
+@pytest.mark.parametrize("since, followed", [(None, ["/old-post/", "/new-post/"]),
+                                             ("2023-01-01", ["/new-post/"])])
+def test_since_skips_related_posts_by_the_date_their_box_shows(since, followed):
+    crawler = get_crawler(MadarSpider, settings_dict={"ADDONS": {}})
+    crawler.stats.open_spider()
+    spider = crawler._create_spider(base_url=BASE, since=since)
+    found = list(spider.parse_article(_html(BASE + "/this-post/", ARTICLE), depth=0))
+    assert [r.url for r in found if isinstance(r, Request)] == [BASE + path for path in followed]
+    assert crawler.stats.get_value("madar/since/links_skipped") == (1 if since else None)
