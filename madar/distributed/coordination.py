@@ -141,6 +141,7 @@ class SharedCrawl:
         self.held: set[bytes] = set()  # inflight fields of the requests Scrapy still holds
         self.done: list[bytes] = []  # inflight fields released, not yet deleted in Redis
         self.requeued = 0
+        self.left = False  # after leave(): heartbeats only look
         self._heartbeat = server.register_script(_HEARTBEAT)
         self._pop = server.register_script(_POP)
         self._add = server.register_script(_ADD)
@@ -152,8 +153,11 @@ class SharedCrawl:
         return self._run("join" if register else "seed").new_run
 
     def heartbeat(self, busy: bool) -> CrawlStatus:
-        """Refresh this worker's liveness and busy flag and report the requests done."""
-        return self._run("busy" if busy else "idle", *self._take_done())
+        """Refresh this worker's liveness and busy flag and report the requests done; after
+        :meth:`leave` (Scrapy closes the scheduler a loop turn before ``spider_closed``
+        stops the heartbeat) it only looks, so a late beat cannot register the worker again."""
+        mode = "look" if self.left else "busy" if busy else "idle"
+        return self._run(mode, *self._take_done())
 
     def status(self) -> CrawlStatus:
         return self._run("look")
@@ -193,5 +197,6 @@ class SharedCrawl:
 
     def leave(self) -> None:
         """Unregister. Scrapy finishes every request before it closes: none is held."""
+        self.left = True
         self._run("leave", *self.held, *self._take_done())
         self.held.clear()

@@ -7,12 +7,26 @@ import time
 from typing import Any
 
 from scrapy import Request, signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
 
 logger = logging.getLogger(__name__)
+
+
+def crawls_shared(crawler: Any, quiet: bool = False) -> bool:
+    """Is the shared scheduler this crawl's? A project ``SCHEDULER`` wins over the add-on's;
+    then this worker crawls alone and the worker components stay out."""
+    from madar.distributed.scheduler import SharedScheduler
+
+    scheduler = load_object(crawler.settings["SCHEDULER"])
+    shared = isinstance(scheduler, type) and issubclass(scheduler, SharedScheduler)
+    if not shared and not quiet:
+        logger.warning("REDIS_URL is set but SCHEDULER is %s, not the shared scheduler: this "
+                       "worker crawls alone", crawler.settings["SCHEDULER"])
+    return shared
 
 
 class DistributedWorker:
@@ -37,6 +51,8 @@ class DistributedWorker:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DistributedWorker:
+        if not crawls_shared(crawler):
+            raise NotConfigured
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
@@ -102,6 +118,8 @@ class ForgetFailedRequests:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ForgetFailedRequests:
+        if not crawls_shared(crawler, quiet=True):
+            raise NotConfigured  # DistributedWorker says why, once
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response,

@@ -147,6 +147,10 @@ def test_leave_removes_the_worker(server, keys):
     a.join(), a.heartbeat(busy=True)
     a.leave()
     assert a.status().live_workers == 0 and a.status().busy_workers == 0
+    # Scrapy closes the scheduler (leave) a loop turn before spider_closed stops the
+    # heartbeat: a beat in between must not register the worker again
+    a.heartbeat(busy=False)
+    assert a.status().live_workers == 0
 
 
 class _UrlOnly(RequestFingerprinter):
@@ -185,6 +189,26 @@ def test_addon_switches_only_with_redis_url():
     assert shared.get("DUPEFILTER_CLASS") == "madar.distributed.scheduler.SharedDupeFilter"
     assert shared.getbool("SCHEDULER_PERSIST")
     assert any("DistributedWorker" in str(k) for k in shared.getdict("EXTENSIONS"))
+
+
+def test_a_project_scheduler_wins_and_the_worker_parts_stay_out(caplog):
+    """The add-on sets the shared scheduler at add-on priority; a project SCHEDULER wins, and
+    then the worker extension and middleware must not assume the shared one."""
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from madar.distributed.worker import DistributedWorker, ForgetFailedRequests
+
+    crawler = get_crawler(settings_dict={"REDIS_URL": "redis://127.0.0.1:1/0",
+                                         "SCHEDULER": "scrapy.core.scheduler.Scheduler"})
+    with pytest.raises(NotConfigured):
+        DistributedWorker.from_crawler(crawler)
+    with pytest.raises(NotConfigured):
+        ForgetFailedRequests.from_crawler(crawler)
+    assert caplog.text.count("this worker crawls alone") == 1
+    shared = get_crawler(settings_dict={"REDIS_URL": "redis://127.0.0.1:1/0",
+                                        "SCHEDULER": "madar.distributed.scheduler.SharedScheduler"})
+    assert isinstance(ForgetFailedRequests.from_crawler(shared), ForgetFailedRequests)
 
 
 def test_project_enables_the_addon():
@@ -263,7 +287,9 @@ def test_requests_that_failed_for_good_are_forgotten(server, keys):
     from madar.distributed.worker import ForgetFailedRequests
 
     dupefilter = SharedDupeFilter(server, keys, fingerprinter=RequestFingerprinter())
-    crawler = SimpleNamespace(settings=Settings({"REDIS_URL": "redis://127.0.0.1:1/0"}),
+    settings = Settings({"REDIS_URL": "redis://127.0.0.1:1/0"})
+    DistributedAddon().update_settings(settings)  # the shared scheduler, as in a crawl
+    crawler = SimpleNamespace(settings=settings,
                               engine=SimpleNamespace(scheduler=SimpleNamespace(df=dupefilter)))
     crawler.stats = MemoryStatsCollector(crawler)
     middleware = ForgetFailedRequests.from_crawler(crawler)
