@@ -89,7 +89,8 @@ class SeenStore(ABC):
     def _doc_id(self, kind: str, key: int) -> int | None: ...  # kind: "post_id" or "text"
 
     @abstractmethod
-    def _record(self, doc_id: int) -> SeenRecord: ...
+    def _record(self, doc_id: int) -> SeenRecord | None:
+        """None when the row is gone (a Redis memory forgotten or evicted meanwhile)."""
 
     @abstractmethod
     def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]: ...  # LSH
@@ -131,7 +132,8 @@ class SeenStore(ABC):
 
     def lookup_url(self, url: str) -> UrlSighting | None:
         found = self._url(url_key(url))
-        return UrlSighting(self._record(found[0]), found[1]) if found else None
+        record = self._record(found[0]) if found else None
+        return UrlSighting(record, found[1]) if record else None
 
     def knows_url(self, url: str) -> bool:
         """Was this URL, in any spelling, seen (kept or as a duplicate)?"""
@@ -152,7 +154,8 @@ class SeenStore(ABC):
     def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
         """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
         found = confirmed(signature, self._candidates(signature), self.threshold)
-        return [(self._record(doc_id), similarity) for doc_id, similarity in found]
+        records = [(self._record(doc_id), similarity) for doc_id, similarity in found]
+        return [(record, similarity) for record, similarity in records if record]
 
     def add(self, article: Fingerprint) -> SeenRecord | Conflict:
         """Keep a new article, or name the one that holds its URL, post id, text or a
@@ -184,14 +187,14 @@ class SeenStore(ABC):
         """Record a new revision of ``record`` if it is still current (compare-and-set)."""
         self._begin()
         current = self._record(record.doc_id)
-        if current.revision != record.revision:
-            return Conflict("url", current)
+        if current is None or current.revision != record.revision:  # gone or revised meanwhile
+            return Conflict("url", current or record)
         post_id = record.post_id if record.post_id is not None else article.post_id
         revised = SeenRecord(record.doc_id, article.url, post_id, article.text_hash,
                              article.content_hash, record.revision + 1, article.modified)
         if self._store(revised, article, new_signature=article.text_hash != record.text_hash):
             return revised
-        return Conflict("url", self._record(record.doc_id))
+        return Conflict("url", self._record(record.doc_id) or record)
 
 
 @dataclass(frozen=True)

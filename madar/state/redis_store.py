@@ -93,8 +93,10 @@ class RedisSeenStore(SeenStore):
         (value,) = self._read(_KIND_HASH[kind], [str(key)])
         return int(value) if value is not None else None
 
-    def _record(self, doc_id: int) -> SeenRecord:
+    def _record(self, doc_id: int) -> SeenRecord | None:
         (value,) = self._read("docs", [str(doc_id)])
+        if value is None:
+            return None
         revision, text_hash, content_hash, post_id, modified, url = _text(value).split(_SEP, 5)
         return SeenRecord(doc_id, url, int(post_id) if post_id else None, int(text_hash),
                           int(content_hash), int(revision), modified or None)
@@ -106,7 +108,7 @@ class RedisSeenStore(SeenStore):
             return []
         blobs = self._redis.hmget(self._hash["sigs"], sids)
         return [(int(sid.split(".")[0]), signature_from_bytes(blob))
-                for sid, blob in zip(sids, blobs, strict=True)]
+                for sid, blob in zip(sids, blobs, strict=True) if blob is not None]
 
     def _new_doc_id(self) -> int:
         return int(self._redis.incr(f"{self.prefix}:next"))

@@ -89,6 +89,10 @@ class SQLiteSeenStore(SeenStore):
         return self._index
 
     def _begin(self) -> None:
+        # A quiet batch's time-based commit happens here, between claims, never inside one
+        # (a commit in the middle would write the rest of the claim outside a transaction).
+        if self.autocommit and self.commit_due():
+            self.flush()
         if not self._db.in_transaction:
             self._db.execute("BEGIN IMMEDIATE")
             self._batch_started = time.monotonic()
@@ -125,17 +129,15 @@ class SQLiteSeenStore(SeenStore):
         return self._db.execute(query, args).fetchone()
 
     def _url(self, key: int) -> tuple[int, int] | None:
-        # Asked once per item: also where a quiet batch gets its time-based commit.
-        if self.autocommit and self.commit_due():
-            self.flush()
         return self._one("SELECT doc_id, content_hash FROM urls WHERE url_key = ?", key)
 
     def _doc_id(self, kind: str, key: int) -> int | None:
         row = self._one(_DOC_OF[kind], key)
         return row[0] if row else None
 
-    def _record(self, doc_id: int) -> SeenRecord:
-        return SeenRecord(*self._one("SELECT * FROM docs WHERE doc_id = ?", doc_id))
+    def _record(self, doc_id: int) -> SeenRecord | None:
+        row = self._one("SELECT * FROM docs WHERE doc_id = ?", doc_id)
+        return SeenRecord(*row) if row else None
 
     def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]:
         return self.index.candidates(signature)

@@ -66,6 +66,21 @@ def test_rules_hold_on_redis(url) -> None:
     store.close()
 
 
+def test_rows_gone_meanwhile_are_treated_as_unknown(url) -> None:
+    """A memory forgotten or evicted under a running crawl (``madar.state forget``, Redis
+    maxmemory): dangling URL keys, LSH buckets and post ids must read as "not seen", never
+    raise (every such item would otherwise become an item error)."""
+    store = RedisSeenStore(url)
+    dedup = Deduplicator(store)
+    first = fingerprint(1, ORIGINALS["astana_prep"], post_id=11)
+    assert dedup.check(first).emit
+    store._redis.delete(store._hash["docs"], store._hash["sigs"])
+    assert dedup.check(first).emit  # its URL key and buckets still point at the lost row
+    _, _, text = republications()[2]
+    assert dedup.check(fingerprint(3, text)).reason == "near"  # against the new row
+    store.close()
+
+
 def test_other_lsh_shape_is_refused(url) -> None:
     RedisSeenStore(url, threshold=0.6).close()
     with pytest.raises(ValueError, match="other dedup parameters"):

@@ -175,3 +175,28 @@ def test_rollback_forgets_the_open_batch_and_its_signatures(tmp_path) -> None:
     store.add(new(3))  # still usable
     store.close()
     assert _committed_count(tmp_path) == 2
+
+
+def test_a_time_based_commit_never_splits_a_claim(tmp_path, monkeypatch) -> None:
+    """The batch's age may cross MADAR_STATE_COMMIT_SECONDS while an article is being
+    claimed: the commit must come before or after the claim, never between its lookups and
+    its writes (those would then land outside a transaction: half an article after a kill)."""
+    import madar.state.sqlite_store as module
+
+    clock = iter(range(10**6))  # every reading of the clock is one second later
+    monkeypatch.setattr(module.time, "monotonic", lambda: float(next(clock)))
+    store = SQLiteSeenStore(tmp_path, commit_every=1000, commit_seconds=2.5)
+    outside: list[int] = []
+    store_claim = store._store
+
+    def checked_store(record, article, new_signature):
+        if not store._db.in_transaction:
+            outside.append(record.doc_id)
+        return store_claim(record, article, new_signature)
+
+    store._store = checked_store
+    for n in range(1, 21):  # as the Deduplicator does: look the URL up, then claim
+        assert store.lookup_url(new(n).url) is None
+        assert store.add(new(n)).revision == 1
+    store.close()
+    assert outside == []
