@@ -146,7 +146,8 @@ class RedisSeenStore(SeenStore):
             sid = f"{doc}.{record.revision}"
             writes.append(("HSET", "sigs", sid, signature_bytes(article.signature)))
             writes.append(("APPEND", "bands", " ".join(self._band_fields(article.signature)), sid))
-        reads, self._reads = self._reads or {}, None
+        reads = self._reads or {}
+        self._reads = None  # the claim ends here: what it read becomes its guards
         guards = [[_HASHES.index(name) + 1, field, _text(read)]
                   for (name, field), read in reads.items()]
         args: list[Any] = [json.dumps(guards)]

@@ -66,11 +66,18 @@ def _cp1252_bytes(error: UnicodeEncodeError) -> tuple[bytes, int]:
 
 codecs.register_error("madar.cp1252", _cp1252_bytes)  # type: ignore[arg-type]
 _WIN1256 = _charset(WIN1256, _cp1256, lambda run: run.encode("cp1256"))
-_LATIN1 = _charset(
-    LATIN1,
-    lambda byte: chr(byte) + bytes([byte]).decode("cp1252", "ignore"),
-    lambda run: run.encode("latin-1", "madar.cp1252"),
-)
+
+
+def _latin1_or_cp1252(byte: int) -> str:
+    """How a page shows ``byte``: latin-1 always, and cp1252 too for 0x80-0x9F."""
+    return chr(byte) + bytes([byte]).decode("cp1252", "ignore")
+
+
+def _latin1_bytes(run: str) -> bytes:
+    return run.encode("latin-1", "madar.cp1252")
+
+
+_LATIN1 = _charset(LATIN1, _latin1_or_cp1252, _latin1_bytes)
 _ARABIC_BLOCK_RE = re.compile("[\u0600-\u06ff]")
 #: ``ط``/``ظ`` and a trail that is not Arabic (``§ „ … ±`` …): never seen in real text, unlike
 #: ``ط،`` (``خط، ضغط،``) or ``طھ``.
