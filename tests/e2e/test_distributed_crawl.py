@@ -86,6 +86,15 @@ def start_worker(name: str, base_url: str, tmp: Path, redis_url: str,
                             stderr=(tmp / f"{name}.log").open("w"))
 
 
+def exit_status(worker: subprocess.Popen, failure: str, timeout: float = 120) -> int:
+    """The worker's exit status once it stopped by itself; the test fails if it does not."""
+    try:
+        return worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        pytest.fail(failure)
+
+
 def wait_for_requests(log_path: Path, count: int, timeout: float = 60) -> None:
     """Until the mirror has answered ``count`` requests (the crawl is under way)."""
     deadline = time.monotonic() + timeout
@@ -173,11 +182,7 @@ def test_a_killed_worker_loses_nothing_and_keeps_nobody_waiting(shared, tmp_path
         wait_for_requests(log_path, 40)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
-        try:
-            returncode = survivor.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            survivor.kill()
-            pytest.fail("the surviving worker did not exit by itself")
+        returncode = exit_status(survivor, "the surviving worker did not exit by itself")
         log = (tmp_path / "survivor.log").read_text()
         assert returncode == 0, log[-5000:]
         assert "'finish_reason': 'finished'" in log, stats_from_log(log)
@@ -224,11 +229,8 @@ def test_a_worker_that_loses_redis_stops_and_fails(tmp_path):
         with redis_server(tmp_path / "redis") as url:
             worker = start_worker("lone", mirror.base_url, tmp_path, url, settings)
             wait_for_requests(log_path, 10)
-        try:  # Redis is stopped, the mirror still answers
-            returncode = worker.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            pytest.fail("the worker did not stop after losing Redis")
+        # Redis is stopped, the mirror still answers
+        returncode = exit_status(worker, "the worker did not stop after losing Redis")
     log = (tmp_path / "lone.log").read_text()
     assert returncode == 1, log[-3000:]
     assert "'finish_reason': 'redis_unreachable'" in log, stats_from_log(log)
