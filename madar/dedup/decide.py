@@ -157,10 +157,13 @@ class SeenStore(ABC):
         records = [(self._record(doc_id), similarity) for doc_id, similarity in found]
         return [(record, similarity) for record, similarity in records if record]
 
-    def add(self, article: Fingerprint) -> SeenRecord | Conflict:
+    #: Lost compare-and-sets before :meth:`add` gives the race back to its caller.
+    CLAIM_ATTEMPTS = 5
+
+    def add(self, article: Fingerprint) -> SeenRecord | Conflict | None:
         """Keep a new article, or name the one that holds its URL, post id, text or a
-        near-duplicate of it."""
-        while True:
+        near-duplicate of it; None when other workers kept winning the claim."""
+        for _ in range(self.CLAIM_ATTEMPTS):
             self._begin()
             conflict = self._taken(article)
             if conflict is not None:
@@ -169,6 +172,7 @@ class SeenStore(ABC):
                                 article.text_hash, article.content_hash, 1, article.modified)
             if self._store(record, article, new_signature=True):
                 return record
+        return None
 
     def _taken(self, article: Fingerprint) -> Conflict | None:
         sighting = self.lookup_url(article.url)
@@ -257,6 +261,8 @@ class Deduplicator:
                     return self._duplicate("post_id", rec)
                 return self._revise(rec, fp)
         outcome = store.add(fp)  # or the text, or the near-duplicate, kept already
+        if outcome is None:
+            return None  # other workers kept winning the claim: re-run the rules
         if not isinstance(outcome, Conflict):
             return Verdict(emit=True, revision=outcome.revision)
         if outcome.reason in ("url", "post_id"):

@@ -200,3 +200,23 @@ def test_a_time_based_commit_never_splits_a_claim(tmp_path, monkeypatch) -> None
         assert store.add(new(n)).revision == 1
     store.close()
     assert outside == []
+
+
+def test_a_claim_lost_again_and_again_gives_up_instead_of_spinning(tmp_path) -> None:
+    """Every compare-and-set lost (other workers keep winning): the store gives the race back
+    after CLAIM_ATTEMPTS, the Deduplicator after its own retries, and the article is kept out
+    (the safer side) instead of the worker spinning on one hot story."""
+    from madar.dedup.decide import Deduplicator
+
+    class AlwaysBeaten(SQLiteSeenStore):
+        tries = 0
+
+        def _store(self, record, article, new_signature):
+            AlwaysBeaten.tries += 1
+            return False
+
+    store = AlwaysBeaten(tmp_path)
+    verdict = Deduplicator(store).check(new(1))
+    store.close()
+    assert (verdict.emit, verdict.reason) == (False, "url")
+    assert AlwaysBeaten.tries == Deduplicator.MAX_RETRIES * SeenStore.CLAIM_ATTEMPTS
