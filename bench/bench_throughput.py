@@ -57,11 +57,16 @@ RESULTS = REPO / "bench" / "results" / "throughput.json"
 SEED = 1
 VARIANTS = ("madar", "bare", "madar-cache")
 #: ``--decompose``: where madar's extra CPU goes (spider + page objects alone, + the
-#: project's extensions, + the item pipelines = ``madar``).
-DECOMPOSE = ("madar-spider", "madar-nopipe", "madar", "bare")
+#: project's extensions, + the item pipelines = ``madar``); ``bare-tuned`` is bare Scrapy
+#: with madar's Scrapy tuning (``TUNING``), so the ratio to it is madar's own overhead.
+DECOMPOSE = ("madar-spider", "madar-nopipe", "madar", "bare", "bare-tuned")
 #: ``--baseline DIR``: ``madar-baseline`` is madar run from another checkout (say, the code
 #: before a change), alternating with the others in the same run.
 BASELINE: dict[str, Path] = {}
+
+
+#: Scrapy settings madar changes for speed alone, not for which requests are sent.
+TUNING = ("CONCURRENT_ITEMS",)
 
 
 def crawl_settings(concurrency: int) -> dict[str, str]:
@@ -74,7 +79,11 @@ def command(variant: str, base_url: str, work: Path, concurrency: int, tag: str
             ) -> tuple[list[str], Path]:
     settings = crawl_settings(concurrency)
     out = work / f"{variant}-{tag}.jsonl"
-    if variant == "bare":
+    if variant in ("bare", "bare-tuned"):
+        if variant == "bare-tuned":
+            from madar import settings as project
+
+            settings.update({name: str(getattr(project, name)) for name in TUNING})
         cmd = [PYTHON, "-m", "scrapy", "runspider", str(REPO / "bench" / "bare_spider.py"),
                "-a", f"base_url={base_url}", "-O", f"{out}:jsonlines"]
         cwd = work  # outside the project: Scrapy defaults, not madar's settings
@@ -187,19 +196,20 @@ def summarize(runs: list[dict]) -> dict:
                 statistics.median(r["server_cpu_ms_per_page"] for r in mine),
         }
     rounds = sorted({r["tag"] for r in runs if r["tag"].startswith("r")})
-    for variant in ("madar", "madar-cache", "madar-nopipe", "madar-spider", *BASELINE):
-        ratios = []
-        for tag in rounds:
-            a = [r for r in runs if r["tag"] == tag and r["variant"] == variant]
-            b = [r for r in runs if r["tag"] == tag and r["variant"] == "bare"]
-            if a and b:
-                ratios.append(a[0]["pages_per_s"] / b[0]["pages_per_s"])
-        if ratios and variant in summary:
-            summary[variant]["ratio_to_bare_per_round"] = [round(x, 3) for x in ratios]
-            summary[variant]["ratio_to_bare_median"] = statistics.median(ratios)
-            summary[variant]["cpu_ratio_to_bare"] = (
-                summary[variant]["cpu_ms_per_page_median"]
-                / summary["bare"]["cpu_ms_per_page_median"])
+    for reference, suffix in (("bare", ""), ("bare-tuned", "_tuned")):
+        for variant in ("madar", "madar-cache", "madar-nopipe", "madar-spider", *BASELINE):
+            ratios = []
+            for tag in rounds:
+                a = [r for r in runs if r["tag"] == tag and r["variant"] == variant]
+                b = [r for r in runs if r["tag"] == tag and r["variant"] == reference]
+                if a and b:
+                    ratios.append(a[0]["pages_per_s"] / b[0]["pages_per_s"])
+            if ratios and variant in summary:
+                mine = summary[variant]
+                mine[f"ratio_to_bare{suffix}_per_round"] = [round(x, 3) for x in ratios]
+                mine[f"ratio_to_bare{suffix}_median"] = statistics.median(ratios)
+                mine[f"cpu_ratio_to_bare{suffix}"] = (
+                    mine["cpu_ms_per_page_median"] / summary[reference]["cpu_ms_per_page_median"])
     return summary
 
 
@@ -261,11 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     for variant, s in summary.items():
         rows.append([variant, s["pages"], s["pages_per_s_median"], s["cpu_ms_per_page_median"],
                      s["peak_rss_mib_max"], s.get("ratio_to_bare_median"),
-                     s["server_cpu_ms_per_page_median"]])
+                     s.get("ratio_to_bare_tuned_median"), s["server_cpu_ms_per_page_median"]])
     print(f"\n{articles} articles, concurrency {args.concurrency}, {rounds} round(s), "
           f"medians; crawler pinned to CPU {crawler_cpu}, mirror to CPU {server_cpu}:")
     print(table(["crawler", "pages", "pages/s", "CPU ms/page", "peak RSS MiB",
-                 "pages/s ÷ bare", "mirror CPU ms/page"], rows))
+                 "pages/s ÷ bare", "÷ bare-tuned", "mirror CPU ms/page"], rows))
     payload = {
         "benchmark": "throughput", "machine": machine(), "articles": articles, "seed": SEED,
         "rounds": rounds, "concurrency": args.concurrency,

@@ -38,6 +38,12 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "ar,en;q=0.5",
 }
 
+# --- Scrapy's work per response ------------------------------------------------------
+# Items of one response handled in parallel: madar yields one article per page and its
+# pipelines are synchronous, while Scrapy starts this many asyncio tasks for every
+# response (the default 100 cost ~2 ms of CPU per page; docs/benchmarks.md).
+CONCURRENT_ITEMS = 1
+
 # --- Robustness and bounds (the spider bounds pagination and related depth itself) ------
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
