@@ -133,7 +133,7 @@ SPLASH_URL = os.environ.get("SPLASH_URL") or None
 EXTENSIONS = {
     "madar.extensions.memory.SiteMemoryLock": 50,  # one crawl at a time per site memory
     "madar.warc.writer.WarcRecorder": 300,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "madar.extensions.monitors.Spidermon": 500,  # Spidermon, cheaper field coverage
     "madar.extensions.report.CrawlReport": 900,  # after Spidermon: reads its verdict
     "madar.extensions.progress.ProgressLine": 910,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -107,3 +107,11 @@ def is_article_candidate(url: str) -> bool:
             or _NOT_ARTICLE_PART.search(path)):
         return False
     return len(url) <= 2000
+
+
+@lru_cache(maxsize=8192)
+def article_link(base_url: str, link: str) -> str | None:
+    """``link`` made absolute when it could be an article of the site at ``base_url``, else
+    None. Memoized: the listings and boxes name each article several times."""
+    url = urljoin(base_url, link)
+    return url if same_host(url, base_url) and is_article_candidate(url) else None

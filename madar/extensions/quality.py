@@ -4,6 +4,7 @@ metadata, or nowhere; counted by the spider) and how often each field is filled
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -11,7 +12,8 @@ from itemadapter import ItemAdapter
 from madar.items import ARTICLE_FIELDS
 
 FIELDS_PREFIX = "madar/fields"
-COVERAGE_PREFIX = "spidermon_item_scraped_count/Article"
+COVERAGE_ROOT = "spidermon_item_scraped_count"
+COVERAGE_PREFIX = f"{COVERAGE_ROOT}/Article"
 
 
 def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str, float]:
@@ -23,21 +25,26 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
             for name in ARTICLE_FIELDS}
 
 
+def add_counts(stats: Any, keys: Iterable[str]) -> None:
+    """``stats.inc_value(key)`` for each key, written into the collector's dict as Spidermon
+    writes its coverage: Scrapy 2.19 wraps every stats method call (~4 µs each)."""
+    counts = stats.get_stats()
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+
+
 def count_field_coverage(stats: Any, item: Any) -> None:
-    """Count one item's filled fields as Spidermon's extension does (None, "" and []
-    skipped), where it does not run: re-extraction."""
-    stats.inc_value("spidermon_item_scraped_count")
-    stats.inc_value(COVERAGE_PREFIX)
-    fields = ItemAdapter(item)
-    for name in ARTICLE_FIELDS:
-        if fields.get(name) not in (None, "", []):
-            stats.inc_value(f"{COVERAGE_PREFIX}/{name}")
+    """Count one item's filled fields as Spidermon's extension does under madar's settings
+    (None, falsy values, "N/A" and "-" skipped; an Article has no dict field to descend)."""
+    prefix = f"{COVERAGE_ROOT}/{type(item).__name__}"
+    add_counts(stats, ["spidermon_item_scraped_count", prefix,
+                       *(f"{prefix}/{name}" for name, value in ItemAdapter(item).items()
+                         if value and not (type(value) is str and value in ("N/A", "-")))])
 
 
 def count_field_sources(stats: Any, sources: dict[str, str]) -> None:
     """Add one article page's ``{field: source}`` to a Scrapy stats collector."""
-    for field, source in sources.items():
-        stats.inc_value(f"{FIELDS_PREFIX}/{field}/{source}")
+    add_counts(stats, (f"{FIELDS_PREFIX}/{field}/{source}" for field, source in sources.items()))
 
 
 def field_sources(stats: dict[str, Any], field: str) -> dict[str, int]:

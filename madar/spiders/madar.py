@@ -36,7 +36,7 @@ from madar.rendering import (
 )
 from madar.spiders.arguments import SpiderArguments, site_origin
 from madar.text.dates import as_utc, iso_day
-from madar.urls import canonical_url, is_article_candidate, permalink_date, same_host
+from madar.urls import article_link, canonical_url, permalink_date, same_host
 
 #: The latest-news category slug on the real site, used only when no page links to it.
 FALLBACK_LATEST_NEWS_PATH = "/category/" + quote("آخر-الأخبار") + "/"
@@ -428,9 +428,9 @@ class MadarSpider(scrapy.Spider):
         if self._cap_reached():
             return
         dates = dates or {}
-        for url in urls:
-            url = urljoin(self.base_url, url)
-            if not same_host(url, self.base_url) or not is_article_candidate(url):
+        for link in urls:
+            url = article_link(self.base_url, link)
+            if url is None:
                 self._count("links_skipped")
                 continue
             if not self.archive and self._older_than_since(dates.get(url)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
@@ -20,6 +21,7 @@ from madar.extensions.report import (
     report_path_for,
 )
 from madar.items import ARTICLE_FIELDS, Article
+from madar.pages import article_page_for
 from tests.crawl import project_settings
 
 START = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.timezone.utc)
@@ -118,20 +120,44 @@ def test_extension_writes_json_beside_each_local_feed(tmp_path):
     assert json.loads((tmp_path / "last.json").read_text()) == written
 
 
-def test_field_coverage_comes_from_spidermon_counts_of_filled_fields():
-    from spidermon.contrib.scrapy.extensions import Spidermon
-
+def _spidermon_counts(extension: type, items: list) -> dict:
     crawler = get_crawler(_Spider, project_settings())
     spider = _Spider.from_crawler(crawler)
-    spidermon = Spidermon.from_crawler(crawler)
-    for item in (Article(url="https://madaralyoum.com/a/", title="عنوان", text=""),
-                 Article(url="https://madaralyoum.com/b/", title="عنوان", published="2017")):
+    spidermon = extension.from_crawler(crawler)
+    for item in items:
         spidermon.item_scraped(item, None, spider)
         crawler.stats.inc_value("item_scraped_count")
-    coverage = field_coverage(crawler.stats.get_stats())
+    return crawler.stats.get_stats()
+
+
+@pytest.mark.parametrize("extension", ["spidermon", "madar"])
+def test_field_coverage_comes_from_spidermon_counts_of_filled_fields(extension):
+    from spidermon.contrib.scrapy.extensions import Spidermon
+
+    from madar.extensions.monitors import Spidermon as MadarSpidermon
+
+    items = [Article(url="https://madaralyoum.com/a/", title="عنوان", text=""),
+             Article(url="https://madaralyoum.com/b/", title="عنوان", published="2017")]
+    stats = _spidermon_counts(Spidermon if extension == "spidermon" else MadarSpidermon, items)
+    coverage = field_coverage(stats)
     assert coverage["title"] == 1.0 and coverage["published"] == 0.5
     assert coverage["text"] == 0.0, "an empty string is not a filled field"
     assert coverage["tags"] == 0.0 and coverage["language"] == 1.0
+
+
+def test_madar_spidermon_counts_what_spidermon_counts():
+    from spidermon.contrib.scrapy.extensions import Spidermon
+
+    from madar.extensions.monitors import Spidermon as MadarSpidermon
+
+    items = [Article(url="https://madaralyoum.com/a/", title="N/A", author="-", post_id=0,
+                     tags=["-"], images=[{"src": "x", "caption": None}], revision=2),
+             {"url": "https://madaralyoum.com/d/", "text_normalized": "نص", "title": ""}]
+    for path in sorted(Path(__file__).parents[1].glob("fixtures/*ArticlePage/*/input.html")):
+        page = article_page_for("https://madaralyoum.com/2024/01/01/x/", path.read_text("utf-8"))
+        items += [page.to_item()] if page is not None else []
+    assert len(items) > 5
+    assert _spidermon_counts(MadarSpidermon, items) == _spidermon_counts(Spidermon, items)
 
 
 def test_progress_line():
