@@ -23,7 +23,6 @@ from madar.text.dates import parse_datetime
 from madar.urls import canonical_url
 
 _TRANSLATOR = HTMLTranslator()
-_SPACES = re.compile(r"\s+")
 # Characters lxml refuses (XML-incompatible controls, U+FFFE, U+FFFF) are deleted from the
 # UTF-8 bytes: a control byte never occurs inside a multi-byte sequence, so bytes.translate
 # deletes exactly those characters, at C speed.
@@ -35,6 +34,9 @@ _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=Tr
                            collect_ids=False)
 #: Combinators the index can follow: (axis up to the compound before, axis down from it).
 _AXES = {" ": ("ancestor", "descendant"), ">": ("parent", "child")}
+#: The ids and class names selectors have asked for (selector data, not page data): the index
+#: holds only these, a page has hundreds of class names.
+_INDEXED: dict[str, set[str]] = {"id": set(), "class": set()}
 
 
 @lru_cache(maxsize=512)
@@ -81,6 +83,7 @@ def _plans(selector: str) -> list[tuple[str, str, etree.XPath]]:
         for (_, down), step in steps[anchor + 1:]:
             path += f"/{down}::{step}"
         plans.append((*key, etree.XPath(f"$candidates/self::{path}")))
+        _INDEXED[key[0]].add(key[1])
     return plans
 
 
@@ -118,7 +121,7 @@ def collapse(text: str | None) -> str | None:
     """Whitespace runs (nbsp included) -> one space, trimmed; empty -> None."""
     if text is None:
         return None
-    return _SPACES.sub(" ", text).strip() or None
+    return " ".join(text.split()) or None  # str.split's whitespace is regex \s: same result
 
 
 def tag_of(element: Any) -> str:
@@ -268,18 +271,20 @@ class HtmlDocument:
 
     @cached_property
     def _index(self) -> dict[str, dict[str, list[Any]]]:
-        """Elements by id and by class token, document order: one walk over the tree."""
-        by_id: dict[str, list[Any]] = {}
-        by_class: dict[str, list[Any]] = {}
+        """Elements by id and by class token, document order, for the names in ``_INDEXED``
+        (each a key, present or not): one walk over the tree."""
+        by_id: dict[str, list[Any]] = {name: [] for name in _INDEXED["id"]}
+        by_class: dict[str, list[Any]] = {name: [] for name in _INDEXED["class"]}
         for element in self.root.iter(etree.Element):
             get = element.get  # not ``element.attrib``: that builds a proxy per element
             value = get("id")
-            if value:
-                by_id.setdefault(value.strip(), []).append(element)
+            if value and (found := by_id.get(value.strip())) is not None:
+                found.append(element)
             value = get("class")
             if value:
                 for name in value.split():
-                    by_class.setdefault(name, []).append(element)
+                    if (found := by_class.get(name)) is not None:
+                        found.append(element)
         return {"id": by_id, "class": by_class}
 
     def select(self, selector: str) -> list[Any]:
@@ -288,7 +293,9 @@ class HtmlDocument:
         plans = _plans(selector)
         if not plans:
             return css(selector)(self.root)
-        sized = [(self._index[kind].get(key, []), matches) for kind, key, matches in plans]
+        if any(key not in self._index[kind] for kind, key, _ in plans):
+            del self.__dict__["_index"]  # indexed before this selector was first used
+        sized = [(self._index[kind][key], matches) for kind, key, matches in plans]
         # The fewest candidates (on a tie the later compound: less to search below it); one
         # XPath over them as a node-set: document order, no repeats.
         candidates, matches = min(reversed(sized), key=lambda plan: len(plan[0]))
