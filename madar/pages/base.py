@@ -129,7 +129,8 @@ class ArticlePage(Page):
                 continue
             if value is not None:
                 values[name] = value
-        values.setdefault("url", safe_canonical(self.page_url) or self.page_url)
+        if "url" not in values:
+            values["url"] = safe_canonical(self.page_url) or self.page_url
         for name in SOURCE_FIELDS:
             self.field_sources.setdefault(name, NONE)
         return Article(**values)

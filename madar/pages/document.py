@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import HTMLTranslator, parse
-from cssselect.parser import Class, CombinedSelector, Hash
+from cssselect.parser import Class, CombinedSelector, Element, Hash
 from lxml import etree
 from w3lib.url import safe_url_string
 
@@ -56,8 +56,15 @@ def _key(compound: Any) -> tuple[str, str] | None:
     return None
 
 
+def _with_id(tag: str | None, key: str) -> Callable[..., list[Any]]:
+    """``tag#key`` alone: the index's candidates with exactly that id (and tag); an XPath
+    call would cost more than the check."""
+    return lambda _root, candidates: [element for element in candidates
+                                      if element.get("id") == key and tag in (None, element.tag)]
+
+
 @lru_cache(maxsize=512)
-def _plans(selector: str) -> list[tuple[str, str, etree.XPath]]:
+def _plans(selector: str) -> list[tuple[str, str, Callable[..., list[Any]]]]:
     """Per compound naming an id or a class: (``"id"``/``"class"``, key, XPath over the
     index's ``$candidates`` for it: ancestors checked for the compounds before it, ``A B``
     being ``B[ancestor::A]``, descendants searched for those after). Empty: no index."""
@@ -65,6 +72,11 @@ def _plans(selector: str) -> list[tuple[str, str, etree.XPath]]:
     if len(parsed) != 1 or parsed[0].pseudo_element:
         return []
     tree, compounds = parsed[0].parsed_tree, []  # (axes from the compound before, compound)
+    if (isinstance(tree, Hash) and isinstance(tree.selector, Element)
+            and tree.selector.namespace is None):
+        _INDEXED["id"].add(tree.id)
+        tag = tree.selector.element
+        return [("id", tree.id, _with_id(tag.lower() if tag else None, tree.id))]
     while isinstance(tree, CombinedSelector):
         if tree.combinator not in _AXES:
             return []
@@ -173,8 +185,8 @@ def _parse(markup: str | bytes) -> Any:
     if isinstance(markup, bytes):
         markup = markup.decode("utf-8", "replace")
     encoded = markup.encode("utf-8", "surrogatepass").translate(None, _CONTROL_BYTES)
-    for noncharacter in _NONCHARACTERS:
-        if noncharacter in encoded:
+    if b"\xef\xbf" in encoded:  # the noncharacters' first two bytes: one scan, not two
+        for noncharacter in _NONCHARACTERS:
             encoded = encoded.replace(noncharacter, b"")
     try:
         root = etree.fromstring(encoded, _PARSER) if encoded.strip() else None
@@ -185,6 +197,7 @@ def _parse(markup: str | bytes) -> Any:
     return root
 
 
+_JSON = json.JSONDecoder(strict=False)  # json.loads(strict=False) builds one per call
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$")
 
@@ -198,11 +211,11 @@ def _load_json(raw: str) -> Any:
         return None
     for candidate in (raw, _TRAILING_COMMA.sub(r"\1", raw)):
         try:
-            return json.loads(candidate, strict=False)
+            return _JSON.decode(candidate)
         except ValueError:
             pass
     try:  # several objects back to back, or garbage after the first one
-        return json.JSONDecoder(strict=False).raw_decode(raw)[0]
+        return _JSON.raw_decode(raw)[0]
     except ValueError:
         return None
 
