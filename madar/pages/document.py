@@ -56,11 +56,22 @@ def _key(compound: Any) -> tuple[str, str] | None:
     return None
 
 
-def _with_id(tag: str | None, key: str) -> Callable[..., list[Any]]:
-    """``tag#key`` alone: the index's candidates with exactly that id (and tag); an XPath
-    call would cost more than the check."""
-    return lambda _root, candidates: [element for element in candidates
-                                      if element.get("id") == key and tag in (None, element.tag)]
+def _of_tag(tag: str | None) -> Callable[..., list[Any]]:
+    """A lone ``tag#id`` or ``tag.class``: the index's candidates of that tag, repeats out
+    (``class="a a"``); an XPath call would cost more than the check."""
+    return lambda _root, candidates: [element for element in dict.fromkeys(candidates)
+                                      if tag in (None, element.tag)]
+
+
+#: Whitespace that str.split() splits at and XPath's normalize-space() does not (nbsp...).
+_NOT_XPATH_SPACE = re.compile(r"[^\S \t\n\r]")
+_XPATH_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+def _has_class(value: str, name: str) -> bool:
+    """Whether cssselect's ``.name`` matches ``class="value"`` (name being a str.split()
+    word of it): XPath splits at space, tab, CR and LF only."""
+    return not _NOT_XPATH_SPACE.search(value) or name in _XPATH_SPACE.split(value)
 
 
 @lru_cache(maxsize=512)
@@ -72,11 +83,6 @@ def _plans(selector: str) -> list[tuple[str, str, Callable[..., list[Any]]]]:
     if len(parsed) != 1 or parsed[0].pseudo_element:
         return []
     tree, compounds = parsed[0].parsed_tree, []  # (axes from the compound before, compound)
-    if (isinstance(tree, Hash) and isinstance(tree.selector, Element)
-            and tree.selector.namespace is None):
-        _INDEXED["id"].add(tree.id)
-        tag = tree.selector.element
-        return [("id", tree.id, _with_id(tag.lower() if tag else None, tree.id))]
     while isinstance(tree, CombinedSelector):
         if tree.combinator not in _AXES:
             return []
@@ -89,13 +95,21 @@ def _plans(selector: str) -> list[tuple[str, str, Callable[..., list[Any]]]]:
         key = _key(compound)
         if key is None:
             continue
-        path = steps[0][1]
-        for (up, _), step in steps[1:anchor + 1]:
+        _INDEXED[key[0]].add(key[1])
+        # The index holds exactly the elements with that id or class: when the compound
+        # is that test over the rest, only the rest is checked.
+        rest = compound.selector if isinstance(compound, (Hash, Class)) else compound
+        if len(compounds) == 1 and isinstance(rest, Element) and rest.namespace is None:
+            plans.append((*key, _of_tag(rest.element and rest.element.lower())))
+            continue
+        own = list(steps)
+        own[anchor] = (own[anchor][0], str(_TRANSLATOR.xpath(rest)))
+        path = own[0][1]
+        for (up, _), step in own[1:anchor + 1]:
             path = f"{step}[{up}::{path}]"
-        for (_, down), step in steps[anchor + 1:]:
+        for (_, down), step in own[anchor + 1:]:
             path += f"/{down}::{step}"
         plans.append((*key, etree.XPath(f"$candidates/self::{path}")))
-        _INDEXED[key[0]].add(key[1])
     return plans
 
 
@@ -291,12 +305,12 @@ class HtmlDocument:
         for element in self.root.iter(etree.Element):
             get = element.get  # not ``element.attrib``: that builds a proxy per element
             value = get("id")
-            if value and (found := by_id.get(value.strip())) is not None:
+            if value and (found := by_id.get(value)) is not None:  # as XPath: not stripped
                 found.append(element)
             value = get("class")
             if value:
                 for name in value.split():
-                    if (found := by_class.get(name)) is not None:
+                    if (found := by_class.get(name)) is not None and _has_class(value, name):
                         found.append(element)
         return {"id": by_id, "class": by_class}
 
