@@ -115,40 +115,34 @@ class _Block:
 
 
 def _blocks(container: Any) -> list[_Block]:
-    blocks: list[_Block] = []
-    current = _Block([])
+    blocks = [_Block([])]  # the last one is being filled
+    _walk_blocks(container, False, blocks)
+    return [block for block in blocks if block.parts]
 
-    def flush() -> None:
-        nonlocal current
-        if current.parts:
-            blocks.append(current)
-        current = _Block([])
 
-    def add(text: str | None, in_link: bool) -> None:
-        if text:
-            current.parts.append(text)
-            if in_link:
-                current.link_chars += len(_WORDLIKE.findall(text))
+def _add_text(block: _Block, text: str | None, in_link: bool) -> None:
+    if text:
+        block.parts.append(text)
+        if in_link:
+            block.link_chars += len(_WORDLIKE.findall(text))
 
-    def walk(el: Any, in_link: bool) -> None:
-        tag = el.tag.lower()
-        breaking = tag in BREAKING_TAGS
-        if breaking and tag != "br":
-            flush()
-        elif tag == "br":
-            current.parts.append(_LINE_BREAK)
-        in_link = in_link or tag == "a"
-        add(el.text, in_link)
-        for child in el:
-            if not is_boilerplate_element(child):
-                walk(child, in_link)
-            add(child.tail, in_link)
-        if breaking and tag != "br":
-            flush()
 
-    walk(container, False)
-    flush()
-    return blocks
+def _walk_blocks(el: Any, in_link: bool, blocks: list[_Block]) -> None:
+    """Module-level, not a closure: a recursive closure is a reference cycle per call."""
+    tag = el.tag.lower()
+    breaking = tag in BREAKING_TAGS and tag != "br"
+    if breaking and blocks[-1].parts:
+        blocks.append(_Block([]))
+    elif tag == "br":
+        blocks[-1].parts.append(_LINE_BREAK)
+    in_link = in_link or tag == "a"
+    _add_text(blocks[-1], el.text, in_link)
+    for child in el:
+        if not is_boilerplate_element(child):
+            _walk_blocks(child, in_link, blocks)
+        _add_text(blocks[-1], child.tail, in_link)
+    if breaking and blocks[-1].parts:
+        blocks.append(_Block([]))
 
 
 def _is_noise(block: _Block, text: str) -> bool:

@@ -164,29 +164,30 @@ BREAKING_TAGS = frozenset({
 })
 
 
+def _text_parts(element: Any, parts: list[str]) -> None:
+    tag = tag_of(element)
+    if not tag or tag in _SKIP_TEXT_TAGS:
+        return
+    breaking = tag in BREAKING_TAGS
+    if breaking:
+        parts.append(" ")
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        _text_parts(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if breaking:
+        parts.append(" ")
+
+
 def element_text(element: Any) -> str | None:
-    """Visible text of an element (no script/style), whitespace collapsed."""
+    """Visible text of an element (no script/style), whitespace collapsed. (The walk is a
+    module function: a recursive closure would be a reference cycle per call.)"""
     if element is None:
         return None
     parts: list[str] = []
-
-    def walk(el: Any) -> None:
-        tag = tag_of(el)
-        if not tag or tag in _SKIP_TEXT_TAGS:
-            return
-        breaking = tag in BREAKING_TAGS
-        if breaking:
-            parts.append(" ")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if breaking:
-            parts.append(" ")
-
-    walk(element)
+    _text_parts(element, parts)
     return collapse("".join(parts))
 
 
