@@ -8,6 +8,7 @@ article once per run, counted by its first source (``madar/source/<source>``).
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,7 @@ class MadarSpider(scrapy.Spider):
         return spider
 
     def closed(self, reason: str) -> None:
+        gc.unfreeze()
         jobdir = self.settings.get("JOBDIR") if self.archive else None
         if jobdir and reason != "finished":
             Path(jobdir).mkdir(parents=True, exist_ok=True)
@@ -157,6 +159,11 @@ class MadarSpider(scrapy.Spider):
     # --- start ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # What lives now (modules, Scrapy's machinery, settings) lives through the crawl: out
+        # of the collector's sight, each full collection scans only what the pages brought
+        # (~0.3 ms of CPU a page on the mirror; ``closed`` gives it back). Garbage goes first.
+        gc.collect()
+        gc.freeze()
         if not (self.archive or self.incremental is not None):
             for request in self._navigation():
                 yield request
