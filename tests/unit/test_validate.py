@@ -103,6 +103,21 @@ def test_arabic_share_counts_letters_only() -> None:
     assert 0.6 < arabic_share(TEXT + " Astana Geneva Moscow") < 1.0
 
 
+@given(st.text(st.sampled_from("abcXYZ ضصثقفغ١٢٣ 0123 _.,!؟ ½Ⅻ Ωـ\u064bﷺ"), min_size=1),
+       st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.51, 0.7, 1.0]))
+@settings(max_examples=300, deadline=None)
+def test_not_arabic_judges_the_letters_only(text, share) -> None:
+    """The verdict is arabic_share's, however many digits, spaces and marks the text has."""
+    rules = ValidationRules(min_text_chars=0, min_arabic_share=share)
+    try:
+        check_article(good(title="عنوان", text=text), rules)
+    except InvalidArticle as invalid:
+        if invalid.reason != "no_text":
+            assert invalid.reason == "not_arabic" and arabic_share("عنوان " + text) < share
+    else:
+        assert arabic_share("عنوان " + text) >= share
+
+
 def test_pipeline_counts_and_logs_once_per_drop(caplog) -> None:
     crawler = get_crawler(settings_dict=project_settings(MADAR_DROP_LOG_LIMIT=2,
                                                          MADAR_REQUIRE_PUBLISHED=True))
