@@ -16,7 +16,10 @@ CPU 0; crawlers on CPU 1, as in bench_throughput.py):
 4. Checks: the re-extracted items equal the crawl's feed (every field, same order), and
    the Parquet output reads back with pyarrow and ``datasets`` with the same values.
 
-    python bench/bench_reextract.py [--articles 5000] [--rounds 2]
+    python bench/bench_reextract.py [--articles 5000] [--rounds 2] [--baseline DIR]
+
+``--baseline DIR`` also re-extracts with 1 worker from another checkout (``git worktree add``),
+in the same rounds, for a before/after on the same WARC and machine state.
 """
 
 from __future__ import annotations
@@ -104,10 +107,11 @@ def readers(paths: list[Path], base_url: str, repeat: int = 3) -> dict:
     return result
 
 
-def reextract(paths: list[str], out: Path, base_url: str, workers: int) -> dict:
+def reextract(paths: list[str], out: Path, base_url: str, workers: int,
+              checkout: Path = REPO) -> dict:
     cmd = [PYTHON, "-m", "madar.reextract", *paths, "-o", str(out), "--base-url", base_url,
            "--workers", str(workers)]
-    result = run_child(cmd, cwd=REPO)
+    result = run_child(cmd, cwd=checkout, env={"PYTHONPATH": str(checkout)})
     if result.returncode != 0:
         raise RuntimeError(f"reextract failed:\n{result.stderr[-3000:]}")
     report = json.loads(Path(f"{out}.report.json").read_text(encoding="utf-8"))
@@ -148,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also re-extract with 1 worker from this checkout")
     args = parser.parse_args(argv)
     pin = (os.cpu_count() or 1) >= 2
     server_cpu, crawler_cpu = (0, 1) if pin else (None, None)
@@ -170,13 +176,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"readers: FastWARC {read['fastwarc']['records_per_s']:.0f} records/s, warcio "
               f"{read['warcio']['records_per_s']:.0f} records/s", flush=True)
         runs: list[dict] = []
+        variants = [(1, REPO), (2, REPO)] + ([(1, args.baseline.resolve())] if args.baseline
+                                             else [])
         for number in range(args.rounds):
-            for workers in ((1, 2) if number % 2 == 0 else (2, 1)):
-                out = work / f"again-{number}-{workers}.jsonl"
-                run = reextract(source["warc_files"], out, base_url, workers)
+            for workers, checkout in (variants if number % 2 == 0 else variants[::-1]):
+                out = work / f"again-{number}-{workers}-{checkout.name}.jsonl"
+                run = reextract(source["warc_files"], out, base_url, workers, checkout)
+                run["baseline"] = checkout != REPO
                 run["identical_to_crawl"] = read_jsonl(out) == read_jsonl(Path(source["feed"]))
                 runs.append(run)
-                print(f"reextract {workers} worker(s): {run['pages']} pages "
+                print(f"reextract {workers} worker(s){' baseline' if run['baseline'] else ''}: "
+                      f"{run['pages']} pages "
                       f"{run['pages_per_s']:6.1f} pages/s, identical to the crawl: "
                       f"{run['identical_to_crawl']}", flush=True)
         parquet = work / "again.parquet"
@@ -184,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         checked = parquet_check(parquet, read_jsonl(Path(source["feed"])), work)
     with_warc = [r for r in crawls if r["warc"]]
     plain = [r for r in crawls if not r["warc"]]
-    one = [r for r in runs if r["workers"] == 1]
+    one = [r for r in runs if r["workers"] == 1 and not r["baseline"]]
     two = [r for r in runs if r["workers"] == 2]
+    before = [r for r in runs if r["baseline"]]
     summary = {
         "crawl_pages_per_s_warc": median(with_warc, "pages_per_s"),
         "crawl_pages_per_s_plain": median(plain, "pages_per_s"),
@@ -210,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         "two_idle_cores_speedup_bound": 2 * median(one, "workers_cpu_ms_per_page")
         / (median(one, "workers_cpu_ms_per_page") + median(one, "main_cpu_ms_per_page")),
         "all_identical_to_crawl": all(r["identical_to_crawl"] for r in runs),
+        **({"baseline_pages_per_s_1_worker": median(before, "pages_per_s"),
+            "baseline_workers_cpu_ms_per_page": median(before, "workers_cpu_ms_per_page"),
+            "baseline_main_cpu_ms_per_page": median(before, "main_cpu_ms_per_page"),
+            "ratio_1_worker_to_baseline": median(one, "pages_per_s")
+            / median(before, "pages_per_s")} if before else {}),
         "parquet": checked,
         "readers": read,
     }
