@@ -194,9 +194,9 @@ class ArticlePage(Page):
     def url(self) -> str:
         """The canonical URL: ``<link rel=canonical>``, og:url, else the page's own."""
         doc = self.document
-        for candidate in (doc.link_first("canonical"), doc.absolute(doc.meta_first("og:url")),
-                          self.page_url):
-            url = safe_canonical(candidate)
+        for candidate in (lambda: doc.link_first("canonical"),
+                          lambda: doc.absolute(doc.meta_first("og:url")), lambda: self.page_url):
+            url = safe_canonical(candidate())  # in turn: the canonical link is mostly there
             if url:
                 return url
         return self.page_url
@@ -423,10 +423,13 @@ class ArticlePage(Page):
     def _related_links(self) -> dict[str, list[Any]]:
         """Every post link in the boxes, by URL; archive links and the page itself left out."""
         found: dict[str, list[Any]] = {}
+        urls: dict[str, str | None] = {}  # by href: a post's image and title links share one
         for anchor in (*self._box_links(self.CHECK_ALSO_BOX), *self._box_links(self.RELATED_BOX),
                        *self._box_links(self.INLINE_RELATED_BOX)):
-            href = self.document.absolute(anchor.get("href"))
-            url = safe_canonical(href) if href and is_article_candidate(href) else None
+            if (href := anchor.get("href")) not in urls:
+                link = self.document.absolute(href)
+                urls[href] = safe_canonical(link) if link and is_article_candidate(link) else None
+            url = urls[href]
             if url and url != self.url:
                 found.setdefault(url, []).append(anchor)
         return found
