@@ -265,11 +265,10 @@ class ArticlePage(Page):
         return self._sourced("title", NONE, None)
 
     def _metadata_date(self, meta_keys: tuple[str, ...], ld_key: str) -> str | None:
-        for value in (self.document.meta_first(*meta_keys), _ld_text(self._ld.get(ld_key))):
-            normalized = normalize_datetime(value)
-            if normalized:
-                return normalized
-        return None
+        normalized = normalize_datetime(self.document.meta_first(*meta_keys))
+        if not normalized:  # JSON-LD is parsed only when a field needs it
+            normalized = normalize_datetime(_ld_text(self._ld.get(ld_key)))
+        return normalized or None
 
     @cached_property
     def published(self) -> str | None:
@@ -351,10 +350,11 @@ class ArticlePage(Page):
 
     @cached_property
     def author(self) -> str | None:
-        candidates = [(THEME, element_text(self._first(self.AUTHOR))),
-                      (METADATA, self.document.meta_first("author")),
-                      (METADATA, _ld_text(self._ld.get("author")))]
-        for source, candidate in candidates:
+        candidates = [(THEME, lambda: element_text(self._first(self.AUTHOR))),
+                      (METADATA, lambda: self.document.meta_first("author")),
+                      (METADATA, lambda: _ld_text(self._ld.get("author")))]
+        for source, read in candidates:
+            candidate = read()
             if candidate and not candidate.startswith(("http://", "https://")):
                 name = collapse(_BY_PREFIX.sub("", candidate))
                 if name:
