@@ -193,7 +193,8 @@ def element_text(element: Any) -> str | None:
 
 def classes(element: Any) -> str:
     """``class`` and ``id`` of an element, as one lower-case string for marker tests."""
-    return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    names, ident = element.get("class"), element.get("id")
+    return f"{names or ''} {ident or ''}".lower() if names or ident else " "
 
 
 def _parse(markup: str | bytes) -> Any:
