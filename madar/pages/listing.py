@@ -18,7 +18,6 @@ from madar.urls import is_article_candidate, same_host
 
 LATEST_NEWS = "آخر الأخبار"
 
-_TITLE_LINKS = xpath("//*[self::h2 or self::h3 or self::h4]//a[@href]")
 _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
 _CHROME = re.compile(
     r"(?:^|[\s_-])(?:sidebar|widgets?|menu|navigation|footer|header|breaking|ticker|"
@@ -41,6 +40,13 @@ _PAGINATION_LINKS = xpath(
 _MENU_LINKS = xpath("//nav//a[@href] | //*[contains(@class, 'menu')]//a[@href]"
                     " | //*[@id='crumbs' or @id='breadcrumb']//a[@href]")
 _ALL_LINKS = xpath("//a[@href]")
+
+
+def _title_links(root: Any) -> list[Any]:
+    """``//*[self::h2 or self::h3 or self::h4]//a[@href]``: document order, each link once
+    (headings can nest), by lxml's tag iteration at a tenth of that XPath's cost."""
+    return list(dict.fromkeys(link for heading in root.iter("h2", "h3", "h4")
+                              for link in heading.iter("a") if link.get("href") is not None))
 
 
 def _match_form(text: str | None) -> str:
@@ -86,21 +92,34 @@ class ListingEntry:
 class ListingPage(Page):
     """A home, category, tag or archive page."""
 
-    @staticmethod
-    def _in_chrome(element: Any) -> bool:
+    @cached_property
+    def _chrome(self) -> dict[Any, bool]:
+        """Per ancestor of the links checked so far (they share most): is it, or one above
+        it below ``<body>``, page chrome?"""
+        return {}
+
+    def _in_chrome(self, element: Any) -> bool:
+        passed: list[Any] = []
+        found = False
         for ancestor in element.iterancestors():
+            if ancestor in self._chrome:
+                found = self._chrome[ancestor]
+                break
             tag = tag_of(ancestor)
             if tag in ("body", "html"):
-                return False
+                break
             if tag in _CHROME_TAGS or _CHROME.search(classes(ancestor)):
-                return True
-        return False
+                found = True
+                break
+            passed.append(ancestor)
+        self._chrome.update(dict.fromkeys(passed, found))
+        return found
 
     @cached_property
     def _entries(self) -> list[ListingEntry]:
         entries: dict[str, ListingEntry] = {}
         own = self._canonical(self.page_url)
-        for anchor in _TITLE_LINKS(self.document.root):
+        for anchor in _title_links(self.document.root):
             url = self._canonical(anchor.get("href"))
             if (not url or url in entries or url == own or not same_host(url, self.page_url)
                     or not is_article_candidate(url) or self._in_chrome(anchor)):
