@@ -152,7 +152,7 @@ class Extractor:
                 has_url = isinstance(adapter.get("url"), str) and adapter["url"]
                 out.append((item, self.fingerprints.fingerprint(adapter) if has_url else None))
         counted = stats.get_stats()
-        stats.clear_stats()
+        stats.set_stats({})  # a new dict: clear_stats() would empty ``counted`` too
         return out, counted
 
 

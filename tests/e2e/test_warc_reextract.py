@@ -76,6 +76,10 @@ def test_reextraction_gives_the_crawls_items(site, tmp_path):
     assert [i["url"] for i in again] == [i["url"] for i in site["items"]]
     for crawled, rebuilt in zip(site["items"], again, strict=True):
         assert rebuilt == crawled  # every field, fetched_at and revision included
+    crawled_report, report = (json.loads(Path(f"{feed}.report.json").read_text(encoding="utf-8"))
+                              for feed in (site["tmp"] / "crawl.jsonl", out))
+    for part in ("articles", "field_coverage", "theme_markup"):  # the workers' stats too
+        assert report[part] == crawled_report[part], part
 
 
 def foreign_records(directory: Path, body: bytes, fetched: str) -> Path:

@@ -122,6 +122,7 @@ def test_reextract_rebuilds_the_article_from_the_archive(tmp_path, workers):
     assert report["archives"]["other_hosts"] == 1
     assert report["pages"]["requests"] == report["pages"]["fetched"] == 2
     assert report["field_coverage"]["title"] == 1.0
+    assert report["theme_markup"]["title"] == 1.0  # the worker's stats reach the report
 
 
 def test_archives_without_a_page_of_the_site_fail_naming_their_hosts(tmp_path, capsys):
