@@ -151,6 +151,7 @@ class MadarSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         gc.unfreeze()
+        gc.set_threshold(700, *gc.get_threshold()[1:])
         jobdir = self.settings.get("JOBDIR") if self.archive else None
         if jobdir and reason != "finished":
             Path(jobdir).mkdir(parents=True, exist_ok=True)
@@ -160,10 +161,13 @@ class MadarSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # What lives now (modules, Scrapy's machinery, settings) lives through the crawl: out
-        # of the collector's sight, each full collection scans only what the pages brought
-        # (~0.3 ms of CPU a page on the mirror; ``closed`` gives it back). Garbage goes first.
+        # of the collector's sight, each full collection scans only what the pages brought.
+        # A page's objects die by reference count: young collections every 7,000 allocations
+        # instead of 700 (the same peak RSS). ~0.5 ms of CPU a page on the mirror; ``closed``
+        # undoes both (700: Python's default).
         gc.collect()
         gc.freeze()
+        gc.set_threshold(7000, *gc.get_threshold()[1:])
         if not (self.archive or self.incremental is not None):
             for request in self._navigation():
                 yield request
