@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.statscollectors import StatsCollector
 
 from madar.items import ARTICLE_FIELDS
 
@@ -27,7 +28,15 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
 
 def add_counts(stats: Any, keys: Iterable[str]) -> None:
     """``stats.inc_value(key)`` for each key, written into the collector's dict as Spidermon
-    writes its coverage: Scrapy 2.19 wraps every stats method call (~4 µs each)."""
+    writes its coverage: Scrapy 2.19 wraps every stats method call (~4 µs each). Only where
+    that is what ``inc_value`` does: a collector of its own (statsd, Prometheus, Dummy ...)
+    gets its calls."""
+    cls = type(stats)
+    if (getattr(cls, "inc_value", None) is not StatsCollector.inc_value
+            or getattr(cls, "get_stats", None) is not StatsCollector.get_stats):
+        for key in keys:
+            stats.inc_value(key)
+        return
     counts = stats.get_stats()
     for key in keys:
         counts[key] = counts.get(key, 0) + 1

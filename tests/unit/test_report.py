@@ -10,10 +10,15 @@ from types import SimpleNamespace
 
 import pytest
 from scrapy import Spider
+from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from madar.extensions.progress import format_progress, progress_enabled
-from madar.extensions.quality import field_coverage
+from madar.extensions.quality import (
+    count_field_coverage,
+    count_field_sources,
+    field_coverage,
+)
 from madar.extensions.report import (
     CrawlReport,
     build_report,
@@ -120,8 +125,8 @@ def test_extension_writes_json_beside_each_local_feed(tmp_path):
     assert json.loads((tmp_path / "last.json").read_text()) == written
 
 
-def _spidermon_counts(extension: type, items: list) -> dict:
-    crawler = get_crawler(_Spider, project_settings())
+def _spidermon_counts(extension: type, items: list, **overrides: object) -> dict:
+    crawler = get_crawler(_Spider, project_settings(**overrides))
     spider = _Spider.from_crawler(crawler)
     spidermon = extension.from_crawler(crawler)
     for item in items:
@@ -159,6 +164,54 @@ def test_madar_spidermon_counts_what_spidermon_counts():
     assert len(items) > 5
     assert _spidermon_counts(MadarSpidermon, items) == _spidermon_counts(Spidermon, items)
 
+
+
+@pytest.mark.parametrize("overrides", [
+    {"SPIDERMON_FIELD_COVERAGE_SKIP_NONE": False}, {"SPIDERMON_FIELD_COVERAGE_SKIP_FALSY": False},
+    {"SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": []}, {"SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": ["x"]},
+    {"SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS": 1}, {}])
+def test_madar_spidermon_follows_spidermon_s_coverage_settings(overrides):
+    """madar's cheaper count is Spidermon's under madar's settings only: under any other
+    coverage setting, and for an item with a dict field, the counts are still Spidermon's."""
+    from spidermon.contrib.scrapy.extensions import Spidermon
+
+    from madar.extensions.monitors import Spidermon as MadarSpidermon
+
+    items = [Article(url="https://madaralyoum.com/a/", title="N/A", author="x", post_id=0,
+                     tags=["-"], images=[{"url": "x", "caption": None}], revision=2),
+             {"url": "https://madaralyoum.com/d/", "extra": {"a": 1, "b": ""}, "title": ""}]
+    assert (_spidermon_counts(MadarSpidermon, items, **overrides)
+            == _spidermon_counts(Spidermon, items, **overrides))
+
+
+class _ForwardingStats(MemoryStatsCollector):
+    """A collector that also sends each count elsewhere (statsd, Prometheus ...)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.forwarded: list[str] = []
+
+    def inc_value(self, key, count=1, start=0, spider=None):
+        self.forwarded.append(key)
+        super().inc_value(key, count, start)
+
+
+def test_per_item_counts_go_through_the_stats_collector_s_own_methods():
+    """The shortcut past Scrapy's stats wrappers holds only for Scrapy's own collectors:
+    another STATS_CLASS sees every count (and DummyStatsCollector keeps none)."""
+    from scrapy.statscollectors import DummyStatsCollector
+
+    item = Article(url="https://madaralyoum.com/a/", title="عنوان")
+    forwarding = _ForwardingStats(get_crawler())
+    count_field_sources(forwarding, {"title": "theme"})
+    count_field_coverage(forwarding, item)
+    assert "madar/fields/title/theme" in forwarding.forwarded
+    assert "spidermon_item_scraped_count/Article/title" in forwarding.forwarded
+    assert forwarding.get_stats()["spidermon_item_scraped_count/Article/url"] == 1
+    dummy = DummyStatsCollector(get_crawler())
+    count_field_sources(dummy, {"title": "theme"})
+    count_field_coverage(dummy, item)
+    assert dummy.get_stats() == {}
 
 def test_progress_line():
     line = format_progress(pages=120, items=90, queued=33, elapsed=60.0)
