@@ -177,8 +177,11 @@ def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     # the imported modules live as long as the processes: out of the collector's full passes
-    # (~0.1 s each in a worker) and, forked, never copied by them
-    gc.freeze()
+    # (~0.1 s each in a worker) and, forked, never copied by them; a freeze already there is
+    # the host's to undo
+    froze = not gc.get_freeze_count()
+    if froze:
+        gc.freeze()
     try:
         # not Pool: a worker that dies (OOM killer) fails the run instead of hanging it
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
@@ -191,7 +194,8 @@ def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
             while pending:
                 yield pending.popleft().result()
     finally:
-        gc.unfreeze()
+        if froze:
+            gc.unfreeze()
 
 
 # -- the main process ----------------------------------------------------------------------

@@ -151,3 +151,19 @@ def test_bad_arguments_get_one_line_and_exit_2(tmp_path, capsys, argv, message):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_reextraction_leaves_the_process_s_own_gc_freeze(tmp_path):
+    """The pool's gc.freeze() is undone only when it was re-extraction's: a host's stays."""
+    import gc
+
+    from madar.reextract.corpus import extracted_in_order
+
+    gc.freeze()
+    try:
+        assert list(extracted_in_order(iter([]), 1, {}, "https://madaralyoum.com")) == []
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert list(extracted_in_order(iter([]), 1, {}, "https://madaralyoum.com")) == []
+    assert gc.get_freeze_count() == 0
