@@ -46,7 +46,7 @@ class Spidermon(SpidermonExtension):
         self._as_madar = (
             settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_NONE", False)
             and settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_FALSY", True)
-            and [value for value in self._get_skip_values_list(settings) if value] == ["N/A", "-"]
+            and settings.get("SPIDERMON_FIELD_COVERAGE_SKIP_VALUES") is None  # "", [], {}, N/A, -
             and settings.getint("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 0) <= 0)
 
     def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
