@@ -65,8 +65,10 @@ DECOMPOSE = ("madar-spider", "madar-nopipe", "madar", "bare", "bare-tuned")
 BASELINE: dict[str, Path] = {}
 
 
-#: Scrapy settings madar changes for speed alone, not for which requests are sent.
-TUNING = ("CONCURRENT_ITEMS",)
+#: madar's tuning for speed alone (not for which requests are sent): Scrapy's items in
+#: parallel per response and Python's garbage collector (madar/extensions/gctuning.py).
+TUNING = {"CONCURRENT_ITEMS": "1", "MADAR_GC_TUNING": "True",
+          "EXTENSIONS": json.dumps({"madar.extensions.gctuning.GcTuning": 10})}
 
 
 def crawl_settings(concurrency: int) -> dict[str, str]:
@@ -81,9 +83,7 @@ def command(variant: str, base_url: str, work: Path, concurrency: int, tag: str
     out = work / f"{variant}-{tag}.jsonl"
     if variant in ("bare", "bare-tuned"):
         if variant == "bare-tuned":
-            from madar import settings as project
-
-            settings.update({name: str(getattr(project, name)) for name in TUNING})
+            settings.update(TUNING)
         cmd = [PYTHON, "-m", "scrapy", "runspider", str(REPO / "bench" / "bare_spider.py"),
                "-a", f"base_url={base_url}", "-O", f"{out}:jsonlines"]
         cwd = work  # outside the project: Scrapy defaults, not madar's settings
@@ -99,10 +99,11 @@ def command(variant: str, base_url: str, work: Path, concurrency: int, tag: str
                              "HTTPCACHE_DIR": str(work / "httpcache")})
         if variant in ("madar-nopipe", "madar-spider"):
             settings["ITEM_PIPELINES"] = "{}"
-        if variant == "madar-spider":  # no pipelines, none of the project's extensions
+        if variant == "madar-spider":  # no pipelines, none of the extensions but the tuning
             from madar import settings as project
 
-            off = dict.fromkeys(getattr(project, "EXTENSIONS", {}), None)
+            tuning = json.loads(TUNING["EXTENSIONS"])
+            off = {name: None for name in project.EXTENSIONS if name not in tuning}
             settings["EXTENSIONS"] = json.dumps(off)
             settings["SPIDERMON_ENABLED"] = "False"
     for key, value in settings.items():

@@ -43,6 +43,8 @@ DEFAULT_REQUEST_HEADERS = {
 # pipelines are synchronous, while Scrapy starts this many asyncio tasks for every
 # response (the default 100 cost ~2 ms of CPU per page; docs/benchmarks.md).
 CONCURRENT_ITEMS = 1
+# Python's garbage collector tuned for the crawl's life (madar/extensions/gctuning.py).
+MADAR_GC_TUNING = True
 
 # --- Robustness and bounds (the spider bounds pagination and related depth itself) ------
 DOWNLOAD_TIMEOUT = 30
@@ -131,6 +133,7 @@ SPLASH_URL = os.environ.get("SPLASH_URL") or None
 
 # --- Operations: memory lock, monitors, crawl report, progress line (docs/operations.md) --
 EXTENSIONS = {
+    "madar.extensions.gctuning.GcTuning": 10,
     "madar.extensions.memory.SiteMemoryLock": 50,  # one crawl at a time per site memory
     "madar.warc.writer.WarcRecorder": 300,
     "madar.extensions.monitors.Spidermon": 500,  # Spidermon, cheaper field coverage

@@ -273,31 +273,3 @@ def test_only_a_whole_archive_stops_the_listing_at_a_page_that_adds_nothing(spid
     incremental = spider(incremental="1")
     incremental.memory = incremental.incremental = None  # no memory: a first run
     assert next_page(incremental), "the newest sitemap is not the archive: the walk goes on"
-
-
-def test_a_crawl_gives_the_process_s_gc_back_as_it_found_it(spider):
-    """The crawl's GC tuning (freeze, young threshold) is undone to what the process had, not
-    to Python's defaults: a host's own freeze and threshold survive, and of two crawls in one
-    process the first to close leaves the other tuned."""
-    import gc
-
-    threshold = gc.get_threshold()
-    try:
-        gc.freeze()  # the host's (a pre-fork server's, say)
-        gc.set_threshold(1234, *threshold[1:])
-        crawl = spider()
-        start_urls(crawl)
-        crawl.closed("finished")
-        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] == 1234
-        gc.unfreeze()
-        first, second = spider(), spider()
-        start_urls(first)
-        tuned = gc.get_threshold()[0]
-        start_urls(second)
-        first.closed("finished")
-        assert gc.get_threshold()[0] == tuned != 1234 and gc.get_freeze_count() > 0
-        second.closed("finished")
-        assert gc.get_threshold()[0] == 1234 and gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
