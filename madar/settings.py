@@ -136,7 +136,7 @@ EXTENSIONS = {
     "madar.extensions.gctuning.GcTuning": 10,
     "madar.extensions.memory.SiteMemoryLock": 50,  # one crawl at a time per site memory
     "madar.warc.writer.WarcRecorder": 300,
-    "madar.extensions.monitors.Spidermon": 500,  # Spidermon, cheaper field coverage
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "madar.extensions.report.CrawlReport": 900,  # after Spidermon: reads its verdict
     "madar.extensions.progress.ProgressLine": 910,
 }

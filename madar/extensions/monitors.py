@@ -12,10 +12,8 @@ import logging
 import warnings
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, monitors
-from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors import (
     FieldCoverageMonitor,
     FinishReasonMonitor,
@@ -23,8 +21,7 @@ from spidermon.contrib.scrapy.monitors import (
 )
 from spidermon.core.actions import Action
 
-from madar.extensions.quality import count_field_coverage, field_sources
-from madar.items import Article
+from madar.extensions.quality import field_sources
 
 logger = logging.getLogger(__name__)
 
@@ -32,31 +29,6 @@ logger = logging.getLogger(__name__)
 # warning would count as a WARNING of the crawl.
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
                         category=ScrapyDeprecationWarning)
-
-class Spidermon(SpidermonExtension):
-    """Spidermon's extension, its field coverage counted by :func:`count_field_coverage`:
-    the same counts under madar's ``SPIDERMON_FIELD_COVERAGE_*`` settings, 5x cheaper.
-    Under other coverage settings, or for an item with a dict field (Spidermon descends into
-    it), Spidermon counts."""
-
-    def __init__(self, crawler: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(crawler, *args, **kwargs)
-        settings = crawler.settings
-        # what count_field_coverage skips: None, falsy values, "N/A" and "-"; no list descent
-        self._as_madar = (
-            settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_NONE", False)
-            and settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_FALSY", True)
-            and settings.get("SPIDERMON_FIELD_COVERAGE_SKIP_VALUES") is None  # "", [], {}, N/A, -
-            and settings.getint("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 0) <= 0)
-
-    def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
-        if self._as_madar and (type(item) is Article  # its fields are typed: no dict
-                               or not any(isinstance(value, dict)
-                                          for value in ItemAdapter(item).values())):
-            count_field_coverage(self.crawler.stats, item)
-        else:
-            super().item_scraped(item, response, spider)
-
 
 class _MadarMonitor(Monitor):
     longMessage = False  # the log shows our message, not unittest's repr of the values

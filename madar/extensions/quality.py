@@ -4,11 +4,9 @@ metadata, or nowhere; counted by the spider) and how often each field is filled
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.statscollectors import StatsCollector
 
 from madar.items import ARTICLE_FIELDS
 
@@ -26,34 +24,21 @@ def field_coverage(stats: dict[str, Any], items: int | None = None) -> dict[str,
             for name in ARTICLE_FIELDS}
 
 
-def add_counts(stats: Any, keys: Iterable[str]) -> None:
-    """``stats.inc_value(key)`` for each key, written into the collector's dict as Spidermon
-    writes its coverage: Scrapy 2.19 wraps every stats method call (~4 µs each). Only where
-    that is what ``inc_value`` does: a collector of its own (statsd, Prometheus, Dummy ...)
-    gets its calls."""
-    cls = type(stats)
-    if (getattr(cls, "inc_value", None) is not StatsCollector.inc_value
-            or getattr(cls, "get_stats", None) is not StatsCollector.get_stats):
-        for key in keys:
-            stats.inc_value(key)
-        return
-    counts = stats.get_stats()
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-
-
 def count_field_coverage(stats: Any, item: Any) -> None:
     """Count one item's filled fields as Spidermon's extension does under madar's settings
-    (None, falsy values, "N/A" and "-" skipped; an Article has no dict field to descend)."""
+    (None, falsy values, "N/A" and "-" skipped), where it does not run: re-extraction."""
     prefix = f"{COVERAGE_ROOT}/{type(item).__name__}"
-    add_counts(stats, ["spidermon_item_scraped_count", prefix,
-                       *(f"{prefix}/{name}" for name, value in ItemAdapter(item).items()
-                         if value and not (type(value) is str and value in ("N/A", "-")))])
+    stats.inc_value(COVERAGE_ROOT)
+    stats.inc_value(prefix)
+    for name, value in ItemAdapter(item).items():
+        if value and not (type(value) is str and value in ("N/A", "-")):
+            stats.inc_value(f"{prefix}/{name}")
 
 
 def count_field_sources(stats: Any, sources: dict[str, str]) -> None:
     """Add one article page's ``{field: source}`` to a Scrapy stats collector."""
-    add_counts(stats, (f"{FIELDS_PREFIX}/{field}/{source}" for field, source in sources.items()))
+    for field, source in sources.items():
+        stats.inc_value(f"{FIELDS_PREFIX}/{field}/{source}")
 
 
 def field_sources(stats: dict[str, Any], field: str) -> dict[str, int]:

@@ -75,7 +75,7 @@ def test_crawl_settings_add_operations_and_keep_overrides_last(tmp_path):
     assert settings.getfloat("DOWNLOAD_DELAY") == 0
     extensions = settings.getdict("EXTENSIONS")
     assert extensions["madar.extensions.report.CrawlReport"] == 900
-    assert extensions["madar.extensions.monitors.Spidermon"] == 500
+    assert extensions["spidermon.contrib.scrapy.extensions.Spidermon"] == 500
     assert settings.getbool("SPIDERMON_ENABLED")
     assert settings.get("LOG_FILE") == str(plan.log_file)
     assert cron.crawl_settings(plan, {}, incremental=False).getbool("MADAR_INCREMENTAL") is False

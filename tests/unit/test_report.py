@@ -135,53 +135,38 @@ def _spidermon_counts(extension: type, items: list, **overrides: object) -> dict
     return crawler.stats.get_stats()
 
 
-@pytest.mark.parametrize("extension", ["spidermon", "madar"])
-def test_field_coverage_comes_from_spidermon_counts_of_filled_fields(extension):
-    from spidermon.contrib.scrapy.extensions import Spidermon
+def _reextraction_counts(items: list) -> dict:
+    stats = MemoryStatsCollector(get_crawler())
+    for item in items:
+        count_field_coverage(stats, item)
+        stats.inc_value("item_scraped_count")
+    return stats.get_stats()
 
-    from madar.extensions.monitors import Spidermon as MadarSpidermon
+
+@pytest.mark.parametrize("counted_by", ["spidermon", "reextraction"])
+def test_field_coverage_comes_from_spidermon_counts_of_filled_fields(counted_by):
+    from spidermon.contrib.scrapy.extensions import Spidermon
 
     items = [Article(url="https://madaralyoum.com/a/", title="عنوان", text=""),
              Article(url="https://madaralyoum.com/b/", title="عنوان", published="2017")]
-    stats = _spidermon_counts(Spidermon if extension == "spidermon" else MadarSpidermon, items)
+    stats = (_spidermon_counts(Spidermon, items) if counted_by == "spidermon"
+             else _reextraction_counts(items))
     coverage = field_coverage(stats)
     assert coverage["title"] == 1.0 and coverage["published"] == 0.5
     assert coverage["text"] == 0.0, "an empty string is not a filled field"
     assert coverage["tags"] == 0.0 and coverage["language"] == 1.0
 
 
-def test_madar_spidermon_counts_what_spidermon_counts():
+def test_reextraction_counts_coverage_as_spidermon_does_in_the_crawl():
     from spidermon.contrib.scrapy.extensions import Spidermon
 
-    from madar.extensions.monitors import Spidermon as MadarSpidermon
-
     items = [Article(url="https://madaralyoum.com/a/", title="N/A", author="-", post_id=0,
-                     tags=["-"], images=[{"src": "x", "caption": None}], revision=2),
-             {"url": "https://madaralyoum.com/d/", "text_normalized": "نص", "title": ""}]
+                     tags=["-"], images=[{"src": "x", "caption": None}], revision=2)]
     for path in sorted(Path(__file__).parents[1].glob("fixtures/*ArticlePage/*/input.html")):
         page = article_page_for("https://madaralyoum.com/2024/01/01/x/", path.read_text("utf-8"))
         items += [page.to_item()] if page is not None else []
     assert len(items) > 5
-    assert _spidermon_counts(MadarSpidermon, items) == _spidermon_counts(Spidermon, items)
-
-
-
-@pytest.mark.parametrize("overrides", [
-    {"SPIDERMON_FIELD_COVERAGE_SKIP_NONE": False}, {"SPIDERMON_FIELD_COVERAGE_SKIP_FALSY": False},
-    {"SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": []}, {"SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": ["x"]},
-    {"SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS": 1}, {}])
-def test_madar_spidermon_follows_spidermon_s_coverage_settings(overrides):
-    """madar's cheaper count is Spidermon's under madar's settings only: under any other
-    coverage setting, and for an item with a dict field, the counts are still Spidermon's."""
-    from spidermon.contrib.scrapy.extensions import Spidermon
-
-    from madar.extensions.monitors import Spidermon as MadarSpidermon
-
-    items = [Article(url="https://madaralyoum.com/a/", title="N/A", author="x", post_id=0,
-                     tags=["-"], images=[{"url": "x", "caption": None}], revision=2),
-             {"url": "https://madaralyoum.com/d/", "extra": {"a": 1, "b": ""}, "title": ""}]
-    assert (_spidermon_counts(MadarSpidermon, items, **overrides)
-            == _spidermon_counts(Spidermon, items, **overrides))
+    assert _reextraction_counts(items) == _spidermon_counts(Spidermon, items)
 
 
 class _ForwardingStats(MemoryStatsCollector):
@@ -197,8 +182,8 @@ class _ForwardingStats(MemoryStatsCollector):
 
 
 def test_per_item_counts_go_through_the_stats_collector_s_own_methods():
-    """The shortcut past Scrapy's stats wrappers holds only for Scrapy's own collectors:
-    another STATS_CLASS sees every count (and DummyStatsCollector keeps none)."""
+    """Counts go through the collector's methods: another STATS_CLASS sees every count (and
+    DummyStatsCollector keeps none)."""
     from scrapy.statscollectors import DummyStatsCollector
 
     item = Article(url="https://madaralyoum.com/a/", title="عنوان")
