@@ -4,7 +4,6 @@ feed, the report). Components talk as in a crawl: ``process_item`` and signals."
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import multiprocessing
@@ -32,6 +31,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from madar.dedup.decide import Fingerprint
+from madar.extensions.gctuning import tuned_gc
 from madar.extensions.progress import format_progress, progress_enabled
 from madar.extensions.quality import count_field_coverage
 from madar.extensions.report import build_report, render_report, report_path_for
@@ -176,26 +176,19 @@ def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
         yield from map(Extractor(settings, base_url).extract, batches)
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    # the imported modules live as long as the processes: out of the collector's full passes
-    # (~0.1 s each in a worker) and, forked, never copied by them; a freeze already there is
-    # the host's to undo
-    froze = not gc.get_freeze_count()
-    if froze:
-        gc.freeze()
-    try:
-        # not Pool: a worker that dies (OOM killer) fails the run instead of hanging it
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(settings, base_url)) as pool:
-            pending: deque = deque()
-            for batch in batches:  # at most 4 batches per worker in flight: bounded memory
-                pending.append(pool.submit(_extract, batch))
-                if len(pending) >= 4 * workers:
-                    yield pending.popleft().result()
-            while pending:
+    # what is imported lives as long as the processes: tuned as in a crawl, and forked, the
+    # frozen objects are never copied by a worker's collections;
+    # not Pool: a worker that dies (OOM killer) fails the run instead of hanging it
+    with tuned_gc(), ProcessPoolExecutor(workers, mp_context=context,
+                                         initializer=_start_worker,
+                                         initargs=(settings, base_url)) as pool:
+        pending: deque = deque()
+        for batch in batches:  # at most 4 batches per worker in flight: bounded memory
+            pending.append(pool.submit(_extract, batch))
+            if len(pending) >= 4 * workers:
                 yield pending.popleft().result()
-    finally:
-        if froze:
-            gc.unfreeze()
+        while pending:
+            yield pending.popleft().result()
 
 
 # -- the main process ----------------------------------------------------------------------
