@@ -240,7 +240,9 @@ def reextract(options: Options) -> dict[str, Any]:
 
 
 def _run(options: Options, state_dir: Path) -> dict[str, Any]:
-    settings = project_settings({**(options.settings or {}), "MADAR_STATE_DIR": str(state_dir)})
+    # the site's memory, as ``-a base_url`` makes it in a crawl (where the spider sets it)
+    settings = project_settings({**(options.settings or {}), "MADAR_STATE_DIR": str(state_dir),
+                                 "MADAR_BASE_URL": options.base_url})
     crawler, spider = build_crawler(settings, options.base_url)
     stats, send = crawler.stats, crawler.signals.send_catch_log
     reader = ArchiveReader(options.base_url)

@@ -167,3 +167,19 @@ def test_reextraction_leaves_the_process_s_own_gc_freeze(tmp_path):
         gc.unfreeze()
     assert list(extracted_in_order(iter([]), 1, {}, "https://madaralyoum.com")) == []
     assert gc.get_freeze_count() == 0
+
+
+def test_reextraction_keeps_the_memory_of_the_site_it_was_given(tmp_path):
+    """``--base-url`` picks the memory as ``-a base_url`` does in a crawl: the mirror's WARC
+    re-extracted into the crawl's state dir meets the crawl's memory, not the real site's."""
+    url, body, _ = fixture_page()
+    mirror = "http://127.0.0.1:8731"
+    write(tmp_path / "warc", [response(url.replace(SITE, mirror), body)])
+    state = tmp_path / "state"
+    argv = [str(tmp_path / "warc"), "--base-url", mirror, "--state-dir", str(state),
+            "--workers", "0"]
+    assert reextract_main([*argv, "-o", str(tmp_path / "first.jsonl")]) == 0
+    assert [site.name for site in (state / "sites").iterdir()] == ["http_127.0.0.1_8731"]
+    assert reextract_main([*argv, "-o", str(tmp_path / "second.jsonl"),
+                           "-s", "MADAR_EMIT_KNOWN=False"]) == 0
+    assert (tmp_path / "second.jsonl").read_text(encoding="utf-8") == "", "known the 2nd time"
