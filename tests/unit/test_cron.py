@@ -264,3 +264,16 @@ def test_json_lines_exporter_writes_the_bytes_of_scrapy_s(options) -> None:
             exporter.export_item(item)
         written.append(sink.getvalue())
     assert written[0] == written[1] and written[0].count(b"\n") == len(items) > 5
+
+
+def test_every_json_lines_name_gets_madar_s_exporter():
+    """``-O articles.jsonl`` picks its format by the extension ("jsonl"), not "jsonlines"."""
+    from scrapy.settings import Settings
+
+    from madar import settings as project
+
+    settings = Settings()
+    settings.setmodule(project)
+    exporters = settings.getwithbase("FEED_EXPORTERS")
+    assert {exporters[name] for name in ("jsonlines", "jsonl", "jl")} == {
+        "madar.feeds.JsonLinesExporter"}
