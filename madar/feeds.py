@@ -22,12 +22,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from scrapy import signals
-from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.python import to_bytes
-
-from madar.items import ARTICLE_FIELDS, Article
 
 logger = logging.getLogger(__name__)
 
@@ -87,19 +83,6 @@ class _LineWriter(io.FileIO):
                            f"{error.strerror or error}{_space_note(path)}")
             raise
         return done
-
-
-class JsonLinesExporter(JsonLinesItemExporter):
-    """Scrapy's JSON Lines exporter; an Article exported whole is encoded from its fields at
-    once: the same bytes (its fields have no serializer), without Scrapy's per-field calls
-    (~45 µs an article)."""
-
-    def export_item(self, item: Any) -> None:
-        if type(item) is not Article or self.fields_to_export is not None:
-            return super().export_item(item)
-        fields = {name: getattr(item, name) for name in ARTICLE_FIELDS}
-        self.file.write(to_bytes(self.encoder.encode(fields) + "\n", self.encoding))
-        return None
 
 
 class LineFlushedFileFeedStorage(FileFeedStorage):

@@ -114,10 +114,7 @@ MADAR_REDIS_CRAWL_PREFIX = "madar:{%(host)s}"
 
 # --- Feeds: one write per line, a failed write stops the crawl (madar/feeds.py) ----------
 FEED_EXPORT_ENCODING = "utf-8"  # Arabic as is, never \\u-escaped
-# -O articles.jsonl picks "jsonl" by the extension: each JSON Lines name gets madar's exporter
-FEED_EXPORTERS = {"jsonlines": "madar.feeds.JsonLinesExporter",
-                  "jsonl": "madar.feeds.JsonLinesExporter",
-                  "jl": "madar.feeds.JsonLinesExporter",
+FEED_EXPORTERS = {"jsonlines": "scrapy.exporters.JsonLinesItemExporter",
                   "parquet": "madar.exporters.parquet.ParquetItemExporter"}
 # "" is a plain path such as -O articles.jsonl (Scrapy maps it apart from "file").
 FEED_STORAGES = {"": "madar.feeds.LineFlushedFileFeedStorage",

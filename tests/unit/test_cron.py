@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import time
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 
 from madar import cron
 from madar.feeds import (
-    JsonLinesExporter,
     LineFlushedFileFeedStorage,
     finalize_feed,
     recover_feed,
@@ -21,8 +19,6 @@ from madar.feeds import (
     uri_params,
 )
 from madar.incremental import IncrementalPolicy, parse_flag
-from madar.items import Article
-from madar.pages import article_page_for
 
 STARTED = dt.datetime(2026, 11, 29, 3, 4, 5, tzinfo=dt.timezone.utc)
 
@@ -243,37 +239,3 @@ def test_recovered_lines_unknown_to_the_store_are_taught_to_it(tmp_path):
     assert store.knows_url("https://m.test/lost/") and store.count() == 2
     store.close()
     assert cron.relearn_recovered(settings, [feed]) == 0
-
-
-@pytest.mark.parametrize("options", [{}, {"fields_to_export": ["title", "url"]},
-                                     {"export_empty_fields": True}])
-def test_json_lines_exporter_writes_the_bytes_of_scrapy_s(options) -> None:
-    from scrapy.exporters import JsonLinesItemExporter
-
-    items = [Article(url="https://madaralyoum.com/a/", title="عنوان", tags=["وسم"],
-                     images=[{"url": "https://madaralyoum.com/a.jpg", "caption": None}]),
-             {"url": "https://madaralyoum.com/b/", "text_normalized": "نص"}]
-    for path in sorted(Path(__file__).parents[1].glob("fixtures/*ArticlePage/*/input.html")):
-        page = article_page_for("https://madaralyoum.com/2024/01/01/x/", path.read_text("utf-8"))
-        items += [page.to_item()] if page is not None else []
-    written = []
-    for exporter_class in (JsonLinesItemExporter, JsonLinesExporter):
-        sink = io.BytesIO()
-        exporter = exporter_class(sink, encoding="utf-8", **options)
-        for item in items:
-            exporter.export_item(item)
-        written.append(sink.getvalue())
-    assert written[0] == written[1] and written[0].count(b"\n") == len(items) > 5
-
-
-def test_every_json_lines_name_gets_madar_s_exporter():
-    """``-O articles.jsonl`` picks its format by the extension ("jsonl"), not "jsonlines"."""
-    from scrapy.settings import Settings
-
-    from madar import settings as project
-
-    settings = Settings()
-    settings.setmodule(project)
-    exporters = settings.getwithbase("FEED_EXPORTERS")
-    assert {exporters[name] for name in ("jsonlines", "jsonl", "jl")} == {
-        "madar.feeds.JsonLinesExporter"}
