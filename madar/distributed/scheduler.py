@@ -4,8 +4,10 @@ nothing flushed when a worker closes."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import redis
 from scrapy import Request
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -14,6 +16,8 @@ from scrapy_redis.scheduler import Scheduler
 from madar.distributed.coordination import CrawlKeys, SharedCrawl
 from madar.feeds import worker_id
 from madar.urls import is_article_candidate
+
+logger = logging.getLogger(__name__)
 
 
 class SharedDupeFilter(RFPDupeFilter):
@@ -95,7 +99,17 @@ class SharedScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         if request is self.taken:  # out of the shared queue already
             return True
-        if not enqueue(self.crawl, self.df, self.queue, request):
+        try:
+            queued = enqueue(self.crawl, self.df, self.queue, request)
+        except redis.RedisError as error:
+            # dropped (Scrapy's request_dropped), never raised into the engine: an exception
+            # there ends the task that hands this page's requests over, and the page never
+            # finishes, so the crawl could not close; the worker stops on its own once Redis
+            # stays away (the heartbeat's TTL), and the run fails
+            self.stats.inc_value("madar/distributed/enqueue_failed")
+            logger.warning("Redis unreachable, request not shared: %s (%s)", request.url, error)
+            return False
+        if not queued:
             self.df.log(request, self.spider)
             self.stats.inc_value("dupefilter/filtered")
             return False
