@@ -41,7 +41,8 @@ DEFAULT_REQUEST_HEADERS = {
 # --- Scrapy's work per response ------------------------------------------------------
 # Items of one response handled in parallel: madar yields one article per page and its
 # pipelines are synchronous, while Scrapy starts this many asyncio tasks for every
-# response (the default 100 cost ~2 ms of CPU per page; docs/benchmarks.md).
+# response (the default 100 cost ~2 ms of CPU per page; docs/benchmarks.md). Those tasks
+# must not raise: nothing on the output path (scheduler, spider middlewares) may.
 CONCURRENT_ITEMS = 1
 # Python's garbage collector tuned for the crawl's life (madar/extensions/gctuning.py).
 MADAR_GC_TUNING = True
