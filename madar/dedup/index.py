@@ -78,6 +78,8 @@ def _gauss_legendre(count: int) -> tuple[list[float], list[float]]:
 def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
     """The signed 64-bit key of each band (persisted in Redis), salted by band index so
     that one dict holds every band."""
+    if numpy is not None:  # 10 us instead of 46: once per article in the dedup decision
+        return band_keys_many([signature], bands, rows)[0]
     keys = []
     values = iter(signature)
     for band in range(1, bands + 1):
@@ -92,16 +94,17 @@ def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
 def band_keys_many(signatures: Sequence[Sequence[int]], bands: int,
                    rows: int) -> list[list[int]]:
     """:func:`band_keys` of many signatures (the rebuild at start), vectorized with numpy."""
-    if numpy is None or len(signatures) < 2:
+    if numpy is None or not signatures:
         return [band_keys(signature, bands, rows) for signature in signatures]
-    sigs = numpy.array(signatures, dtype=numpy.uint64)[:, : bands * rows]
-    sigs = sigs.reshape(len(signatures), bands, rows)
-    keys = numpy.broadcast_to(numpy.arange(1, bands + 1, dtype=numpy.uint64)
-                              * numpy.uint64(_BAND_SALT), sigs.shape[:2]).copy()
+    count = len(signatures)  # one row per band of each signature, one column per value:
+    sigs = numpy.array(signatures, dtype=numpy.uint64)[:, : bands * rows].reshape(-1, rows)
+    mix, shift = numpy.uint64(_BAND_MIX), numpy.uint64(29)
+    keys = numpy.arange(1, bands + 1, dtype=numpy.uint64) * numpy.uint64(_BAND_SALT)
+    keys = numpy.tile(keys, count) if count > 1 else keys
     for row in range(rows):
-        keys = (keys ^ sigs[:, :, row]) * numpy.uint64(_BAND_MIX)
-        keys ^= keys >> numpy.uint64(29)
-    return keys.view(numpy.int64).tolist()
+        keys = (keys ^ sigs[:, row]) * mix
+        keys ^= keys >> shift
+    return keys.view(numpy.int64).reshape(count, bands).tolist()
 
 
 def confirmed(signature: Sequence[int], candidates: Iterable[tuple[int, Sequence[int]]],
@@ -109,7 +112,14 @@ def confirmed(signature: Sequence[int], candidates: Iterable[tuple[int, Sequence
     """``(id, estimated Jaccard)`` of the candidates that reach ``threshold``, the best per id,
     most similar first: LSH candidates are only hints."""
     candidates = list(candidates)
-    sims = jaccard_estimates(signature, (other for _, other in candidates))
+    others = [other for _, other in candidates]
+    if numpy is not None and others and all(len(o) == len(signature) for o in others):
+        # the same floats as jaccard_estimates, ~2 us a candidate instead of ~18
+        equal = numpy.array(others, dtype=numpy.uint32) == numpy.array(signature,
+                                                                         dtype=numpy.uint32)
+        sims = (equal.sum(axis=1) / len(signature)).tolist()
+    else:
+        sims = jaccard_estimates(signature, others)
     best: dict[int, float] = {}
     for (doc_id, _), sim in zip(candidates, sims, strict=True):
         if sim >= threshold:
