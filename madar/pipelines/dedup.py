@@ -74,6 +74,9 @@ class DeduplicatePipeline:
         self._emitted_urls: set[str] = set()  # this run's: a snapshot emits each once
         #: In a crawl (``from_crawler``) the store commits when the feed has the articles.
         self.commit_after_feed = False
+        #: Items past the feed (written or dropped) between commits, at least.
+        self.commit_lines = max(1, int(settings.get("MADAR_STATE_COMMIT_LINES") or 1))
+        self._ended = 0
         self._awaiting_line: dict[int, Fingerprint] = {}  # id(item) -> what was stored
         self._written: list[Fingerprint] = []  # lines written since the last commit
 
@@ -142,10 +145,13 @@ class DeduplicatePipeline:
         self._commit_if_safe()
 
     def _commit_if_safe(self) -> None:
-        if self.store is None or self._awaiting_line or self.feed_failed:
+        self._ended += 1
+        if (self.store is None or self._awaiting_line or self.feed_failed
+                or self._ended < self.commit_lines):
             return
         self.store.flush()
         self._written.clear()
+        self._ended = 0
 
     def _forget_unwritten(self) -> None:
         """After a feed failure: roll the open batch back, learn again what was written."""

@@ -69,6 +69,7 @@ def project_settings(overrides: dict[str, Any]) -> dict[str, Any]:
     settings.set("EXTENSIONS_BASE", {"scrapy.extensions.corestats.CoreStats": 0})
     settings.set("REDIS_URL", None)  # dedup in this run's own local store
     settings.set("TWISTED_REACTOR_ENABLED", False)  # no engine, no network: no reactor
+    settings.set("MADAR_STATE_COMMIT_LINES", 1000)  # a killed run is run again anyway
     settings.update(overrides, priority="cmdline")
     return settings.copy_to_dict()
 
