@@ -12,7 +12,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -194,18 +194,35 @@ def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
 
 # -- the main process ----------------------------------------------------------------------
 
+class Counts(Counter):
+    """Per-page counts kept as a stats collector would, handed to the real one once per
+    batch: its ``inc_value`` (wrapped by Scrapy, or another STATS_CLASS's) then runs once
+    per key and batch instead of ~25 times per page, and still sees every count."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self[key] += count
+
+    def add_to(self, stats: Any) -> None:
+        for key, count in self.items():
+            stats.inc_value(key, count)
+        self.clear()
+
+
 def _batches(responses: Iterable[ArchivedResponse], stats: Any) -> Iterator[list]:
     batch: list[ArchivedResponse] = []
+    counts = Counts()
     for response in responses:
-        stats.inc_value("downloader/response_count")
-        stats.inc_value(f"downloader/response_status_count/{response.status}")
+        counts["downloader/response_count"] += 1
+        counts[f"downloader/response_status_count/{response.status}"] += 1
         if not is_article_candidate(response.url):
-            stats.inc_value("madar/pages/not_article_url")  # the crawl never parsed it so
+            counts["madar/pages/not_article_url"] += 1  # the crawl never parsed it so
             continue
         batch.append(response)
         if len(batch) >= BATCH_SIZE:
+            counts.add_to(stats)
             yield batch
             batch = []
+    counts.add_to(stats)
     if batch:
         yield batch
 
@@ -258,6 +275,7 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
     try:
         exporter.start_exporting()
         batches = _batches(reader.responses(options.archives), stats)
+        coverage = Counts()
         for items, counted in extracted_in_order(batches, options.workers, settings,
                                                  options.base_url):
             _merge(stats, counted)
@@ -272,8 +290,9 @@ def _run(options: Options, state_dir: Path) -> dict[str, Any]:
                          spider=spider)
                     continue
                 exporter.export_item(item)
-                count_field_coverage(stats, item)
+                count_field_coverage(coverage, item)
                 send(signals.item_scraped, item=item, response=None, spider=spider)
+            coverage.add_to(stats)
             if show_progress and time.monotonic() - last_shown >= interval:
                 last_shown = time.monotonic()
                 logger.info("%s", format_progress(
