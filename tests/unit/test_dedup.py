@@ -258,6 +258,22 @@ def test_store_commits_only_when_no_stored_item_awaits_export(run, tmp_path) -> 
     assert r.pipeline.awaiting_line == 0 and _committed(tmp_path / "state") == 2
 
 
+def test_commit_lines_commits_every_n_items_and_still_only_when_safe(run, tmp_path) -> None:
+    """MADAR_STATE_COMMIT_LINES (re-extraction's 1,000): fewer commits, the same rule."""
+    from scrapy import signals
+
+    r = run(MADAR_STATE_COMMIT_LINES=2)
+    send = r.crawler.signals.send_catch_log
+    first = r.pipeline.process_item(article(1))
+    send(signals.item_scraped, item=first, spider=None)
+    assert _committed(tmp_path / "state") == 0  # one line: not yet
+    second = r.pipeline.process_item(article(2, key="weather_storm"))
+    send(signals.item_scraped, item=second, spider=None)
+    assert _committed(tmp_path / "state") == 2
+    r.close()
+    assert run().pipeline.store.count() == 2
+
+
 def test_after_a_feed_failure_nothing_more_is_committed(run, tmp_path) -> None:
     from scrapy import signals
 

@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from madar.dedup import minhash
+from madar.dedup import index, minhash
 from madar.dedup.index import (
     FALSE_NEGATIVE_WEIGHT,
     FALSE_POSITIVE_WEIGHT,
@@ -126,7 +126,7 @@ def test_estimates_track_true_jaccard() -> None:
         assert abs(est - true) < 0.12, (rate, est, true)
 
 
-def test_recall_weighted_bands() -> None:
+def test_recall_weighted_bands(monkeypatch) -> None:
     assert lsh_bands(0.6, 128) == (31, 4)
     assert lsh_bands(0.5, 128) == (34, 3) and lsh_bands(0.8, 128) == (17, 7)
     keys = band_keys([0] * 128, 31, 4)
@@ -135,7 +135,13 @@ def test_recall_weighted_bands() -> None:
     assert band_keys(list(range(128)), 31, 4)[:2] == BAND_KEYS_OF_RANGE
     rng = np.random.default_rng(5)
     many = [[int(v) for v in rng.integers(0, 2**32, 128)] for _ in range(5)]
-    assert band_keys_many(many, 31, 4) == [band_keys(s, 31, 4) for s in many]
+    vectorized = band_keys_many(many, 31, 4)
+    candidates = [(i, s) for i, s in enumerate(many)] + [(9, many[0][:64] + many[1][64:])]
+    near = index.confirmed(many[0], candidates, 0.4)
+    monkeypatch.setattr(index, "numpy", None)  # the plain-Python path: the same values
+    assert vectorized == [band_keys(s, 31, 4) for s in many]
+    assert band_keys(list(range(128)), 31, 4)[:2] == BAND_KEYS_OF_RANGE
+    assert near == index.confirmed(many[0], candidates, 0.4) == [(0, 1.0), (9, 0.5)]
 
 
 def test_index_finds_copies_not_strangers_and_bulk_equals_incremental() -> None:
