@@ -8,7 +8,7 @@ near-duplicate is kept already (docs/architecture.md). Backends: ``madar.state``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from madar.dedup.index import confirmed
 from madar.dedup.minhash import MinHasher, Signature, stable_hash64
@@ -52,6 +52,9 @@ class Fingerprint:
     content_hash: int
     modified: str | None
     signature: Signature
+    #: The signature's LSH band keys when computed beforehand (re-extraction's workers do a
+    #: batch at once, ~4 us an article; else the index computes them, ~20 us).
+    band_keys: list[int] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(cls, hasher: MinHasher, *, url: str, post_id: int | None,
@@ -93,7 +96,8 @@ class SeenStore(ABC):
         """None when the row is gone (a Redis memory forgotten or evicted meanwhile)."""
 
     @abstractmethod
-    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]: ...  # LSH
+    def _candidates(self, signature: Signature, band_keys: list[int] | None = None
+                    ) -> list[tuple[int, Signature]]: ...  # LSH
 
     @abstractmethod
     def _new_doc_id(self) -> int: ...
@@ -151,9 +155,10 @@ class SeenStore(ABC):
         doc_id = self._doc_id("text", text_hash)
         return self._record(doc_id) if doc_id is not None else None
 
-    def near_candidates(self, signature: Signature) -> list[tuple[SeenRecord, float]]:
+    def near_candidates(self, signature: Signature, band_keys: list[int] | None = None
+                        ) -> list[tuple[SeenRecord, float]]:
         """Kept articles whose estimated Jaccard with ``signature`` reaches the threshold."""
-        found = confirmed(signature, self._candidates(signature), self.threshold)
+        found = confirmed(signature, self._candidates(signature, band_keys), self.threshold)
         records = [(self._record(doc_id), similarity) for doc_id, similarity in found]
         return [(record, similarity) for record, similarity in records if record]
 
@@ -184,7 +189,7 @@ class SeenStore(ABC):
         owner = self.lookup_text_hash(article.text_hash)
         if owner is not None:
             return Conflict("text", owner)
-        near = self.near_candidates(article.signature)
+        near = self.near_candidates(article.signature, article.band_keys)
         return Conflict("near", *near[0]) if near else None
 
     def revise(self, record: SeenRecord, article: Fingerprint) -> SeenRecord | Conflict:

@@ -140,17 +140,20 @@ class NearDuplicateIndex:
         self._ids = array("q")
         self._last: tuple[Sequence[int], list[int]] | None = None
 
-    def _band_keys(self, signature: Sequence[int]) -> list[int]:
-        """The band keys, computed once when an article is looked up and then added."""
-        if self._last is None or self._last[0] is not signature:
+    def _band_keys(self, signature: Sequence[int], keys: list[int] | None = None) -> list[int]:
+        """The band keys (``keys`` when computed beforehand), computed once when an article
+        is looked up and then added."""
+        if keys is not None and len(keys) == self.bands:
+            self._last = signature, keys
+        elif self._last is None or self._last[0] is not signature:
             self._last = signature, band_keys(signature, self.bands, self.rows)
         return self._last[1]
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def add(self, doc_id: int, signature: Sequence[int]) -> None:
-        self._add_rows([doc_id], [signature], [self._band_keys(signature)])
+    def add(self, doc_id: int, signature: Sequence[int], keys: list[int] | None = None) -> None:
+        self._add_rows([doc_id], [signature], [self._band_keys(signature, keys)])
 
     def add_many(self, doc_ids: Iterable[int], signatures: Iterable[Sequence[int]]) -> None:
         signatures = list(signatures)
@@ -168,10 +171,11 @@ class NearDuplicateIndex:
                 if current != row:
                     overflow.setdefault(key, []).append(row)
 
-    def candidates(self, signature: Sequence[int]) -> list[tuple[int, Signature]]:
+    def candidates(self, signature: Sequence[int], keys: list[int] | None = None
+                   ) -> list[tuple[int, Signature]]:
         """``(id, signature)`` of the rows sharing a band with ``signature`` (unconfirmed)."""
         rows: set[int] = set()
-        for key in self._band_keys(signature):
+        for key in self._band_keys(signature, keys):
             row = self._buckets.get(key)
             if row is not None:
                 rows.add(row)

@@ -152,6 +152,8 @@ class Extractor:
                 adapter = ItemAdapter(item)
                 has_url = isinstance(adapter.get("url"), str) and adapter["url"]
                 out.append((item, self.fingerprints.fingerprint(adapter) if has_url else None))
+        keyed = iter(self.fingerprints.with_band_keys([fp for _, fp in out if fp]))
+        out = [(item, fp and next(keyed)) for item, fp in out]
         counted = stats.get_stats()
         stats.set_stats({})  # a new dict: clear_stats() would empty ``counted`` too
         return out, counted

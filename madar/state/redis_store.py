@@ -79,8 +79,10 @@ class RedisSeenStore(SeenStore):
                 self._reads[(name, field)] = value or b""
         return values
 
-    def _band_fields(self, signature: Signature) -> list[str]:
-        return [str(key) for key in band_keys(signature, self.bands, self.rows)]
+    def _band_fields(self, signature: Signature, keys: list[int] | None = None) -> list[str]:
+        if keys is None or len(keys) != self.bands:
+            keys = band_keys(signature, self.bands, self.rows)
+        return [str(key) for key in keys]
 
     def _url(self, key: int) -> tuple[int, int] | None:
         (value,) = self._read("urls", [str(key)])
@@ -101,8 +103,9 @@ class RedisSeenStore(SeenStore):
         return SeenRecord(doc_id, url, int(post_id) if post_id else None, int(text_hash),
                           int(content_hash), int(revision), modified or None)
 
-    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]:
-        buckets = self._read("bands", self._band_fields(signature))
+    def _candidates(self, signature: Signature, band_keys: list[int] | None = None
+                    ) -> list[tuple[int, Signature]]:
+        buckets = self._read("bands", self._band_fields(signature, band_keys))
         sids = sorted({sid for bucket in buckets if bucket for sid in _text(bucket).split(",")})
         if not sids:
             return []
@@ -145,7 +148,8 @@ class RedisSeenStore(SeenStore):
         if new_signature:
             sid = f"{doc}.{record.revision}"
             writes.append(("HSET", "sigs", sid, signature_bytes(article.signature)))
-            writes.append(("APPEND", "bands", " ".join(self._band_fields(article.signature)), sid))
+            bands = self._band_fields(article.signature, article.band_keys)
+            writes.append(("APPEND", "bands", " ".join(bands), sid))
         reads = self._reads or {}
         self._reads = None  # the claim ends here: what it read becomes its guards
         guards = [[_HASHES.index(name) + 1, field, _text(read)]

@@ -142,8 +142,9 @@ class SQLiteSeenStore(SeenStore):
         row = self._one("SELECT * FROM docs WHERE doc_id = ?", doc_id)
         return SeenRecord(*row) if row else None
 
-    def _candidates(self, signature: Signature) -> list[tuple[int, Signature]]:
-        return self.index.candidates(signature)
+    def _candidates(self, signature: Signature, band_keys: list[int] | None = None
+                    ) -> list[tuple[int, Signature]]:
+        return self.index.candidates(signature, band_keys)
 
     def _new_doc_id(self) -> int:
         # asked once per transaction (called inside one, which no other writer shares)
@@ -170,7 +171,7 @@ class SQLiteSeenStore(SeenStore):
         if new_signature:
             db.execute("INSERT INTO signatures (doc_id, signature) VALUES (?, ?)",
                        (record.doc_id, signature_bytes(article.signature)))
-            index.add(record.doc_id, article.signature)
+            index.add(record.doc_id, article.signature, article.band_keys)
         self._wrote()
         return True
 

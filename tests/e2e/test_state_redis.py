@@ -66,6 +66,20 @@ def test_rules_hold_on_redis(url) -> None:
     store.close()
 
 
+def test_band_keys_computed_beforehand_are_the_store_s_own(url) -> None:
+    """Re-extraction's workers send each fingerprint's band keys; stored with them or not,
+    a near-duplicate is found either way."""
+    store = RedisSeenStore(url)
+    dedup = Deduplicator(store)
+    keyed = DeduplicatePipeline({}).with_band_keys
+    first = fingerprint(1, ORIGINALS["astana_prep"])
+    assert dedup.check(keyed([first])[0]).emit
+    near = fingerprint(3, republications()[2][2])
+    assert dedup.check(near).reason == "near" and dedup.check(keyed([near])[0]).reason == "url"
+    assert dedup.check(keyed([fingerprint(5, republications()[2][2])])[0]).reason == "near"
+    store.close()
+
+
 def test_rows_gone_meanwhile_are_treated_as_unknown(url) -> None:
     """A memory forgotten or evicted under a running crawl (``madar.state forget``, Redis
     maxmemory): dangling URL keys, LSH buckets and post ids must read as "not seen", never

@@ -53,6 +53,20 @@ def test_lookups_and_knows_url(tmp_path) -> None:
     store.close()
 
 
+def test_band_keys_computed_beforehand_are_the_index_s_own(tmp_path) -> None:
+    """Re-extraction's workers send each fingerprint's band keys: the same index either way."""
+    from madar.pipelines.dedup import DeduplicatePipeline
+
+    keyed = DeduplicatePipeline({}).with_band_keys
+    store = SQLiteSeenStore(tmp_path)
+    rec = store.add(keyed([new(1)])[0])
+    assert store.near_candidates(new(1).signature)[0][0] == rec
+    other, same = keyed([new(2), new(1)])
+    assert store.near_candidates(same.signature, same.band_keys)[0][0] == rec
+    assert store.near_candidates(other.signature, other.band_keys) == []
+    store.close()
+
+
 def test_revision_is_compare_and_set(tmp_path) -> None:
     store = SQLiteSeenStore(tmp_path)
     rec = store.add(new(1))
