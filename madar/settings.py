@@ -94,9 +94,8 @@ MADAR_DROP_LOG_LIMIT = 10  # WARNING lines per drop reason, then DEBUG
 # --- The memory across runs: SQLite under MADAR_STATE_DIR, or Redis with REDIS_URL --------
 MADAR_STATE_DIR = os.environ.get("MADAR_STATE_DIR", ".madar-state")
 REDIS_URL = os.environ.get("REDIS_URL") or None
-# In a crawl the store commits once the feed holds its articles (every LINES written lines
-# then: re-extraction takes 1,000, where one commit per line was ~10 % of its main process);
-# outside a crawl, every N writes or S s.
+# In a crawl the store commits once the feed holds its articles, after LINES items at least
+# (re-extraction: 1,000; a commit per article was ~10 % of its CPU); outside one, every N or S s.
 MADAR_STATE_COMMIT_LINES = 1
 MADAR_STATE_COMMIT_EVERY = 50
 MADAR_STATE_COMMIT_SECONDS = 5

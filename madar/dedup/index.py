@@ -113,13 +113,11 @@ def confirmed(signature: Sequence[int], candidates: Iterable[tuple[int, Sequence
     most similar first: LSH candidates are only hints."""
     candidates = list(candidates)
     others = [other for _, other in candidates]
-    if numpy is not None and others and all(len(o) == len(signature) for o in others):
-        # the same floats as jaccard_estimates, ~2 us a candidate instead of ~18
-        equal = numpy.array(others, dtype=numpy.uint32) == numpy.array(signature,
-                                                                         dtype=numpy.uint32)
-        sims = (equal.sum(axis=1) / len(signature)).tolist()
-    else:
+    if numpy is None or not others or any(len(o) != len(signature) for o in others):
         sims = jaccard_estimates(signature, others)
+    else:  # the same floats, ~2 us a candidate instead of ~18
+        equal = numpy.array(others, dtype=numpy.uint32) == numpy.array(signature, numpy.uint32)
+        sims = (equal.sum(axis=1) / len(signature)).tolist()
     best: dict[int, float] = {}
     for (doc_id, _), sim in zip(candidates, sims, strict=True):
         if sim >= threshold:
@@ -141,8 +139,7 @@ class NearDuplicateIndex:
         self._last: tuple[Sequence[int], list[int]] | None = None
 
     def _band_keys(self, signature: Sequence[int], keys: list[int] | None = None) -> list[int]:
-        """The band keys (``keys`` when computed beforehand), computed once when an article
-        is looked up and then added."""
+        """The band keys (given, or computed once when an article is looked up and added)."""
         if keys is not None and len(keys) == self.bands:
             self._last = signature, keys
         elif self._last is None or self._last[0] is not signature:

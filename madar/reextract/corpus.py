@@ -197,9 +197,8 @@ def extracted_in_order(batches: Iterable[list[ArchivedResponse]], workers: int,
 # -- the main process ----------------------------------------------------------------------
 
 class Counts(Counter):
-    """Per-page counts kept as a stats collector would, handed to the real one once per
-    batch: its ``inc_value`` (wrapped by Scrapy, or another STATS_CLASS's) then runs once
-    per key and batch instead of ~25 times per page, and still sees every count."""
+    """Per-page counts handed to the stats collector once per batch: its ``inc_value``
+    (Scrapy's, wrapped, or another STATS_CLASS's) runs per key and batch, not ~25 per page."""
 
     def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
         self[key] += count

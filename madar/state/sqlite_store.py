@@ -76,7 +76,6 @@ class SQLiteSeenStore(SeenStore):
         self.pending = 0  # writes since the last commit
         self._batch_started = 0.0
         self._index: NearDuplicateIndex | None = None
-        self._next_doc_id: int | None = None
 
     @property
     def index(self) -> NearDuplicateIndex:
@@ -112,12 +111,10 @@ class SQLiteSeenStore(SeenStore):
         if self._db.in_transaction:
             self._db.execute("COMMIT")
         self.pending = 0
-        self._next_doc_id = None
 
     def rollback(self) -> int:
         """Forget every write since the last commit (the index too); returns how many."""
         dropped = self.pending
-        self._next_doc_id = None
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
             self._index = None  # rebuilt from the committed signatures when next needed
@@ -147,11 +144,7 @@ class SQLiteSeenStore(SeenStore):
         return self.index.candidates(signature, band_keys)
 
     def _new_doc_id(self) -> int:
-        # asked once per transaction (called inside one, which no other writer shares)
-        if self._next_doc_id is None:
-            self._next_doc_id = self._one("SELECT coalesce(max(doc_id), 0) + 1 FROM docs")[0]
-        self._next_doc_id += 1
-        return self._next_doc_id - 1
+        return self._one("SELECT coalesce(max(doc_id), 0) + 1 FROM docs")[0]
 
     def count(self) -> int:
         return self._one("SELECT count(*) FROM docs")[0]
