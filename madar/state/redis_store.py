@@ -80,9 +80,7 @@ class RedisSeenStore(SeenStore):
         return values
 
     def _band_fields(self, signature: Signature, keys: list[int] | None = None) -> list[str]:
-        if keys is None or len(keys) != self.bands:
-            keys = band_keys(signature, self.bands, self.rows)
-        return [str(key) for key in keys]
+        return [str(key) for key in keys or band_keys(signature, self.bands, self.rows)]
 
     def _url(self, key: int) -> tuple[int, int] | None:
         (value,) = self._read("urls", [str(key)])

@@ -58,13 +58,16 @@ class ArchiveReader:
             yield from self._read(Path(path))
 
     def _read(self, path: Path) -> Iterator[ArchivedResponse]:
+        # same_host's answer for a URL that starts with the site's origin, without its 11 us
+        site = self.base_url
+        origin = (site.rstrip("/") + "/",) if same_host(site, site) else ()
         with path.open("rb") as stream:
             try:
                 for record in ArchiveIterator(stream, record_types=WarcRecordType.response,
                                               parse_http=False, auto_decode="all"):
                     self.records += 1
                     url = record.headers.get("WARC-Target-URI") or ""
-                    if not same_host(url, self.base_url):
+                    if not (url.startswith(origin) or same_host(url, site)):
                         self.other_hosts += 1
                         self.hosts_seen[urlsplit(url).netloc or "?"] += 1
                         continue
