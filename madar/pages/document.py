@@ -20,7 +20,7 @@ from lxml import etree
 from w3lib.url import safe_url_string
 
 from madar.text.dates import parse_datetime
-from madar.urls import canonical_url
+from madar.urls import canonical_url, is_plain_url
 
 _TRANSLATOR = HTMLTranslator()
 # Characters lxml refuses (XML-incompatible controls, U+FFFE, U+FFFF) are deleted from the
@@ -122,6 +122,8 @@ def xpath(expression: str) -> etree.XPath:
 def _absolute_url(base_scheme: str, href: str) -> str:
     """``safe_url_string(urljoin(base, href))`` for an href with its own host: the base
     only counts through its scheme, so the result is shared across pages."""
+    if is_plain_url(href):
+        return href
     return safe_url_string(urljoin(f"{base_scheme}://_/", href))
 
 
