@@ -95,3 +95,19 @@ def test_same_host(url, ok):
 ])
 def test_article_candidates(url, ok):
     assert is_article_candidate(url) is ok
+
+
+def test_plain_urls_canonicalize_as_w3lib_does():
+    from urllib.parse import urljoin
+
+    from w3lib.url import canonicalize_url, safe_url_string
+
+    from madar.urls import _upper_escapes, is_plain_url
+    for url in ("http://127.0.0.1:8765/2024/06/29/%d8%a7%d8%b4-slug-4/", "https://h.com/?p=12",
+                "https://h.com/a/%D8%A7-b.jpg", "https://h.com/Ab/%d8%a7"):
+        assert is_plain_url(url)
+        assert safe_url_string(urljoin("http://_/", url)) == url
+        assert _upper_escapes(url) == canonicalize_url(url)
+    for url in ("https://H.com/", "https://h.com/./a", "https://h.com/%2e", "https://h.com/?q=1",
+                "https://h.com/a#b", "https://u@h.com/", "https://h.com:080/"):
+        assert not is_plain_url(url)
