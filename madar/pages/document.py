@@ -324,9 +324,11 @@ class HtmlDocument:
         plans = _plans(selector)
         if not plans:
             return css(selector)(self.root)
-        if any(key not in self._index[kind] for kind, key, _ in plans):
-            del self.__dict__["_index"]  # indexed before this selector was first used
-        sized = [(self._index[kind][key], matches) for kind, key, matches in plans]
+        try:
+            sized = [(self._index[kind][key], matches) for kind, key, matches in plans]
+        except KeyError:  # indexed before this selector was first used
+            del self.__dict__["_index"]
+            return self.select(selector)
         # The fewest candidates (on a tie the later compound: less to search below it); one
         # XPath over them as a node-set: document order, no repeats.
         candidates, matches = min(reversed(sized), key=lambda plan: len(plan[0]))
