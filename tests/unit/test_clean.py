@@ -254,3 +254,10 @@ def test_realistic_article_bodies_are_stable() -> None:
         once = clean_text(body)
         assert clean_text(once) == once
         assert_clean_output(once)
+
+
+def test_fold_arabic_covers_its_whole_table():
+    from madar.text import arabic
+    assert all(cp < len(arabic._FOLD_FAST) or cp == 0xFEFF for cp in arabic._FOLD_TABLE)
+    for cp, value in arabic._FOLD_TABLE.items():
+        assert arabic.fold_arabic(f"a{chr(cp)}b") == f"a{value or ''}b"
