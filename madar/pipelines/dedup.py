@@ -149,8 +149,8 @@ class DeduplicatePipeline:
 
     def _commit_if_safe(self) -> None:
         self._ended += 1
-        if (self.store is None or self._awaiting_line or self.feed_failed
-                or self._ended < self.commit_lines):
+        if (self._ended < self.commit_lines or self.store is None or self._awaiting_line
+                or self.feed_failed):
             return
         self.store.flush()
         self._written.clear()
