@@ -26,6 +26,7 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
@@ -107,11 +108,19 @@ def build_pipelines(crawler: Crawler, after_dedup: bool) -> list[Any]:
 
 # -- workers -------------------------------------------------------------------------------
 
+class _PlainStats(MemoryStatsCollector):
+    """Scrapy's collector without its per-call wrapper (a check for a deprecated argument,
+    ~2.5 us a call, ~8 a page)."""
+
+    __getattribute__ = object.__getattribute__
+
+
 class Extractor:
     """Spider callback + the pipelines before dedup, on one worker's own crawler and stats."""
 
     def __init__(self, settings: dict[str, Any], base_url: str) -> None:
         self.crawler, self.spider = build_crawler(settings, base_url)
+        self.crawler.stats = _PlainStats(self.crawler)  # before the components take it
         self.charset = Utf8CharsetMiddleware(self.crawler.stats)
         self.pipelines = build_pipelines(self.crawler, after_dedup=False)
         # the fingerprint (normalization + MinHash) is per item; the decision is the main's
@@ -121,8 +130,10 @@ class Extractor:
         if not 200 <= archived.status < 300:  # HttpErrorMiddleware's rule
             self.crawler.stats.inc_value("madar/reextract/skipped_status")
             return
-        # the response as the spider saw it: Scrapy's class, the crawl's charset rule
-        request = Request(archived.url, meta={META_FETCHED_AT: archived.fetched_at})
+        # the response as the spider saw it: Scrapy's class, the crawl's charset rule; the
+        # URL as the crawl requested it (not quoted again: ~20 us for an Arabic one)
+        request = Request(archived.url, meta={META_FETCHED_AT: archived.fetched_at,
+                                              "verbatim_url": True})
         headers = Headers(archived.headers)
         cls = responsetypes.from_args(headers=headers, url=archived.url, body=archived.body)
         response = self.charset.process_response(request, cls(
