@@ -53,7 +53,8 @@ class Fingerprint:
     modified: str | None
     signature: Signature
     #: The signature's LSH band keys when computed beforehand (re-extraction's workers do a
-    #: batch at once, ~4 us an article; else the index computes them, ~20 us).
+    #: batch at once, ~4 us an article; else the index computes them, ~20 us). Only valid
+    #: for the store's bands and rows: both sides take them from the same settings.
     band_keys: list[int] | None = field(default=None, compare=False, repr=False)
 
     @classmethod

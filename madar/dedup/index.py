@@ -93,7 +93,7 @@ def band_keys(signature: Sequence[int], bands: int, rows: int) -> list[int]:
 
 def band_keys_many(signatures: Sequence[Sequence[int]], bands: int,
                    rows: int) -> list[list[int]]:
-    """:func:`band_keys` of many signatures (the rebuild at start), vectorized with numpy."""
+    """:func:`band_keys` of many signatures at once (vectorized with numpy when installed)."""
     if numpy is None or not signatures:
         return [band_keys(signature, bands, rows) for signature in signatures]
     count = len(signatures)  # one row per band of each signature, one column per value:

@@ -79,7 +79,7 @@ class DeduplicatePipeline:
         self.commit_after_feed = False
         #: Items past the feed (written or dropped) between commits, at least.
         self.commit_lines = max(1, int(settings.get("MADAR_STATE_COMMIT_LINES") or 1))
-        self._ended = 0
+        self._since_commit = 0
         self._awaiting_line: dict[int, Fingerprint] = {}  # id(item) -> what was stored
         self._written: list[Fingerprint] = []  # lines written since the last commit
 
@@ -148,13 +148,13 @@ class DeduplicatePipeline:
         self._commit_if_safe()
 
     def _commit_if_safe(self) -> None:
-        self._ended += 1
-        if (self._ended < self.commit_lines or self.store is None or self._awaiting_line
+        self._since_commit += 1
+        if (self._since_commit < self.commit_lines or self.store is None or self._awaiting_line
                 or self.feed_failed):
             return
         self.store.flush()
         self._written.clear()
-        self._ended = 0
+        self._since_commit = 0
 
     def _forget_unwritten(self) -> None:
         """After a feed failure: roll the open batch back, learn again what was written."""

@@ -80,6 +80,7 @@ def fold_arabic(text: str) -> str:
 
 # As the matching form's (below): a tuple is looked up twice as fast; past it, U+FEFF only.
 _FOLD_FAST = tuple(_FOLD_TABLE.get(cp, chr(cp)) for cp in range(0x2070))
+assert set(_FOLD_TABLE) - set(range(0x2070)) <= {0xFEFF}, "a fold key past the fast table"
 
 
 # --- The matching form: what dedup compares, never shown to readers -------------------------
