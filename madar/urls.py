@@ -112,9 +112,10 @@ _FILE_EXTENSION = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def is_article_candidate(url: str) -> bool:
     """Could this same-site URL be an article page? Shortlinks (``/?p=ID``) are: they
-    redirect to the article."""
+    redirect to the article. Memoized: the boxes of many pages link the same posts."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return False
