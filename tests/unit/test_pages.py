@@ -332,6 +332,18 @@ def test_chrome_lines(line: str, chrome: bool) -> None:
     assert is_chrome_line(line) is chrome
 
 
+@pytest.mark.parametrize("line", [
+    "للمزيد تابعونا على فيسبوك", "ويمكنكم تابعوا عبر تلغرام", "ويمكنكم اشتركوا في النشرة",
+    "لمتابعتنا للاشتراك بنشرتنا", "أو سجل بريدك هنا", "وهو لا يعبر بالضرورة عن رأينا",
+    "المقال يعبر عن رأي كاتبه", "The views DO NOT necessarily reflect ours",
+    "Sie stellen keinesfalls die MEINUNG dar"])
+def test_chrome_phrases_inside_a_line(line: str) -> None:
+    """Each phrase of _CHROME_INSIDE passes its gate (a part every phrase holds)."""
+    from madar.pages.body import is_footer_line
+
+    assert is_footer_line(line)
+
+
 def test_selector_slots_are_tuples_of_single_selectors() -> None:
     """A comma would read as a union: alternatives are spelled as a tuple."""
     from madar.pages.base import ArticlePage
