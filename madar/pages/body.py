@@ -76,7 +76,8 @@ _CHROME_LINE = re.compile(fold_arabic(
     r"folg(?:e|t)\s+uns|abonniere|alle\s+angaben\s+ohne\s+gew[äa]hr|haftungsausschluss)"),
     re.I)
 #: The same kinds of line when the phrase is not at the start ("للمزيد تابعونا على …",
-#: "هذا المقال يعبر عن رأي كاتبه ولا يعبر بالضرورة عن رأي الموقع").
+#: "هذا المقال يعبر عن رأي كاتبه ولا يعبر بالضرورة عن رأي الموقع"). A new phrase needs a part
+#: in _CHROME_INSIDE_GATE (a test checks each phrase holds one).
 _CHROME_INSIDE = re.compile(fold_arabic(
     rf"تابعونا\s*(?:على|عبر)|(?:تابعنا|تابعوا)\s*(?:على|عبر)\s*{_SOCIAL}|"
     r"(?:اشترك(?:وا)?|للاشتراك)\s*(?:في|ب)\s*(?:النشرة|نشرتنا|قناتنا)|(?:سجل|ادخل)\s*بريدك|"

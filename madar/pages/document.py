@@ -326,9 +326,9 @@ class HtmlDocument:
             return css(selector)(self.root)
         try:
             sized = [(self._index[kind][key], matches) for kind, key, matches in plans]
-        except KeyError:  # indexed before this selector was first used
+        except KeyError:  # indexed before this selector was first used: once more, anew
             del self.__dict__["_index"]
-            return self.select(selector)
+            sized = [(self._index[kind][key], matches) for kind, key, matches in plans]
         # The fewest candidates (on a tie the later compound: less to search below it); one
         # XPath over them as a node-set: document order, no repeats.
         candidates, matches = min(reversed(sized), key=lambda plan: len(plan[0]))

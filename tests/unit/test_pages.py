@@ -344,6 +344,22 @@ def test_chrome_phrases_inside_a_line(line: str) -> None:
     assert is_footer_line(line)
 
 
+def test_every_inside_phrase_holds_a_part_of_the_gate() -> None:
+    """A phrase of _CHROME_INSIDE without a part of the gate would never be searched."""
+    from madar.pages.body import _CHROME_INSIDE, _CHROME_INSIDE_GATE
+
+    phrases, depth, start = [], 0, 0
+    pattern = _CHROME_INSIDE.pattern
+    for at, char in enumerate(pattern + "|"):  # the top-level alternatives
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            phrases.append(pattern[start:at])
+            start = at + 1
+    assert len(phrases) == 8
+    for phrase in phrases:
+        assert any(part in phrase for part in _CHROME_INSIDE_GATE), phrase
+
+
 def test_selector_slots_are_tuples_of_single_selectors() -> None:
     """A comma would read as a union: alternatives are spelled as a tuple."""
     from madar.pages.base import ArticlePage
