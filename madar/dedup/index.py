@@ -107,6 +107,15 @@ def band_keys_many(signatures: Sequence[Sequence[int]], bands: int,
     return keys.view(numpy.int64).reshape(count, bands).tolist()
 
 
+def given_or_band_keys(signature: Sequence[int], bands: int, rows: int,
+                       given: list[int] | None) -> list[int]:
+    """A fingerprint's precomputed keys (``Fingerprint.band_keys``) when they are one per
+    band, else :func:`band_keys`: the one rule of every store."""
+    if given is not None and len(given) == bands:
+        return given
+    return band_keys(signature, bands, rows)
+
+
 def confirmed(signature: Sequence[int], candidates: Iterable[tuple[int, Sequence[int]]],
               threshold: float) -> list[tuple[int, float]]:
     """``(id, estimated Jaccard)`` of the candidates that reach ``threshold``, the best per id,
@@ -140,10 +149,8 @@ class NearDuplicateIndex:
 
     def _band_keys(self, signature: Sequence[int], keys: list[int] | None = None) -> list[int]:
         """The band keys (given, or computed once when an article is looked up and added)."""
-        if keys is not None and len(keys) == self.bands:
-            self._last = signature, keys
-        elif self._last is None or self._last[0] is not signature:
-            self._last = signature, band_keys(signature, self.bands, self.rows)
+        if self._last is None or self._last[0] is not signature:
+            self._last = signature, given_or_band_keys(signature, self.bands, self.rows, keys)
         return self._last[1]
 
     def __len__(self) -> int:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from madar.dedup.decide import Conflict, Fingerprint, SeenRecord, SeenStore, url_key
-from madar.dedup.index import band_keys, lsh_bands
+from madar.dedup.index import given_or_band_keys, lsh_bands
 from madar.dedup.minhash import Signature, signature_bytes, signature_from_bytes
 
 DEFAULT_PREFIX = "madar:{seen}"
@@ -80,7 +80,7 @@ class RedisSeenStore(SeenStore):
         return values
 
     def _band_fields(self, signature: Signature, keys: list[int] | None = None) -> list[str]:
-        return [str(key) for key in keys or band_keys(signature, self.bands, self.rows)]
+        return [str(key) for key in given_or_band_keys(signature, self.bands, self.rows, keys)]
 
     def _url(self, key: int) -> tuple[int, int] | None:
         (value,) = self._read("urls", [str(key)])
