@@ -3,16 +3,19 @@
 On one warmed mirror of ``--articles`` posts (``bench/common.py: MirrorProcess``, pinned to
 CPU 0; crawlers on CPU 1, as in bench_throughput.py):
 
-1. ``madar`` crawls with ``MADAR_WARC`` and without, alternating, ``--rounds`` times: the
-   crawl's pages/s and CPU ms per page with and without writing WARC, the WARC's bytes per
-   article (gzip'd per record).
-2. The WARC is read by FastWARC (``madar.warc.reader``) and by warcio's
+Each of ``--rounds`` rounds runs, in turn:
+
+1. ``madar`` crawls with ``MADAR_WARC`` and without (alternating order): the crawl's
+   pages/s and CPU ms per page with and without writing WARC, the WARC's bytes per article
+   (gzip'd per record).
+2. ``python -m madar.reextract`` on the first crawl's WARC with 1 and 2 workers (alternating
+   order; not pinned: a worker and the main process share the 2 CPUs): pages/s over the
+   run's duration (from its report), against the same round's crawl (ratios by round pair
+   figures from one machine state); and CPU per page of the main process and of the
+   workers (from its report), which a loaded machine does not distort as it distorts
+   pages/s.
+3. After the rounds, the WARC is read by FastWARC (``madar.warc.reader``) and by warcio's
    ArchiveIterator, every response body read: records/s of each (the reader choice).
-3. ``python -m madar.reextract`` runs on it with 1 and 2 workers, alternating (not
-   pinned: a worker and the main process share the 2 CPUs): pages/s over the run's
-   duration (from its report), against the crawl's pages/s on the same pages; and CPU per
-   page of the main process and of the workers (from its report), which a loaded machine
-   does not distort as it distorts pages/s.
 4. Checks: the re-extracted items equal the crawl's feed (every field, same order), and
    the Parquet output reads back with pyarrow and ``datasets`` with the same values.
 
@@ -147,6 +150,12 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def per_round(runs: list[dict], against: list[dict]) -> list[float]:
+    """pages/s of ``runs`` over ``against``'s, round by round (one machine state each)."""
+    by_round = {r["round"]: r["pages_per_s"] for r in against}
+    return [round(r["pages_per_s"] / by_round[r["round"]], 3) for r in runs]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=5000)
@@ -160,35 +169,39 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         work = Path(tmp)
         crawls: list[dict] = []
+        runs: list[dict] = []
+        variants = [(1, REPO), (2, REPO)] + ([(1, args.baseline.resolve())] if args.baseline
+                                             else [])
+        source: dict | None = None
+        # Each round crawls and then re-extracts: a ratio pairs figures from one machine
+        # state (a VM can drift by a third within a run; crawls first would skew it).
         with MirrorProcess(args.articles, SEED, cpu=server_cpu) as mirror:
             base_url = mirror.base_url
             for number in range(args.rounds):
                 for warc in ((True, False) if number % 2 == 0 else (False, True)):
                     run = crawl(mirror, work, f"r{number + 1}-{'warc' if warc else 'plain'}",
                                 warc, crawler_cpu)
+                    run["round"] = number + 1
                     crawls.append(run)
                     print(f"crawl {run['tag']:12s} {run['pages']} pages "
                           f"{run['pages_per_s']:6.1f} pages/s {run['cpu_ms_per_page']:.2f} "
                           f"ms CPU/page", flush=True)
-        source = next(r for r in crawls if r["warc"])
+                source = source or next(r for r in crawls if r["warc"])
+                for workers, checkout in (variants if number % 2 == 0 else variants[::-1]):
+                    out = work / f"again-{number}-{workers}-{checkout.name}.jsonl"
+                    run = reextract(source["warc_files"], out, base_url, workers, checkout)
+                    run["round"], run["baseline"] = number + 1, checkout != REPO
+                    run["identical_to_crawl"] = (read_jsonl(out)
+                                                 == read_jsonl(Path(source["feed"])))
+                    runs.append(run)
+                    print(f"reextract {workers} worker(s)"
+                          f"{' baseline' if run['baseline'] else ''}: {run['pages']} pages "
+                          f"{run['pages_per_s']:6.1f} pages/s, identical to the crawl: "
+                          f"{run['identical_to_crawl']}", flush=True)
         paths = [Path(p) for p in source["warc_files"]]
         read = readers(paths, base_url)
         print(f"readers: FastWARC {read['fastwarc']['records_per_s']:.0f} records/s, warcio "
               f"{read['warcio']['records_per_s']:.0f} records/s", flush=True)
-        runs: list[dict] = []
-        variants = [(1, REPO), (2, REPO)] + ([(1, args.baseline.resolve())] if args.baseline
-                                             else [])
-        for number in range(args.rounds):
-            for workers, checkout in (variants if number % 2 == 0 else variants[::-1]):
-                out = work / f"again-{number}-{workers}-{checkout.name}.jsonl"
-                run = reextract(source["warc_files"], out, base_url, workers, checkout)
-                run["baseline"] = checkout != REPO
-                run["identical_to_crawl"] = read_jsonl(out) == read_jsonl(Path(source["feed"]))
-                runs.append(run)
-                print(f"reextract {workers} worker(s){' baseline' if run['baseline'] else ''}: "
-                      f"{run['pages']} pages "
-                      f"{run['pages_per_s']:6.1f} pages/s, identical to the crawl: "
-                      f"{run['identical_to_crawl']}", flush=True)
         parquet = work / "again.parquet"
         reextract(source["warc_files"], parquet, base_url, 2)
         checked = parquet_check(parquet, read_jsonl(Path(source["feed"])), work)
@@ -211,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_1_worker_to_crawl": median(one, "pages_per_s")
         / median(with_warc, "pages_per_s"),
         "ratio_2_workers_to_1": median(two, "pages_per_s") / median(one, "pages_per_s"),
+        "ratio_1_worker_to_crawl_by_round": per_round(one, with_warc),
+        "ratio_2_workers_to_1_by_round": per_round(two, one),
         # CPU, robust to a loaded machine: the crawl's CPU per page over re-extraction's
         # (all processes), and the 2-worker speedup two idle cores allow when the main
         # process (M ms/page) and the workers (W) overlap: 2W / (W + M) (1 worker: W).
