@@ -25,17 +25,22 @@ _PLAIN_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{0,3
 _ESCAPES = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 
 
+@lru_cache(maxsize=4096)
 def is_plain_url(url: str) -> bool:
+    """Memoized: a new link is tested as an href (made absolute) and again canonicalized."""
     return _PLAIN_URL.fullmatch(url) is not None
 
 
 def _upper_escapes(url: str) -> str:
     """A plain URL's escapes in upper case (its path at once when no other letter is lower)."""
     cut = url.index("/", url.index("//") + 2)
-    rest = _ESCAPES.sub("", url[cut:])
+    path = url[cut:]
+    if path == path.upper():  # nothing in lower case: the URL as it is
+        return url
+    rest = _ESCAPES.sub("", path)
     if rest == rest.upper():
-        return url[:cut] + url[cut:].upper()
-    return url[:cut] + _ESCAPES.sub(lambda escapes: escapes[0].upper(), url[cut:])
+        return url[:cut] + path.upper()
+    return url[:cut] + _ESCAPES.sub(lambda escapes: escapes[0].upper(), path)
 
 
 def _is_tracking(name: str) -> bool:
@@ -57,8 +62,13 @@ def canonical_url(url: str) -> str:
     """The one form of a page URL for dedup, requests and the ``url`` field: w3lib's (query
     sorted, percent-encoding, no fragment) without tracking parameters or ``/amp/``, with
     WordPress's trailing slash. Memoized: menus and boxes repeat links on every page."""
-    url = strip_tracking(url.strip())
-    url = _upper_escapes(url) if is_plain_url(url) else canonicalize_url(url, keep_fragments=False)
+    url = url.strip()
+    if not is_plain_url(url):  # a plain URL has no tracking parameter (no query but ?p=N)
+        url = strip_tracking(url)
+    if not is_plain_url(url):
+        url = canonicalize_url(url, keep_fragments=False)
+    elif (url := _upper_escapes(url)).endswith("/") and "?" not in url and url[-5:] != "/amp/":
+        return url  # a post's permalink: nothing below would change it
     parts = urlsplit(url)
     path = _AMP_SUFFIX.sub("/", parts.path) or "/"
     last = path.rsplit("/", 1)[-1]
