@@ -101,3 +101,17 @@ def test_table_scan_covers_every_code_point_that_needs_mapping() -> None:
     ]
     assert missed == []
     assert MATCHING_TABLE[0xE0041] is None  # a tag character (Cf) in plane 14
+
+
+_BELOW_FAST_TABLE = st.characters(max_codepoint=0x2FFF)  # the numpy path's whole range
+
+
+@given(st.text(_BELOW_FAST_TABLE, min_size=200) | st.text(min_size=200))
+def test_numpy_fold_equals_the_str_fold(text: str) -> None:
+    from madar.text import arabic
+
+    folded = arabic._fold_vectorized(text)
+    if arabic.numpy is None or folded is None:
+        return
+    expected = " ".join(text.translate(arabic._FAST_TABLE).split())
+    assert folded == expected
