@@ -26,6 +26,7 @@ from madar.extensions.quality import count_field_sources
 from madar.incremental import LASTMOD_META, IncrementalPolicy
 from madar.middlewares.fetchtime import fetched_at
 from madar.pages import ListingPage, article_page_for
+from madar.pages.document import response_markup
 from madar.rendering import (
     apply_render_settings,
     is_html_response,
@@ -304,7 +305,7 @@ class MadarSpider(scrapy.Spider):
     @html_page
     def parse_home(self, response: Response):
         try:
-            page = ListingPage(response.url, response.text)
+            page = ListingPage(response.url, response_markup(response))
             latest, entries = page.latest_news_url(), page.entries()
         except Exception:
             self._broken(response)
@@ -322,7 +323,7 @@ class MadarSpider(scrapy.Spider):
     def parse_listing(self, response: Response, page_number: int):
         self._count("listing_pages")
         try:
-            page = ListingPage(response.url, response.text)
+            page = ListingPage(response.url, response_markup(response))
             entries, next_url = page.entries(), page.next_page_url()
         except Exception:
             self._broken(response)
@@ -369,7 +370,7 @@ class MadarSpider(scrapy.Spider):
     @html_page
     def _parse_article(self, response: Response, depth: int, check_window: bool):
         try:
-            page = article_page_for(response.url, response.text,
+            page = article_page_for(response.url, response_markup(response),
                                     fetched_at=fetched_at(response))
             if page is None:
                 self._count("not_article")
