@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import sys
 import zlib
 from array import array
@@ -23,6 +24,9 @@ except ImportError:  # pragma: no cover - exercised by the lean install
 Signature = array  # array('I'): num_perm unsigned 32-bit values
 
 _MASK32 = 0xFFFFFFFF
+#: Where str.split() splits and bytes.split() does not (a matching form has none of them).
+_NOT_BYTES_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                              "\u205f\u3000]")
 _MASK64 = (1 << 64) - 1
 # Odd 64-bit multipliers that combine the word hashes of one n-gram (order-sensitive).
 _NGRAM_MULTIPLIERS = (
@@ -91,8 +95,11 @@ class MinHasher:
         self._vectorized = _Vectorized(self._a, self._b) if numpy is not None else None
 
     def _word_hashes(self, normalized_text: str) -> list[int]:
-        crc = zlib.crc32
-        return [crc(w.encode("utf-8", "surrogatepass")) for w in normalized_text.split()]
+        if _NOT_BYTES_SPACE.search(normalized_text):
+            words = [w.encode("utf-8", "surrogatepass") for w in normalized_text.split()]
+        else:  # the same words, 1.4x faster
+            words = normalized_text.encode("utf-8", "surrogatepass").split()
+        return list(map(zlib.crc32, words))
 
     def shingle_hashes(self, normalized_text: str) -> list[int]:
         """32-bit hashes of the word n-grams of the text (duplicates kept; min ignores them)."""
@@ -150,29 +157,33 @@ class _Vectorized:
         self.a = np.array(a, dtype=np.uint32)[np.newaxis, :]
         self.b = np.array(b, dtype=np.uint32)[np.newaxis, :]
         self.multipliers = np.array(_NGRAM_MULTIPLIERS, dtype=np.uint64)
+        # rotating a xor is xoring the rotations: word k of n is rotated 7 * (n - k) bits
+        self.shifts = [np.array([7 * (n - k) for k in range(n)], dtype=np.uint64)
+                       for n in range(len(_NGRAM_MULTIPLIERS) + 1)]
 
     def shingle_hashes(self, word_hashes: list[int], shingle_size: int) -> Any:
         np = self.np
         words = np.array(word_hashes, dtype=np.uint64)
         n = min(shingle_size, len(words))
         count = len(words) - n + 1
-        combined = np.zeros(count, dtype=np.uint64)
-        for offset in range(n):
-            combined ^= words[offset:offset + count] * self.multipliers[offset]
-            combined = (combined << np.uint64(7)) | (combined >> np.uint64(57))
-        return ((combined ^ (combined >> np.uint64(32))) & np.uint64(_MASK32)).astype(
-            np.uint32)
+        products = words[:, np.newaxis] * self.multipliers[:n]  # (word, position in n-gram)
+        rotated = (products << self.shifts[n]) | (products >> (64 - self.shifts[n]))
+        combined = rotated[:count, 0]
+        for offset in range(1, n):
+            combined = combined ^ rotated[offset:offset + count, offset]
+        return (combined ^ (combined >> np.uint64(32))).astype(np.uint32)
 
     def signature(self, word_hashes: list[int], shingle_size: int) -> Signature:
         np = self.np
         hashes = self.shingle_hashes(word_hashes, shingle_size)
-        hashes = hashes ^ (hashes >> np.uint32(16))  # murmur3_fmix32, element-wise
-        hashes = hashes * np.uint32(0x85EBCA6B)
-        hashes = hashes ^ (hashes >> np.uint32(13))
-        hashes = hashes * np.uint32(0xC2B2AE35)
-        hashes = hashes ^ (hashes >> np.uint32(16))
-        minima = (hashes[:, np.newaxis] * self.a + self.b).min(axis=0)
-        return array("I", minima.astype(np.uint32).tobytes())
+        hashes ^= hashes >> np.uint32(16)  # murmur3_fmix32, element-wise, in place
+        hashes *= np.uint32(0x85EBCA6B)
+        hashes ^= hashes >> np.uint32(13)
+        hashes *= np.uint32(0xC2B2AE35)
+        hashes ^= hashes >> np.uint32(16)
+        minima = hashes[:, np.newaxis] * self.a
+        minima += self.b
+        return array("I", minima.min(axis=0).tobytes())
 
 
 def jaccard_estimates(signature: Sequence[int], others: Iterable[Sequence[int]]) -> list[float]:

@@ -4,6 +4,7 @@ datasketch compatibility, estimates, LSH recall, bulk rebuild equal to increment
 from __future__ import annotations
 
 import hashlib
+import zlib
 
 import numpy as np
 import pytest
@@ -63,6 +64,23 @@ def test_plain_python_and_numpy_give_the_same_signature(monkeypatch, words) -> N
     plain = MinHasher(num_perm=64, seed=3)
     assert plain.signature(sample) == fast.signature(sample)
     assert plain.shingle_hashes(sample) == fast.shingle_hashes(sample)
+
+
+@pytest.mark.parametrize("shingle_size", range(1, 9))
+def test_every_shingle_size_gives_one_signature_with_or_without_numpy(monkeypatch,
+                                                                     shingle_size) -> None:
+    pytest.importorskip("numpy", reason="the optional accelerator")
+    samples = [text(np.random.default_rng(n), n) for n in range(12)]
+    fast = MinHasher(num_perm=32, shingle_size=shingle_size)
+    monkeypatch.setattr(minhash, "numpy", None)
+    plain = MinHasher(num_perm=32, shingle_size=shingle_size)
+    assert [fast.signature(s) for s in samples] == [plain.signature(s) for s in samples]
+
+
+def test_words_split_at_every_space_a_str_split_knows() -> None:
+    crc = [zlib.crc32(w.encode()) for w in ("ab", "ج", "c", "d", "e")]
+    assert MinHasher()._word_hashes(" ab\u2028ج\x1cc\u00a0d\te ") == crc
+    assert MinHasher()._word_hashes("ab ج c\nd  e") == crc
 
 
 def test_signature_is_a_datasketch_minhash() -> None:
