@@ -44,7 +44,8 @@ _MEDIA = frozenset({"img", "amp-img", "picture", "video", "iframe", "amp-iframe"
 # The phrase patterns below are matched against fold_arabic(text), so they are folded too.
 _READ_ALSO = re.compile(fold_arabic(r"^\W*(?:ا?قرا|طالع|شاهد|تابع)\s*(?:ايضا|كذلك|المزيد)"))
 _SHORTLINK_LABEL = re.compile(fold_arabic(r"^\W*الرابط المختصر"))
-_WORDLIKE = re.compile(r"[^\W_]")
+#: What is not a letter or digit: a text's letters and digits are what is left without it.
+_NOT_WORDLIKE = re.compile(r"[\W_]+")
 _DASH = r"(?:[–—-]+|\s\u0640+\s)"
 #: Who is credited after the place: the site (``خاص``: an exclusive), the agencies, or an
 #: agency in brackets.
@@ -94,13 +95,18 @@ _fold = lru_cache(maxsize=1024)(fold_arabic)
 _PROSE_WORDS = 25
 
 
-def is_boilerplate_element(element: Any) -> bool:
-    """Tags and class/id markers of boxes that are never article text."""
-    tag = tag_of(element)
+def _wordlike(text: str) -> int:
+    """How many letters and digits a text holds (no list of its characters)."""
+    return len(_NOT_WORDLIKE.sub("", text))
+
+
+def is_boilerplate_element(element: Any, tag: str | None = None) -> bool:
+    """Tags and class/id markers of boxes that are never article text (``tag``: known)."""
+    tag = tag_of(element) if tag is None else tag
     if not tag or tag in SKIP_TAGS:
         return True
     marks = classes(element)
-    if marks.strip() and BOILERPLATE.search(marks):
+    if marks != " " and BOILERPLATE.search(marks):  # " ": neither class nor id
         return True
     return tag == "figure" and any(tag_of(d) in _MEDIA for d in element.iter())
 
@@ -116,12 +122,15 @@ class _Block:
 
     def lines(self) -> list[str]:
         """The ``<br>``-separated lines, whitespace collapsed, empty ones dropped."""
-        return [line for line in map(collapse, "".join(self.parts).split(_LINE_BREAK)) if line]
+        text = "".join(self.parts)
+        if _LINE_BREAK not in text:  # most blocks: one line, or only whitespace
+            return [line] if (line := collapse(text)) else []
+        return [line for line in map(collapse, text.split(_LINE_BREAK)) if line]
 
 
 def _blocks(container: Any) -> list[_Block]:
     blocks = [_Block([])]  # the last one is being filled
-    _walk_blocks(container, False, blocks)
+    _walk_blocks(container, container.tag.lower(), False, blocks)
     return [block for block in blocks if block.parts]
 
 
@@ -129,12 +138,11 @@ def _add_text(block: _Block, text: str | None, in_link: bool) -> None:
     if text:
         block.parts.append(text)
         if in_link:
-            block.link_chars += len(_WORDLIKE.findall(text))
+            block.link_chars += _wordlike(text)
 
 
-def _walk_blocks(el: Any, in_link: bool, blocks: list[_Block]) -> None:
+def _walk_blocks(el: Any, tag: str, in_link: bool, blocks: list[_Block]) -> None:
     """Module-level, not a closure: a recursive closure is a reference cycle per call."""
-    tag = el.tag.lower()
     breaking = tag in BREAKING_TAGS and tag != "br"
     if breaking and blocks[-1].parts:
         blocks.append(_Block([]))
@@ -143,34 +151,34 @@ def _walk_blocks(el: Any, in_link: bool, blocks: list[_Block]) -> None:
     in_link = in_link or tag == "a"
     _add_text(blocks[-1], el.text, in_link)
     for child in el:
-        if not is_boilerplate_element(child):
-            _walk_blocks(child, in_link, blocks)
+        if not is_boilerplate_element(child, child_tag := tag_of(child)):
+            _walk_blocks(child, child_tag, in_link, blocks)
         _add_text(blocks[-1], child.tail, in_link)
     if breaking and blocks[-1].parts:
         blocks.append(_Block([]))
 
 
 def _is_noise(block: _Block, text: str) -> bool:
-    if block.link_chars and block.link_chars >= len(_WORDLIKE.findall(text)):
+    if block.link_chars and block.link_chars >= _wordlike(text):
         return True  # a paragraph that is only a link: ad, "read also", related post
     folded = _fold(text)
-    if _READ_ALSO.match(folded) and (block.link_chars or len(_WORDLIKE.findall(text)) < 120):
+    if _READ_ALSO.match(folded) and (block.link_chars or _wordlike(text) < 120):
         return True
     return bool(_SHORTLINK_LABEL.match(folded))
 
 
 def is_ad_label(line: str) -> bool:
     """A short line announcing an advertisement (``إعلان``, ``Advertisement``, ``Anzeige``)."""
-    return len(line.split()) <= 12 and bool(_AD_LABEL.match(_fold(line)))
+    return len(line.split(None, 12)) <= 12 and bool(_AD_LABEL.match(_fold(line)))
 
 
 def is_footer_line(line: str) -> bool:
     """A "follow us", newsletter, disclaimer or copyright line: the site's, not the story's."""
-    if len(line.split()) > _CHROME_MAX_WORDS:
+    if len(line.split(None, _CHROME_MAX_WORDS)) > _CHROME_MAX_WORDS:
         return False
     folded = _fold(line)
     return bool(_CHROME_LINE.match(folded) or (
-        any(part in folded for part in _CHROME_INSIDE_GATE) and _CHROME_INSIDE.search(folded)))
+        any(map(folded.__contains__, _CHROME_INSIDE_GATE)) and _CHROME_INSIDE.search(folded)))
 
 
 def is_chrome_line(line: str) -> bool:
