@@ -299,8 +299,8 @@ class ArticlePage(Page):
             text, target = element_text(link), self._canonical(link.get("href"))
             if not text or target == self.url:
                 continue
-            is_home = text in _HOME_WORDS or (target is not None and urlsplit(target).path == "/")
-            if not (index == 0 and is_home):
+            if index or not (text in _HOME_WORDS
+                             or (target is not None and urlsplit(target).path == "/")):
                 names.append(text)
         return names[-1] if names else None
 

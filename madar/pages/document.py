@@ -192,6 +192,9 @@ def element_text(element: Any) -> str | None:
     module function: a recursive closure would be a reference cycle per call.)"""
     if element is None:
         return None
+    if not len(element):  # a leaf (a link, a date): its own text, no walk
+        tag = tag_of(element)
+        return collapse(element.text) if tag and tag not in _SKIP_TEXT_TAGS else None
     parts: list[str] = []
     _text_parts(element, parts)
     return collapse("".join(parts))
