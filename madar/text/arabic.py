@@ -143,14 +143,12 @@ def normalize_for_matching(text: str) -> str:
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    folded = _fold_vectorized(text) if numpy is not None and len(text) >= 200 else None
-    if folded is None:
-        if PRESENTATION_FORM_RE.search(text):
-            text = fold_presentation_forms(text)
-        text = _HIGH_RUN_RE.sub(lambda run: run[0].translate(_HIGH_TABLE),
-                                text.translate(_FAST_TABLE))
-        folded = " ".join(text.split())
-    return collapse_repeated_letters(folded)
+    if numpy is not None and len(text) >= 200 and (folded := _fold_vectorized(text)) is not None:
+        return collapse_repeated_letters(folded)
+    if PRESENTATION_FORM_RE.search(text):
+        text = fold_presentation_forms(text)
+    text = _HIGH_RUN_RE.sub(lambda run: run[0].translate(_HIGH_TABLE), text.translate(_FAST_TABLE))
+    return collapse_repeated_letters(" ".join(text.split()))
 
 
 #: The fast table's code points for numpy, a deletion as NUL (no character becomes NUL).
