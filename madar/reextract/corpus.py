@@ -136,9 +136,10 @@ class Extractor:
                                               "verbatim_url": True})
         headers = Headers(archived.headers)
         cls = responsetypes.from_args(headers=headers, url=archived.url, body=archived.body)
-        response = self.charset.process_response(request, cls(
-            url=archived.url, status=archived.status, headers=headers, body=archived.body,
-            request=request))
+        response = cls(url=archived.url, status=archived.status, body=archived.body,
+                       request=request)
+        response.headers = headers  # Scrapy's setter keeps them (its constructor copies them)
+        response = self.charset.process_response(request, response)
         for result in self.spider.parse_article(response, depth=0) or ():
             if not isinstance(result, Request):
                 yield result
