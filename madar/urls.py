@@ -77,8 +77,10 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
+@lru_cache(maxsize=1024)
 def post_id_from_shortlink(url: str) -> int | None:
-    """``https://site/?p=123`` -> 123."""
+    """``https://site/?p=123`` -> 123. Memoized: a page asks for its post id, then for the
+    shortlink naming it."""
     values = parse_qs(urlsplit(url).query).get("p", [])
     return int(values[0]) if len(values) == 1 and values[0].isdigit() else None
 
