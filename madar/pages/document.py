@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from cssselect import HTMLTranslator, parse
 from cssselect.parser import Class, CombinedSelector, Element, Hash
+from cssselect.xpath import XPathExpr, is_non_whitespace
 from lxml import etree
 from w3lib.encoding import read_bom
 from w3lib.url import safe_url_string
@@ -26,7 +27,22 @@ from madar.urls import canonical_url, is_plain_url
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
-_TRANSLATOR = HTMLTranslator()
+
+class _Translator(HTMLTranslator):
+    """cssselect's, with ``[name~=value]`` and ``.class`` tested without the leading
+    ``@name and``: ``contains(@name, value)`` is false without the attribute already, and
+    every attribute test builds a node-set (a class tested up an ancestor chain: ~2.5x)."""
+
+    def xpath_attrib_includes(self, xpath: XPathExpr, name: str, value: str | None
+                              ) -> XPathExpr:
+        if not value or not is_non_whitespace(value):
+            return super().xpath_attrib_includes(xpath, name, value)
+        return xpath.add_condition(
+            f"contains({name}, {self.xpath_literal(value)}) and contains(concat(' ', "
+            f"normalize-space({name}), ' '), {self.xpath_literal(f' {value} ')})")
+
+
+_TRANSLATOR = _Translator()
 # Characters lxml refuses (XML-incompatible controls, U+FFFE, U+FFFF) are deleted from the
 # UTF-8 bytes: a control byte never occurs inside a multi-byte sequence, so bytes.translate
 # deletes exactly those characters, at C speed.
@@ -46,7 +62,7 @@ _INDEXED: dict[str, set[str]] = {"id": set(), "class": set()}
 @lru_cache(maxsize=512)
 def css(selector: str) -> etree.XPath:
     """A CSS selector compiled to an XPath callable."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(selector))
+    return xpath(_TRANSLATOR.css_to_xpath(selector))
 
 
 def _key(compound: Any) -> tuple[str, str] | None:
@@ -113,13 +129,15 @@ def _plans(selector: str) -> list[tuple[str, str, Callable[..., list[Any]]]]:
             path = f"{step}[{up}::{path}]"
         for (_, down), step in own[anchor + 1:]:
             path += f"/{down}::{step}"
-        plans.append((*key, etree.XPath(f"$candidates/self::{path}")))
+        plans.append((*key, xpath(f"$candidates/self::{path}")))
     return plans
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def xpath(expression: str) -> etree.XPath:
-    return etree.XPath(expression)
+    """An XPath callable without EXSLT's regular expressions (no expression here uses them;
+    registering them costs ~0.4 us a call)."""
+    return etree.XPath(expression, regexp=False)
 
 
 @lru_cache(maxsize=4096)
