@@ -20,8 +20,9 @@ _AMP_SUFFIX = re.compile(r"/amp/?$")
 #: form only upper-cases its escapes: lower-case ASCII host, no user or fragment, a path of
 #: unreserved characters and escapes of non-ASCII bytes, no dot segment, no query but a
 #: shortlink's. Most links are; w3lib quotes them byte by byte in Python (~30 us a slug).
+#: A segment's repeat is possessive (it holds no / or ?): no backtracking state per character.
 _PLAIN_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{0,3})?"
-                        r"(?:/(?!\.)(?:[A-Za-z0-9._~-]|%[89a-fA-F][0-9a-fA-F])*)+(?:\?p=[0-9]+)?")
+                        r"(?:/(?!\.)(?:[A-Za-z0-9._~-]|%[89a-fA-F][0-9a-fA-F])*+)+(?:\?p=[0-9]+)?")
 _ESCAPES = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 
 
