@@ -11,21 +11,19 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import HTMLTranslator, parse
 from cssselect.parser import Class, CombinedSelector, Element, Hash
 from cssselect.xpath import XPathExpr, is_non_whitespace
 from lxml import etree
+from scrapy.http import TextResponse
 from w3lib.encoding import read_bom
 from w3lib.url import safe_url_string
 
 from madar.text.dates import parse_datetime
 from madar.urls import canonical_url, is_plain_url
-
-if TYPE_CHECKING:
-    from scrapy.http import TextResponse
 
 
 class _Translator(HTMLTranslator):
@@ -135,9 +133,7 @@ def _plans(selector: str) -> list[tuple[str, str, Callable[..., list[Any]]]]:
 
 @lru_cache(maxsize=1024)
 def xpath(expression: str) -> etree.XPath:
-    """An XPath callable without EXSLT's regular expressions (no expression here uses them;
-    registering them costs ~0.4 us a call)."""
-    return etree.XPath(expression, regexp=False)
+    return etree.XPath(expression, regexp=False)  # no EXSLT regexp (unused): 0.4 us a call
 
 
 @lru_cache(maxsize=4096)
@@ -227,10 +223,8 @@ def classes(element: Any) -> str:
 def response_markup(response: TextResponse) -> str | bytes:
     """What a page reads of a response: its body when ``response.text`` would be that body
     decoded as UTF-8 (no BOM), since the parser reads UTF-8 bytes; else ``response.text``."""
-    body = response.body
-    if response.encoding == "utf-8" and read_bom(body)[0] is None:
-        return body
-    return response.text
+    utf8 = response.encoding == "utf-8" and read_bom(response.body)[0] is None
+    return response.body if utf8 else response.text
 
 
 def _parse(markup: str | bytes) -> Any:
@@ -370,8 +364,9 @@ class HtmlDocument:
             del self.__dict__["_index"]
             sized = [(self._index[kind][key], matches) for kind, key, matches in plans]
         # The fewest candidates (on a tie the later compound: less to search below it); one
-        # XPath over them as a node-set: document order, no repeats.
-        candidates, matches = min(reversed(sized), key=lambda plan: len(plan[0]))
+        # XPath over them as a node-set: document order, no repeats. Most selectors have one.
+        candidates, matches = (sized[0] if len(sized) == 1 else
+                               min(reversed(sized), key=lambda plan: len(plan[0])))
         return matches(self.root, candidates=candidates) if candidates else []
 
     def first(self, selector: str) -> Any:
