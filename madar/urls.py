@@ -22,7 +22,7 @@ _AMP_SUFFIX = re.compile(r"/amp/?$")
 #: shortlink's. Most links are; w3lib quotes them byte by byte in Python (~30 us a slug).
 #: A segment's repeat is possessive (it holds no / or ?): no backtracking state per character.
 _PLAIN_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{0,3})?"
-                        r"(?:/(?!\.)(?:[A-Za-z0-9._~-]|%[89a-fA-F][0-9a-fA-F])*+)+(?:\?p=[0-9]+)?")
+                        r"(?:/(?!\.)(?:[A-Za-z0-9._~-]|%[89a-fA-F][0-9a-fA-F])*)+(?:\?p=[0-9]+)?")
 _ESCAPES = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 
 
@@ -68,8 +68,10 @@ def canonical_url(url: str) -> str:
         url = strip_tracking(url)
     if not is_plain_url(url):
         url = canonicalize_url(url, keep_fragments=False)
-    elif (url := _upper_escapes(url)).endswith("/") and "?" not in url and url[-5:] != "/amp/":
-        return url  # a post's permalink: nothing below would change it
+    else:
+        url = _upper_escapes(url)
+        if url.endswith("/") and "?" not in url and url[-5:] != "/amp/":
+            return url  # a post's permalink: nothing below would change it
     parts = urlsplit(url)
     path = _AMP_SUFFIX.sub("/", parts.path) or "/"
     last = path.rsplit("/", 1)[-1]

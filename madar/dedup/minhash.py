@@ -158,6 +158,7 @@ class _Vectorized:
         self.b = np.array(b, dtype=np.uint32)[np.newaxis, :]
         self.multipliers = np.array(_NGRAM_MULTIPLIERS, dtype=np.uint64)
         # rotating a xor is xoring the rotations: word k of n is rotated 7 * (n - k) bits
+        assert 7 * len(_NGRAM_MULTIPLIERS) < 64, "a rotation must stay below 64 bits"
         self.shifts = [np.array([7 * (n - k) for k in range(n)], dtype=np.uint64)
                        for n in range(len(_NGRAM_MULTIPLIERS) + 1)]
 
@@ -181,9 +182,9 @@ class _Vectorized:
         hashes ^= hashes >> np.uint32(13)
         hashes *= np.uint32(0xC2B2AE35)
         hashes ^= hashes >> np.uint32(16)
-        minima = hashes[:, np.newaxis] * self.a
-        minima += self.b
-        return array("I", minima.min(axis=0).tobytes())
+        permuted = hashes[:, np.newaxis] * self.a  # (shingle, permutation)
+        permuted += self.b
+        return array("I", permuted.min(axis=0).tobytes())
 
 
 def jaccard_estimates(signature: Sequence[int], others: Iterable[Sequence[int]]) -> list[float]:

@@ -159,12 +159,14 @@ _REPLACEMENTS = _build_replacements()
 _REPLACED_RE = re.compile("[" + re.escape("".join(sorted(_REPLACEMENTS))) + "]")
 
 # A joiner first, its left side in a lookbehind after it: the search skips to joiners (5x).
-_ZW = "[\u200c\u200d]"  # ZWNJ or ZWJ
-_JOINER_BETWEEN_LETTERS_RE = re.compile(f"{_ZW}(?<=[{LETTERS}{MARKS}]{_ZW}){_ZW}*(?=[{LETTERS}])")
+_JOINER = "[\u200c\u200d]"  # ZWNJ or ZWJ
+_JOINER_BETWEEN_LETTERS_RE = re.compile(
+    f"{_JOINER}(?<=[{LETTERS}{MARKS}]{_JOINER}){_JOINER}*(?=[{LETTERS}])")
 _ZWJ_BETWEEN_LETTERS_RE = re.compile(f"\u200d(?<=[{LETTERS}{MARKS}]\u200d)\u200d*(?=[{LETTERS}])")
 _PERSIAN_RE = re.compile(f"[{PERSIAN_LETTERS}]")
-# A joiner next to a space or at a line's edge joins nothing, in any script.
-_EDGE_JOINER_RE = re.compile(rf"{_ZW}(?:(?<!\S{_ZW}){_ZW}*|{_ZW}*(?!\S))")
+# A joiner next to a space or at a line's edge joins nothing, in any script. The lookbehind
+# after the first joiner, ``(?<!\S<joiner>)``, means "at the start or after whitespace".
+_EDGE_JOINER_RE = re.compile(rf"{_JOINER}(?:(?<!\S{_JOINER}){_JOINER}*|{_JOINER}*(?!\S))")
 _TATWEEL_BETWEEN_RE = re.compile(f"([{LETTERS}][{MARKS}]*){TATWEEL}+(?=[{LETTERS}])")
 _TATWEEL_RUN_RE = re.compile(f"{TATWEEL}{{2,}}")
 _MESSY_SPACE_RE = re.compile(r"  | \n|\n |\n\n\n")

@@ -83,6 +83,16 @@ def test_words_split_at_every_space_a_str_split_knows() -> None:
     assert MinHasher()._word_hashes("ab ج c\nd  e") == crc
 
 
+def test_bytes_split_guard_is_every_space_bytes_split_misses() -> None:
+    """The guard is derived from str.isspace, so a Unicode update that adds a space fails
+    here instead of splitting words differently."""
+    misses = {chr(code) for code in range(0x110000) if chr(code).isspace()
+              and not chr(code).encode("utf-8", "surrogatepass").isspace()}
+    guarded = {chr(code) for code in range(0x110000)
+               if minhash._NOT_BYTES_SPACE.fullmatch(chr(code))}
+    assert guarded == misses
+
+
 def test_signature_is_a_datasketch_minhash() -> None:
     datasketch = pytest.importorskip("datasketch", reason="reference only (requirements-dev)")
     hasher = MinHasher()
